@@ -1,0 +1,75 @@
+/**
+ * One error class for everything metricsift rejects, with a stable machine-readable `code`.
+ * The native addon builds these too (the class is handed to it at load), so an error from C++,
+ * from a worker thread or from TypeScript looks the same to the caller.
+ */
+
+/** Stable error codes. Messages may improve; codes do not change. */
+export const ErrorCode = {
+  /** An option has the wrong type or an out-of-range value (bins < 2, threads < 1, unknown measure…). */
+  BAD_OPTION: 'MS_BAD_OPTION',
+  /** An input is not something metricsift can read (wrong typed-array type, not a table…). */
+  BAD_INPUT: 'MS_BAD_INPUT',
+  /** A typed array's buffer was detached (transferred or freed) before metricsift could read it. */
+  DETACHED_BUFFER: 'MS_DETACHED_BUFFER',
+  /** Columns that must be the same length are not. */
+  LENGTH_MISMATCH: 'MS_LENGTH_MISMATCH',
+  /** Two columns share a name. */
+  DUPLICATE_COLUMN: 'MS_DUPLICATE_COLUMN',
+  /** The input has no data rows. */
+  NO_ROWS: 'MS_NO_ROWS',
+  /** The input has too few rows for the estimate asked for (e.g. one row). */
+  TOO_FEW_ROWS: 'MS_TOO_FEW_ROWS',
+  /** The input has no columns (or none that are numeric). */
+  NO_COLUMNS: 'MS_NO_COLUMNS',
+  /** A cell that should be a number is not (names the file, row and column). */
+  NON_NUMERIC: 'MS_NON_NUMERIC',
+  /** A CSV row has more or fewer cells than the header. */
+  RAGGED_ROW: 'MS_RAGGED_ROW',
+  /** A file could not be found or read. */
+  FILE_NOT_FOUND: 'MS_FILE_NOT_FOUND',
+  /** A file exists but its format is not understood (unknown extension, corrupt content). */
+  BAD_FORMAT: 'MS_BAD_FORMAT',
+  /** User-given bin edges are not strictly increasing or not finite. */
+  BAD_EDGES: 'MS_BAD_EDGES',
+  /** The call was cancelled through its AbortSignal. */
+  ABORTED: 'MS_ABORTED',
+  /** Memory for the result could not be allocated. */
+  OUT_OF_MEMORY: 'MS_OUT_OF_MEMORY',
+  /** A bug in metricsift: please report it. */
+  INTERNAL: 'MS_INTERNAL',
+} as const;
+
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The error thrown for every input metricsift rejects. `code` is one of {@link ErrorCode}. */
+export class MetricsiftError extends Error {
+  readonly code: ErrorCodeValue | string;
+  constructor(message: string, code: ErrorCodeValue | string = ErrorCode.INTERNAL) {
+    super(message);
+    this.code = code;
+  }
+  override get name(): string {
+    return 'MetricsiftError';
+  }
+}
+
+/** Throws a MetricsiftError with `code` unless `cond` holds. */
+export function check(cond: unknown, code: ErrorCodeValue, message: string): asserts cond {
+  if (!cond) throw new MetricsiftError(message, code);
+}
+
+/** Describes a value for "expected X for Y but received Z" messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/** Throws MS_BAD_OPTION: "Expected <what> for <name> but received <value>". */
+export function badOption(name: string, what: string, value: unknown): never {
+  throw new MetricsiftError(`Expected ${what} for ${name} but received ${describe(value)}`, ErrorCode.BAD_OPTION);
+}
