@@ -87,6 +87,10 @@ function isColumnTable(v: unknown): v is ColumnTable {
 }
 
 /** Converts one user array into a chunk; plain arrays are copied into a Float64Array (null/undefined → NaN). */
+export function columnFromArray(name: string, arr: unknown): ColumnChunk {
+  return toChunk(name, arr);
+}
+
 function toChunk(name: string, arr: unknown): ColumnChunk {
   if (isNumericArray(arr)) {
     if ((arr.buffer as ArrayBuffer).byteLength === 0 && arr.length === 0 && (arr.buffer as ArrayBuffer & { detached?: boolean }).detached) {

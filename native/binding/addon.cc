@@ -1,0 +1,412 @@
+// The addon's entry points. Each all-pairs call is a Job: inputs are read and validated here on
+// the main thread, run() executes the kernels (no N-API) on a libuv thread for the async form or
+// inline for the sync form, and result() builds the JS object. One AsyncWorker serves every job.
+#include <napi.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <thread>
+
+#include "binding/convert.h"
+#include "kernels/corr.h"
+#include "kernels/mi_tile.h"
+
+namespace msb {
+namespace {
+
+class Job {
+ public:
+  virtual ~Job() = default;
+  virtual ms::Status run() = 0;
+  virtual Napi::Value result(Napi::Env env) = 0;
+};
+
+// Runs the job, turning any C++ exception into a status so nothing crosses the boundary.
+ms::Status runGuarded(Job& job) {
+  try {
+    return job.run();
+  } catch (const std::bad_alloc&) {
+    return ms::Status::error(ms::Code::OutOfMemory, "out of memory");
+  } catch (const std::exception& e) {
+    return ms::Status::error(ms::Code::Internal, std::string("internal error: ") + e.what());
+  }
+}
+
+class JobWorker : public Napi::AsyncWorker {
+ public:
+  JobWorker(Napi::Env env, std::unique_ptr<Job> job, Napi::Object keepAlive)
+      : Napi::AsyncWorker(env, "metricsift"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {
+    // Inputs (typed arrays, control block) must stay reachable while run() reads them.
+    keep_ = Napi::Persistent(keepAlive);
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override { status_ = runGuarded(*job_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (!status_.ok()) {
+      deferred_.Reject(makeError(env, ms::codeName(status_.code), status_.message).Value());
+      return;
+    }
+    Napi::Value v = job_->result(env);
+    if (env.IsExceptionPending()) deferred_.Reject(env.GetAndClearPendingException().Value());
+    else deferred_.Resolve(v);
+  }
+
+ private:
+  std::unique_ptr<Job> job_;
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference keep_;
+  ms::Status status_;
+};
+
+Napi::Value dispatch(Napi::Env env, std::unique_ptr<Job> job, bool async, Napi::Object keepAlive) {
+  if (async) {
+    auto* w = new JobWorker(env, std::move(job), keepAlive);
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  }
+  const ms::Status s = runGuarded(*job);
+  if (!s.ok()) {
+    throwError(env, ms::codeName(s.code), s.message);
+    return env.Undefined();
+  }
+  return job->result(env);
+}
+
+// Hands a vector's memory to JS without copying (copies where external buffers are not allowed).
+template <class T>
+Napi::Value toTyped(Napi::Env env, std::vector<T>&& v) {
+  auto* owner = new std::vector<T>(std::move(v));
+  const size_t bytes = owner->size() * sizeof(T);
+  napi_value ab;
+  napi_status st = napi_create_external_arraybuffer(
+      env, owner->empty() ? nullptr : owner->data(), bytes,
+      [](napi_env, void*, void* hint) { delete static_cast<std::vector<T>*>(hint); }, owner, &ab);
+  Napi::ArrayBuffer buf;
+  if (st == napi_ok) {
+    buf = Napi::ArrayBuffer(env, ab);
+  } else {
+    buf = Napi::ArrayBuffer::New(env, bytes);
+    if (bytes) std::memcpy(buf.Data(), owner->data(), bytes);
+    delete owner;
+  }
+  const size_t n = bytes / sizeof(T);
+  if constexpr (std::is_same_v<T, double>) return Napi::Float64Array::New(env, n, buf, 0);
+  else if constexpr (std::is_same_v<T, float>) return Napi::Float32Array::New(env, n, buf, 0);
+  else if constexpr (std::is_same_v<T, uint32_t>) return Napi::Uint32Array::New(env, n, buf, 0);
+  else return Napi::Int32Array::New(env, n, buf, 0);
+}
+
+// Where the pairs go: a dense symmetric matrix (float64 or float32) or a list above a threshold.
+struct PairOutput {
+  enum Kind { Dense64, Dense32, Threshold } kind = Dense64;
+  double threshold = 0;
+  bool absolute = false;  // compare |value| with the threshold (correlations)
+  int M = 0;
+  std::vector<double> v64;
+  std::vector<float> v32;
+  std::vector<uint32_t> rows;
+  struct Pair { uint32_t i, j; double value; uint32_t rows; };
+  std::vector<std::vector<Pair>> perThread;
+
+  void init(int m, int threads) {
+    M = m;
+    const size_t mm = static_cast<size_t>(m) * m;
+    if (kind == Dense64) v64.assign(mm, NAN);
+    if (kind == Dense32) v32.assign(mm, NAN);
+    if (kind != Threshold) rows.assign(mm, 0);
+    else perThread.assign(threads, {});
+  }
+  void put(int tid, int i, int j, double value, uint32_t r) {
+    const size_t a = static_cast<size_t>(i) * M + j, b = static_cast<size_t>(j) * M + i;
+    switch (kind) {
+      case Dense64: v64[a] = v64[b] = value; rows[a] = rows[b] = r; break;
+      case Dense32: v32[a] = v32[b] = static_cast<float>(value); rows[a] = rows[b] = r; break;
+      case Threshold:
+        if ((absolute ? std::fabs(value) : value) > threshold) perThread[tid].push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(j), value, r});
+        break;
+    }
+  }
+  Napi::Object result(Napi::Env env) {
+    Napi::Object o = Napi::Object::New(env);
+    if (kind == Threshold) {
+      std::vector<Pair> all;
+      for (auto& t : perThread) all.insert(all.end(), t.begin(), t.end());
+      std::sort(all.begin(), all.end(), [](const Pair& a, const Pair& b) { return a.i != b.i ? a.i < b.i : a.j < b.j; });
+      std::vector<uint32_t> is(all.size()), js(all.size()), rs(all.size());
+      std::vector<double> vs(all.size());
+      for (size_t k = 0; k < all.size(); ++k) { is[k] = all[k].i; js[k] = all[k].j; vs[k] = all[k].value; rs[k] = all[k].rows; }
+      o.Set("i", toTyped(env, std::move(is)));
+      o.Set("j", toTyped(env, std::move(js)));
+      o.Set("value", toTyped(env, std::move(vs)));
+      o.Set("rows", toTyped(env, std::move(rs)));
+    } else {
+      if (kind == Dense64) o.Set("values", toTyped(env, std::move(v64)));
+      else o.Set("values", toTyped(env, std::move(v32)));
+      o.Set("rowsUsed", toTyped(env, std::move(rows)));
+    }
+    return o;
+  }
+};
+
+struct Common {
+  std::vector<std::string> names;
+  std::vector<ms::ColumnView> cols;
+  ms::Control ctl;
+  int threads = 1;
+  int rowFirst = 0, rowLast = -1;
+
+  // args: (columns, names, options, control)
+  bool read(const Napi::CallbackInfo& info, Napi::Object* opts) {
+    Napi::Env env = info.Env();
+    if (!readNames(env, info[1], &names)) return false;
+    if (!readColumns(env, info[0], names, &cols)) return false;
+    if (!info[2].IsObject()) { throwError(env, "MS_BAD_OPTION", "options must be an object"); return false; }
+    *opts = info[2].As<Napi::Object>();
+    const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    threads = hw;
+    if (!optInt(env, *opts, "threads", 1, 1024, &threads)) return false;
+    if (!optInt(env, *opts, "rowFirst", 0, INT32_MAX, &rowFirst)) return false;
+    if (!optInt(env, *opts, "rowLast", -1, INT32_MAX, &rowLast)) return false;
+    if (!readControl(env, info[3], &ctl)) return false;
+    if (cols.empty()) { throwError(env, "MS_NO_COLUMNS", "no columns to compare"); return false; }
+    if (cols[0].length == 0) { throwError(env, "MS_NO_ROWS", "the input has no rows"); return false; }
+    if (cols[0].length == 1) { throwError(env, "MS_TOO_FEW_ROWS", "the input has a single row; at least 2 are needed"); return false; }
+    return true;
+  }
+  bool readOutput(Napi::Env env, Napi::Object o, PairOutput* out) {
+    int kind = 0;
+    if (!optEnum(env, o, "output", {"float64", "float32", "threshold"}, &kind)) return false;
+    out->kind = static_cast<PairOutput::Kind>(kind);
+    if (!optDouble(env, o, "threshold", &out->threshold)) return false;
+    if (!optBool(env, o, "absolute", &out->absolute)) return false;
+    return true;
+  }
+  ms::Status columnError(ms::Status s, int bad) const {
+    if (bad >= 0) s.message = (static_cast<size_t>(bad) < names.size() ? "column \"" + names[bad] + "\"" : "column " + std::to_string(bad)) + " " + s.message;
+    return s;
+  }
+};
+
+class MiJob : public Job {
+ public:
+  Common c;
+  ms::BinSpec spec;
+  std::vector<double> edges;
+  ms::MiOptions mo;
+  bool pairs = true;  // false: entropy vector only
+  PairOutput out;
+  ms::CodedTable coded;
+
+  ms::Status run() override {
+    int bad = -1;
+    ms::Status s = ms::codeColumns(c.cols, spec, mo.millerMadow, c.threads, &coded, &bad);
+    if (!s.ok()) return c.columnError(s, bad);
+    if (!pairs) return {};
+    out.init(coded.M, c.threads);
+    s = ms::miAllPairs(coded, mo, c.threads, c.rowFirst, c.rowLast, c.ctl,
+                       [this](int tid, int i, int j, double v, uint32_t r) { out.put(tid, i, j, v, r); });
+    if (!s.ok()) return s;
+    if (out.kind != PairOutput::Threshold) {
+      for (int i = 0; i < coded.M; ++i) {  // diagonal: MI(X;X) = H(X); NMI(X;X) = 1
+        ms::PairEntropies e{coded.entropy[i], coded.entropy[i], coded.entropy[i], static_cast<uint32_t>(coded.info[i].rowsUsed)};
+        out.put(0, i, i, ms::finalizeMeasure(e, mo), e.rows);
+      }
+    }
+    return {};
+  }
+  Napi::Value result(Napi::Env env) override {
+    Napi::Object o = pairs ? out.result(env) : Napi::Object::New(env);
+    std::vector<double> h(coded.M);
+    std::vector<uint32_t> rows(coded.M);
+    std::vector<int32_t> levels(coded.M), discrete(coded.M);
+    for (int i = 0; i < coded.M; ++i) {
+      h[i] = coded.info[i].rowsUsed ? (mo.bits ? coded.entropy[i] / M_LN2 : coded.entropy[i]) : NAN;
+      rows[i] = static_cast<uint32_t>(coded.info[i].rowsUsed);
+      levels[i] = coded.info[i].levels;
+      discrete[i] = coded.info[i].discrete;
+    }
+    o.Set("entropy", toTyped(env, std::move(h)));
+    o.Set("entropyRows", toTyped(env, std::move(rows)));
+    o.Set("levels", toTyped(env, std::move(levels)));
+    o.Set("discrete", toTyped(env, std::move(discrete)));
+    return o;
+  }
+};
+
+// miMatrix(columns, names, options, control, async) and entropyVector(...) share MiJob.
+Napi::Value MiCommon(const Napi::CallbackInfo& info, bool pairs) {
+  Napi::Env env = info.Env();
+  auto job = std::make_unique<MiJob>();
+  job->pairs = pairs;
+  Napi::Object opts;
+  if (!job->c.read(info, &opts)) return env.Undefined();
+  if (!readBinSpec(env, opts, &job->spec, &job->edges)) return env.Undefined();
+  if (!readMiOptions(env, opts, &job->mo)) return env.Undefined();
+  if (!job->c.readOutput(env, opts, &job->out)) return env.Undefined();
+  Napi::Object keep = Napi::Object::New(env);
+  keep.Set("columns", info[0]);
+  keep.Set("options", info[2]);
+  if (info[3].IsObject()) keep.Set("control", info[3]);
+  return dispatch(env, std::move(job), info[4].ToBoolean().Value(), keep);
+}
+
+Napi::Value MiMatrix(const Napi::CallbackInfo& info) { return MiCommon(info, true); }
+Napi::Value EntropyVector(const Napi::CallbackInfo& info) { return MiCommon(info, false); }
+
+class CorrJob : public Job {
+ public:
+  Common c;
+  ms::CorrMethod method = ms::CorrMethod::Pearson;
+  PairOutput out;
+  ms::CorrTable table;
+
+  ms::Status run() override {
+    int bad = -1;
+    ms::Status s = ms::prepareCorr(c.cols, method, c.threads, &table, &bad);
+    if (!s.ok()) return c.columnError(s, bad);
+    out.init(table.M, c.threads);
+    s = ms::corrAllPairs(table, c.threads, c.rowFirst, c.rowLast, c.ctl,
+                         [this](int tid, int i, int j, double v, uint32_t r) { out.put(tid, i, j, v, r); });
+    if (!s.ok()) return s;
+    if (out.kind != PairOutput::Threshold) {
+      for (int i = 0; i < table.M; ++i) {  // diagonal: 1 where the correlation is defined
+        uint32_t rows = 0;
+        const double r = ms::corrPair(table, i, i, &rows);
+        out.put(0, i, i, std::isnan(r) ? NAN : 1.0, rows);
+      }
+    }
+    return {};
+  }
+  Napi::Value result(Napi::Env env) override { return out.result(env); }
+};
+
+Napi::Value CorrMatrix(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto job = std::make_unique<CorrJob>();
+  Napi::Object opts;
+  if (!job->c.read(info, &opts)) return env.Undefined();
+  int m = 0;
+  if (!optEnum(env, opts, "method", {"pearson", "spearman", "kendall"}, &m)) return env.Undefined();
+  job->method = static_cast<ms::CorrMethod>(m);
+  if (!job->c.readOutput(env, opts, &job->out)) return env.Undefined();
+  Napi::Object keep = Napi::Object::New(env);
+  keep.Set("columns", info[0]);
+  if (info[3].IsObject()) keep.Set("control", info[3]);
+  return dispatch(env, std::move(job), info[4].ToBoolean().Value(), keep);
+}
+
+// discretize(columns[1], names, options) → {codes: Int32Array (-1 missing), cuts, levels, discrete, rowsUsed}
+Napi::Value Discretize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Common c;
+  Napi::Object opts;
+  if (!c.read(info, &opts)) return env.Undefined();
+  ms::BinSpec spec;
+  std::vector<double> edges;
+  if (!readBinSpec(env, opts, &spec, &edges)) return env.Undefined();
+  const int64_t n = c.cols[0].length;
+  std::vector<double> x(n), scratch(n);
+  std::vector<uint16_t> codes(n);
+  ms::readColumn(c.cols[0], x.data());
+  ms::BinInfo bi;
+  const uint16_t missing = 0xFFFF;
+  ms::Status s = ms::discretize<uint16_t>(x.data(), n, spec, missing, codes.data(), scratch.data(), &bi);
+  if (!s.ok()) {
+    throwError(env, ms::codeName(s.code), c.columnError(s, 0).message);
+    return env.Undefined();
+  }
+  std::vector<int32_t> out(n);
+  for (int64_t t = 0; t < n; ++t) out[t] = codes[t] == missing ? -1 : codes[t];
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("codes", toTyped(env, std::move(out)));
+  o.Set("cuts", toTyped(env, std::move(bi.cuts)));
+  o.Set("levels", Napi::Number::New(env, bi.levels));
+  o.Set("discrete", Napi::Boolean::New(env, bi.discrete));
+  o.Set("rowsUsed", Napi::Number::New(env, static_cast<double>(bi.rowsUsed)));
+  return o;
+}
+
+// miPair(columns[2], names, options) → entropies of one pair on its pairwise-complete rows, and MI/NMI.
+Napi::Value MiPair(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Common c;
+  Napi::Object opts;
+  if (!c.read(info, &opts)) return env.Undefined();
+  if (c.cols.size() != 2) { throwError(env, "MS_BAD_INPUT", "miPair needs exactly two columns"); return env.Undefined(); }
+  ms::BinSpec spec;
+  std::vector<double> edges;
+  ms::MiOptions mo;
+  if (!readBinSpec(env, opts, &spec, &edges) || !readMiOptions(env, opts, &mo)) return env.Undefined();
+  ms::CodedTable t;
+  int bad = -1;
+  ms::Status s = ms::codeColumns(c.cols, spec, mo.millerMadow, 1, &t, &bad);
+  if (!s.ok()) { throwError(env, ms::codeName(s.code), c.columnError(s, bad).message); return env.Undefined(); }
+  const int S = t.stride;
+  std::vector<uint32_t> joint(static_cast<size_t>(S) * S, 0);
+  for (int64_t k = 0; k < t.n; ++k) {
+    const uint32_t a = t.codes8.empty() ? t.codes16[k] : t.codes8[k];
+    const uint32_t b = t.codes8.empty() ? t.codes16[t.n + k] : t.codes8[t.n + k];
+    joint[a * S + b]++;
+  }
+  const std::vector<double> xlogx = ms::xlogxTable(t.n);
+  const ms::PairEntropies e = ms::pairEntropies(joint.data(), S, xlogx.data(), mo.millerMadow);
+  const double u = mo.bits ? 1.0 / M_LN2 : 1.0;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("hx", Napi::Number::New(env, e.hx * u));
+  o.Set("hy", Napi::Number::New(env, e.hy * u));
+  o.Set("hxy", Napi::Number::New(env, e.hxy * u));
+  ms::MiOptions m2 = mo;
+  m2.measure = ms::Measure::MI;
+  o.Set("mi", Napi::Number::New(env, ms::finalizeMeasure(e, m2)));
+  m2.measure = ms::Measure::NMI;
+  o.Set("nmi", Napi::Number::New(env, ms::finalizeMeasure(e, m2)));
+  o.Set("rowsUsed", Napi::Number::New(env, e.rows));
+  return o;
+}
+
+Napi::Value KendallTau(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() || !info[1].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throwError(env, "MS_BAD_INPUT", "kendallTau expects two Int32Arrays of non-negative ranks");
+    return env.Undefined();
+  }
+  Napi::Int32Array x = info[0].As<Napi::Int32Array>(), y = info[1].As<Napi::Int32Array>();
+  if (x.ElementLength() != y.ElementLength()) { throwError(env, "MS_LENGTH_MISMATCH", "rank arrays differ in length"); return env.Undefined(); }
+  for (size_t k = 0; k < x.ElementLength(); ++k) {
+    if (x[k] < 0 || y[k] < 0) { throwError(env, "MS_BAD_INPUT", "ranks must be non-negative"); return env.Undefined(); }
+  }
+  return Napi::Number::New(env, ms::kendallTauB(x.Data(), y.Data(), static_cast<int64_t>(x.ElementLength())));
+}
+
+Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction()) { throwError(env, "MS_BAD_INPUT", "setErrorClass expects a constructor"); return env.Undefined(); }
+  env.GetInstanceData<AddonData>()->errorClass = Napi::Persistent(info[0].As<Napi::Function>());
+  return env.Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new AddonData());
+  exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass));
+  exports.Set("miMatrix", Napi::Function::New(env, MiMatrix));
+  exports.Set("entropyVector", Napi::Function::New(env, EntropyVector));
+  exports.Set("corrMatrix", Napi::Function::New(env, CorrMatrix));
+  exports.Set("discretize", Napi::Function::New(env, Discretize));
+  exports.Set("miPair", Napi::Function::New(env, MiPair));
+  exports.Set("kendallTau", Napi::Function::New(env, KendallTau));
+  exports.Set("hardwareConcurrency", Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
+  return exports;
+}
+
+}  // namespace
+}  // namespace msb
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return msb::Init(env, exports); }
+NODE_API_MODULE(metricsift, InitAddon)

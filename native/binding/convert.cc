@@ -1,0 +1,222 @@
+#include "convert.h"
+
+#include <cmath>
+
+namespace msb {
+
+Napi::Error makeError(Napi::Env env, const char* code, const std::string& message) {
+  AddonData* data = env.GetInstanceData<AddonData>();
+  if (data && !data->errorClass.IsEmpty()) {
+    Napi::Object err = data->errorClass.New({Napi::String::New(env, message), Napi::String::New(env, code)});
+    if (!env.IsExceptionPending()) return Napi::Error(env, err);
+  }
+  Napi::Error e = Napi::Error::New(env, message);
+  e.Set("code", Napi::String::New(env, code));
+  return e;
+}
+
+void throwError(Napi::Env env, const char* code, const std::string& message) {
+  makeError(env, code, message).ThrowAsJavaScriptException();
+}
+
+namespace {
+
+bool dtypeOf(napi_typedarray_type t, ms::DType* out) {
+  switch (t) {
+    case napi_float64_array: *out = ms::DType::F64; return true;
+    case napi_float32_array: *out = ms::DType::F32; return true;
+    case napi_int8_array: *out = ms::DType::I8; return true;
+    case napi_uint8_array: *out = ms::DType::U8; return true;
+    case napi_uint8_clamped_array: *out = ms::DType::U8; return true;
+    case napi_int16_array: *out = ms::DType::I16; return true;
+    case napi_uint16_array: *out = ms::DType::U16; return true;
+    case napi_int32_array: *out = ms::DType::I32; return true;
+    case napi_uint32_array: *out = ms::DType::U32; return true;
+    default: return false;
+  }
+}
+
+std::string label(const std::vector<std::string>& names, size_t i) {
+  return i < names.size() ? "column \"" + names[i] + "\"" : "column " + std::to_string(i);
+}
+
+}  // namespace
+
+bool readNames(Napi::Env env, Napi::Value v, std::vector<std::string>* out) {
+  if (v.IsUndefined() || v.IsNull()) return true;
+  if (!v.IsArray()) { throwError(env, "MS_BAD_INPUT", "names must be an array of strings"); return false; }
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) out->push_back(a.Get(i).ToString().Utf8Value());
+  return !env.IsExceptionPending();
+}
+
+bool readColumns(Napi::Env env, Napi::Value v, const std::vector<std::string>& names, std::vector<ms::ColumnView>* out) {
+  if (!v.IsArray()) { throwError(env, "MS_BAD_INPUT", "columns must be an array"); return false; }
+  Napi::Array cols = v.As<Napi::Array>();
+  out->resize(cols.Length());
+  for (uint32_t c = 0; c < cols.Length(); ++c) {
+    Napi::Value cv = cols.Get(c);
+    if (!cv.IsArray()) { throwError(env, "MS_BAD_INPUT", label(names, c) + ": expected an array of chunks"); return false; }
+    Napi::Array segs = cv.As<Napi::Array>();
+    ms::ColumnView& view = (*out)[c];
+    view.length = 0;
+    for (uint32_t s = 0; s < segs.Length(); ++s) {
+      Napi::Value sv = segs.Get(s);
+      if (!sv.IsObject()) { throwError(env, "MS_BAD_INPUT", label(names, c) + ": a chunk is not an object"); return false; }
+      Napi::Object so = sv.As<Napi::Object>();
+      Napi::Value values = so.Get("values");
+      if (!values.IsTypedArray()) {
+        throwError(env, "MS_BAD_INPUT", label(names, c) + ": expected a numeric typed array of values");
+        return false;
+      }
+      Napi::TypedArray ta = values.As<Napi::TypedArray>();
+      ms::Segment seg;
+      if (!dtypeOf(ta.TypedArrayType(), &seg.type)) {
+        throwError(env, "MS_BAD_INPUT", label(names, c) + ": BigInt typed arrays are not supported (use Float64Array or a 32-bit type)");
+        return false;
+      }
+      if (ta.ArrayBuffer().IsDetached()) {
+        throwError(env, "MS_DETACHED_BUFFER", label(names, c) + ": its buffer is detached (transferred or freed)");
+        return false;
+      }
+      seg.length = static_cast<int64_t>(ta.ElementLength());
+      // Data() of the array buffer plus the view's own offset (ArrayBuffer().Data() alone ignores it).
+      seg.data = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+      Napi::Value vb = so.Get("validity");
+      if (!vb.IsUndefined() && !vb.IsNull()) {
+        if (!vb.IsTypedArray() || vb.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+          throwError(env, "MS_BAD_INPUT", label(names, c) + ": validity must be a Uint8Array bitmap");
+          return false;
+        }
+        Napi::Uint8Array bm = vb.As<Napi::Uint8Array>();
+        if (bm.ArrayBuffer().IsDetached()) {
+          throwError(env, "MS_DETACHED_BUFFER", label(names, c) + ": its validity buffer is detached");
+          return false;
+        }
+        int64_t off = 0;
+        Napi::Value ov = so.Get("validityOffset");
+        if (ov.IsNumber()) off = ov.As<Napi::Number>().Int64Value();
+        if (off < 0 || static_cast<int64_t>(bm.ElementLength()) * 8 < off + seg.length) {
+          throwError(env, "MS_BAD_INPUT", label(names, c) + ": validity bitmap is shorter than the values");
+          return false;
+        }
+        seg.validity = bm.Data();
+        seg.validityOffset = off;
+      }
+      view.segments.push_back(seg);
+      view.length += seg.length;
+    }
+    if (c > 0 && view.length != (*out)[0].length) {
+      throwError(env, "MS_LENGTH_MISMATCH", label(names, c) + " has " + std::to_string(view.length) + " rows but " +
+                                                label(names, 0) + " has " + std::to_string((*out)[0].length));
+      return false;
+    }
+    if (view.length > INT32_MAX) {
+      throwError(env, "MS_BAD_INPUT", label(names, c) + ": more than 2^31-1 rows are not supported");
+      return false;
+    }
+  }
+  return true;
+}
+
+bool optInt(Napi::Env env, Napi::Object o, const char* key, int lo, int hi, int* out) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return true;
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+  if (!(d >= lo && d <= hi) || d != std::floor(d)) {
+    throwError(env, "MS_BAD_OPTION", std::string("Expected an integer between ") + std::to_string(lo) + " and " + std::to_string(hi) +
+                                         " for " + key);
+    return false;
+  }
+  *out = static_cast<int>(d);
+  return true;
+}
+
+bool optBool(Napi::Env env, Napi::Object o, const char* key, bool* out) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return true;
+  if (!v.IsBoolean()) { throwError(env, "MS_BAD_OPTION", std::string("Expected a boolean for ") + key); return false; }
+  *out = v.As<Napi::Boolean>().Value();
+  return true;
+}
+
+bool optDouble(Napi::Env env, Napi::Object o, const char* key, double* out) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return true;
+  if (!v.IsNumber() || std::isnan(v.As<Napi::Number>().DoubleValue())) {
+    throwError(env, "MS_BAD_OPTION", std::string("Expected a number for ") + key);
+    return false;
+  }
+  *out = v.As<Napi::Number>().DoubleValue();
+  return true;
+}
+
+bool optEnum(Napi::Env env, Napi::Object o, const char* key, const std::vector<std::string>& allowed, int* out) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return true;
+  const std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+  for (size_t i = 0; i < allowed.size(); ++i) {
+    if (allowed[i] == s) { *out = static_cast<int>(i); return true; }
+  }
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  throwError(env, "MS_BAD_OPTION", std::string("Expected one of ") + list + " for " + key);
+  return false;
+}
+
+bool readBinSpec(Napi::Env env, Napi::Object o, ms::BinSpec* spec, std::vector<double>* edgeStore) {
+  int mode = 0;
+  if (!optEnum(env, o, "binning", {"quantile", "uniform", "auto", "edges"}, &mode)) return false;
+  spec->mode = static_cast<ms::Binning>(mode);
+  spec->bins = spec->mode == ms::Binning::Auto ? 64 : 16;
+  if (!optInt(env, o, "bins", 2, 1024, &spec->bins)) return false;
+  if (!optInt(env, o, "discreteMax", 0, 1024, &spec->discreteMax)) return false;
+  if (spec->mode == ms::Binning::Edges) {
+    Napi::Value ev = o.Get("edges");
+    if (!ev.IsTypedArray() || ev.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      throwError(env, "MS_BAD_EDGES", "edges must be a Float64Array of interior cut points");
+      return false;
+    }
+    Napi::Float64Array e = ev.As<Napi::Float64Array>();
+    edgeStore->assign(e.Data(), e.Data() + e.ElementLength());
+    if (edgeStore->empty() || edgeStore->size() > 1023) {
+      throwError(env, "MS_BAD_EDGES", "edges must hold between 1 and 1023 cut points");
+      return false;
+    }
+    for (size_t k = 0; k < edgeStore->size(); ++k) {
+      if (!std::isfinite((*edgeStore)[k]) || (k > 0 && !((*edgeStore)[k] > (*edgeStore)[k - 1]))) {
+        throwError(env, "MS_BAD_EDGES", "edges must be finite and strictly increasing (edge " + std::to_string(k) + ")");
+        return false;
+      }
+    }
+    spec->edges = edgeStore->data();
+    spec->nEdges = static_cast<int>(edgeStore->size());
+  }
+  return true;
+}
+
+bool readMiOptions(Napi::Env env, Napi::Object o, ms::MiOptions* mo) {
+  int measure = 0, norm = 0, units = 0;
+  if (!optEnum(env, o, "measure", {"mi", "nmi"}, &measure)) return false;
+  if (!optEnum(env, o, "normalization", {"arithmetic", "geometric", "min", "max", "joint"}, &norm)) return false;
+  if (!optEnum(env, o, "units", {"bits", "nats"}, &units)) return false;
+  if (!optBool(env, o, "millerMadow", &mo->millerMadow)) return false;
+  mo->measure = static_cast<ms::Measure>(measure);
+  mo->norm = static_cast<ms::Norm>(norm);
+  mo->bits = units == 0;
+  return true;
+}
+
+bool readControl(Napi::Env env, Napi::Value v, ms::Control* ctl) {
+  if (v.IsUndefined() || v.IsNull()) return true;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || v.As<Napi::Int32Array>().ElementLength() < 2) {
+    throwError(env, "MS_BAD_INPUT", "control must be an Int32Array of length 2");
+    return false;
+  }
+  Napi::Int32Array a = v.As<Napi::Int32Array>();
+  ctl->cancel = a.Data();
+  ctl->done = a.Data() + 1;
+  return true;
+}
+
+}  // namespace msb

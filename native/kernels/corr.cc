@@ -1,0 +1,350 @@
+#include "corr.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <numeric>
+
+namespace ms {
+
+namespace {
+
+typedef double v4d __attribute__((vector_size(32)));
+
+inline v4d load4(const double* p) {
+  v4d v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Average ranks (1-based, ties share their mean rank) of x[0, n) into r.
+void averageRanks(const double* x, int64_t n, double* r, std::vector<int64_t>& idx) {
+  idx.resize(n);
+  std::iota(idx.begin(), idx.end(), 0);
+  std::sort(idx.begin(), idx.end(), [x](int64_t a, int64_t b) { return x[a] < x[b]; });
+  for (int64_t s = 0; s < n;) {
+    int64_t e = s + 1;
+    while (e < n && x[idx[e]] == x[idx[s]]) ++e;
+    const double avg = 0.5 * static_cast<double>(s + e + 1);
+    for (int64_t k = s; k < e; ++k) r[idx[k]] = avg;
+    s = e;
+  }
+}
+
+// Pearson's r of complete data by two passes (mean, then centred sums).
+double pearsonComplete(const double* x, const double* y, int64_t n) {
+  if (n < 2) return NAN;
+  double mx = 0, my = 0;
+  for (int64_t t = 0; t < n; ++t) { mx += x[t]; my += y[t]; }
+  mx /= n;
+  my /= n;
+  double sxx = 0, syy = 0, sxy = 0;
+  for (int64_t t = 0; t < n; ++t) {
+    const double dx = x[t] - mx, dy = y[t] - my;
+    sxx += dx * dx;
+    syy += dy * dy;
+    sxy += dx * dy;
+  }
+  if (!(sxx > 0) || !(syy > 0)) return NAN;
+  const double r = sxy / std::sqrt(sxx * syy);
+  return r > 1 ? 1 : (r < -1 ? -1 : r);
+}
+
+// Standardises x so that the dot product of two standardised columns is Pearson's r.
+bool standardise(const double* x, int64_t n, double* z) {
+  double m = 0;
+  for (int64_t t = 0; t < n; ++t) m += x[t];
+  m /= n;
+  double ss = 0;
+  for (int64_t t = 0; t < n; ++t) { const double d = x[t] - m; ss += d * d; }
+  if (!(ss > 0) || !std::isfinite(ss)) return false;
+  const double inv = 1.0 / std::sqrt(ss);
+  for (int64_t t = 0; t < n; ++t) z[t] = (x[t] - m) * inv;
+  return true;
+}
+
+// Inversions (pairs s < t with v[s] > v[t]) by bottom-up merge sort; v is sorted on return.
+int64_t countInversions(int32_t* v, int32_t* tmp, int64_t n) {
+  int64_t inv = 0;
+  constexpr int64_t kRun = 16;
+  for (int64_t s = 0; s < n; s += kRun) {  // insertion sort: each shift is one inversion
+    const int64_t e = std::min(n, s + kRun);
+    for (int64_t i = s + 1; i < e; ++i) {
+      const int32_t key = v[i];
+      int64_t k = i;
+      while (k > s && v[k - 1] > key) { v[k] = v[k - 1]; --k; }
+      inv += i - k;
+      v[k] = key;
+    }
+  }
+  int32_t* src = v;
+  int32_t* dst = tmp;
+  for (int64_t w = kRun; w < n; w *= 2) {
+    for (int64_t lo = 0; lo < n; lo += 2 * w) {
+      const int64_t mid = std::min(n, lo + w), hi = std::min(n, lo + 2 * w);
+      int64_t a = lo, b = mid, o = lo;
+      while (a < mid && b < hi) {
+        const bool takeB = src[b] < src[a];  // strict: ties are not inversions
+        inv += takeB ? (mid - a) : 0;
+        dst[o++] = takeB ? src[b++] : src[a++];
+      }
+      while (a < mid) dst[o++] = src[a++];
+      while (b < hi) dst[o++] = src[b++];
+    }
+    std::swap(src, dst);
+  }
+  if (src != v) std::memcpy(v, src, sizeof(int32_t) * n);
+  return inv;
+}
+
+inline int64_t pairsOf(int64_t k) { return k * (k - 1) / 2; }
+
+// Kendall tau-b of (rx, ry) already ordered by rx; ry within runs of equal rx gets sorted here.
+double tauBOrdered(const int32_t* rx, int32_t* ry, int64_t n, int32_t* tmp, std::vector<int64_t>& yCount) {
+  if (n < 2) return NAN;
+  int64_t n1 = 0, n3 = 0;
+  for (int64_t s = 0; s < n;) {
+    int64_t e = s + 1;
+    while (e < n && rx[e] == rx[s]) ++e;
+    if (e - s > 1) {
+      std::sort(ry + s, ry + e);
+      n1 += pairsOf(e - s);
+      for (int64_t u = s; u < e;) {
+        int64_t v = u + 1;
+        while (v < e && ry[v] == ry[u]) ++v;
+        n3 += pairsOf(v - u);
+        u = v;
+      }
+    }
+    s = e;
+  }
+  int64_t n2 = 0;
+  for (int64_t t = 0; t < n; ++t) yCount[ry[t]]++;
+  for (int64_t t = 0; t < n; ++t) {
+    const int64_t c = yCount[ry[t]];
+    if (c) { n2 += pairsOf(c); yCount[ry[t]] = 0; }
+  }
+  const int64_t n0 = pairsOf(n);
+  const int64_t dis = countInversions(ry, tmp, n);
+  const double num = static_cast<double>(n0 - n1 - n2 + n3 - 2 * dis);
+  const double den = std::sqrt(static_cast<double>(n0 - n1) * static_cast<double>(n0 - n2));
+  if (!(den > 0)) return NAN;
+  const double tau = num / den;
+  return tau > 1 ? 1 : (tau < -1 ? -1 : tau);
+}
+
+struct Scratch {
+  std::vector<double> a, b, ra, rb;
+  std::vector<int64_t> idx, yCount;
+  std::vector<int32_t> rx, ry, tmp;
+};
+thread_local Scratch tls;
+
+constexpr int kCorrBlock = 24;  // divisible by the 4×3 micro-kernel
+constexpr int64_t kChunk = 512; // rows per pass, so a tile's columns stay in L2
+
+// acc[a][b] += Σ_t X[a][t]·Y[b][t] over t in [t0, t1): 4×3 register block, fixed summation order.
+inline void dot4x3(const double* const* X, const double* const* Y, int64_t t0, int64_t t1, double acc[4][3]) {
+  v4d s[4][3] = {};
+  int64_t t = t0;
+  for (; t + 4 <= t1; t += 4) {
+    const v4d y0 = load4(Y[0] + t), y1 = load4(Y[1] + t), y2 = load4(Y[2] + t);
+    for (int a = 0; a < 4; ++a) {
+      const v4d x = load4(X[a] + t);
+      s[a][0] += x * y0;
+      s[a][1] += x * y1;
+      s[a][2] += x * y2;
+    }
+  }
+  for (int a = 0; a < 4; ++a)
+    for (int b = 0; b < 3; ++b) {
+      double r = (s[a][b][0] + s[a][b][1]) + (s[a][b][2] + s[a][b][3]);
+      for (int64_t u = t; u < t1; ++u) r += X[a][u] * Y[b][u];
+      acc[a][b] += r;
+    }
+}
+
+void dotTile(const CorrTable& t, const Tile& tile, double acc[kCorrBlock][kCorrBlock]) {
+  std::memset(acc, 0, sizeof(double) * kCorrBlock * kCorrBlock);
+  const double* z = t.z.data();
+  auto col = [&](int c, int last) { return z + static_cast<size_t>(std::min(c, last - 1)) * t.n; };
+  for (int64_t t0 = 0; t0 < t.n; t0 += kChunk) {
+    const int64_t t1 = std::min(t.n, t0 + kChunk);
+    for (int i = tile.r0; i < tile.r1; i += 4) {
+      const double* X[4] = {col(i, tile.r1), col(i + 1, tile.r1), col(i + 2, tile.r1), col(i + 3, tile.r1)};
+      // Skip column triples wholly at or below the diagonal.
+      for (int j = std::max(tile.c0, ((i + 1 - tile.c0) / 3) * 3 + tile.c0); j < tile.c1; j += 3) {
+        const double* Y[3] = {col(j, tile.c1), col(j + 1, tile.c1), col(j + 2, tile.c1)};
+        double block[4][3] = {};
+        dot4x3(X, Y, t0, t1, block);
+        for (int a = 0; a < 4 && i + a < tile.r1; ++a)
+          for (int b = 0; b < 3 && j + b < tile.c1; ++b) acc[i + a - tile.r0][j + b - tile.c0] += block[a][b];
+      }
+    }
+  }
+}
+
+}  // namespace
+
+double corrPair(const CorrTable& t, int i, int j, uint32_t* rows) {
+  Scratch& s = tls;
+  const double* x = t.raw.data() + static_cast<size_t>(i) * t.n;
+  const double* y = t.raw.data() + static_cast<size_t>(j) * t.n;
+  if (t.method == CorrMethod::Kendall) {
+    s.rx.resize(t.n);
+    s.ry.resize(t.n);
+    s.tmp.resize(t.n);
+    s.yCount.assign(t.n + 1, 0);
+    const int32_t* ri = t.rank.data() + static_cast<size_t>(i) * t.n;
+    const int32_t* rj = t.rank.data() + static_cast<size_t>(j) * t.n;
+    const int32_t* oi = t.order.data() + static_cast<size_t>(i) * t.n;
+    int64_t m = 0;
+    for (int64_t k = 0; k < t.valid[i]; ++k) {
+      const int32_t row = oi[k];
+      const int32_t y = rj[row];
+      if (y >= 0) { s.rx[m] = ri[row]; s.ry[m] = y; ++m; }
+    }
+    *rows = static_cast<uint32_t>(m);
+    return tauBOrdered(s.rx.data(), s.ry.data(), m, s.tmp.data(), s.yCount);
+  }
+  s.a.resize(t.n);
+  s.b.resize(t.n);
+  int64_t m = 0;
+  for (int64_t k = 0; k < t.n; ++k) {
+    if (!std::isnan(x[k]) && !std::isnan(y[k])) { s.a[m] = x[k]; s.b[m] = y[k]; ++m; }
+  }
+  *rows = static_cast<uint32_t>(m);
+  if (t.method == CorrMethod::Spearman) {
+    s.ra.resize(m);
+    s.rb.resize(m);
+    averageRanks(s.a.data(), m, s.ra.data(), s.idx);
+    averageRanks(s.b.data(), m, s.rb.data(), s.idx);
+    return pearsonComplete(s.ra.data(), s.rb.data(), m);
+  }
+  return pearsonComplete(s.a.data(), s.b.data(), m);
+}
+
+double kendallTauB(const int32_t* rx, const int32_t* ry, int64_t n) {
+  std::vector<int64_t> idx(n);
+  std::iota(idx.begin(), idx.end(), 0);
+  std::stable_sort(idx.begin(), idx.end(), [rx](int64_t a, int64_t b) { return rx[a] < rx[b]; });
+  int32_t maxY = 0;
+  for (int64_t k = 0; k < n; ++k) maxY = std::max(maxY, ry[k]);
+  std::vector<int32_t> x(n), y(n), tmp(n);
+  for (int64_t k = 0; k < n; ++k) { x[k] = rx[idx[k]]; y[k] = ry[idx[k]]; }
+  std::vector<int64_t> yCount(static_cast<size_t>(maxY) + 1, 0);
+  return tauBOrdered(x.data(), y.data(), n, tmp.data(), yCount);
+}
+
+Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int threads, CorrTable* out, int* badColumn) {
+  const int M = static_cast<int>(cols.size());
+  const int64_t n = M ? cols[0].length : 0;
+  out->M = M;
+  out->n = n;
+  out->method = method;
+  try {
+    out->raw.resize(static_cast<size_t>(M) * n);
+    out->complete.assign(M, 0);
+    out->valid.assign(M, 0);
+    if (method == CorrMethod::Kendall) {
+      out->rank.resize(static_cast<size_t>(M) * n);
+      out->order.resize(static_cast<size_t>(M) * n);
+    } else {
+      out->z.resize(static_cast<size_t>(M) * n);
+    }
+  } catch (const std::bad_alloc&) {
+    return Status::error(Code::OutOfMemory, "cannot allocate the prepared columns");
+  }
+  int bad = -1;
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<double> r;
+    std::vector<int64_t> idx;
+#pragma omp for schedule(dynamic, 4)
+    for (int c = 0; c < M; ++c) {
+      double* x = out->raw.data() + static_cast<size_t>(c) * n;
+      readColumn(cols[c], x);
+      int64_t valid = 0;
+      bool inf = false;
+      for (int64_t t = 0; t < n; ++t) {
+        valid += !std::isnan(x[t]);
+        inf |= std::isinf(x[t]);
+      }
+      out->valid[c] = valid;
+      if (inf && method == CorrMethod::Pearson) {
+#pragma omp critical
+        if (bad < 0 || c < bad) bad = c;
+        continue;
+      }
+      if (method == CorrMethod::Kendall) {
+        int32_t* rk = out->rank.data() + static_cast<size_t>(c) * n;
+        int32_t* ord = out->order.data() + static_cast<size_t>(c) * n;
+        int64_t m = 0;
+        for (int64_t t = 0; t < n; ++t) {
+          rk[t] = -1;
+          if (!std::isnan(x[t])) ord[m++] = static_cast<int32_t>(t);
+        }
+        std::stable_sort(ord, ord + m, [x](int32_t a, int32_t b) { return x[a] < x[b]; });
+        int32_t dense = -1;
+        for (int64_t k = 0; k < m; ++k) {
+          if (k == 0 || x[ord[k]] != x[ord[k - 1]]) ++dense;
+          rk[ord[k]] = dense;
+        }
+        continue;
+      }
+      if (valid != n) continue;
+      double* z = out->z.data() + static_cast<size_t>(c) * n;
+      if (method == CorrMethod::Spearman) {
+        r.resize(n);
+        averageRanks(x, n, r.data(), idx);
+        out->complete[c] = standardise(r.data(), n, z);
+      } else {
+        out->complete[c] = standardise(x, n, z);
+      }
+    }
+  }
+  if (bad >= 0) {
+    *badColumn = bad;
+    return Status::error(Code::BadInput, "contains an infinite value; Pearson correlation needs finite values (use spearman or kendall, or clean the data)");
+  }
+  return {};
+}
+
+Status corrAllPairs(const CorrTable& t, int threads, int rowFirst, int rowLast, const Control& ctl, const PairSinkFn& sink) {
+  const std::vector<Tile> tiles = upperTriangleTiles(t.M, kCorrBlock, rowFirst, rowLast);
+  const bool dense = t.method != CorrMethod::Kendall;
+#pragma omp parallel num_threads(threads)
+  {
+    const int tid = omp_get_thread_num();
+    alignas(64) double acc[kCorrBlock][kCorrBlock];
+#pragma omp for schedule(dynamic, 1)
+    for (size_t k = 0; k < tiles.size(); ++k) {
+      if (ctl.cancelled()) continue;
+      const Tile& tile = tiles[k];
+      if (dense) dotTile(t, tile, acc);
+      for (int i = tile.r0; i < tile.r1; ++i) {
+        for (int j = std::max(tile.c0, i + 1); j < tile.c1; ++j) {
+          uint32_t rows = static_cast<uint32_t>(t.n);
+          double v;
+          if (dense && t.complete[i] && t.complete[j]) {
+            v = acc[i - tile.r0][j - tile.c0];
+            v = v > 1 ? 1 : (v < -1 ? -1 : v);
+          } else if (dense && t.valid[i] == t.n && t.valid[j] == t.n) {
+            v = NAN;  // complete but constant: correlation undefined
+          } else {
+            v = corrPair(t, i, j, &rows);
+          }
+          sink(tid, i, j, v, rows);
+        }
+      }
+      ctl.progress(tilePairs(tile));
+    }
+  }
+  if (ctl.cancelled()) return Status::error(Code::Aborted, "the computation was cancelled");
+  return {};
+}
+
+}  // namespace ms

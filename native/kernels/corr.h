@@ -1,0 +1,40 @@
+// Correlation matrices over the same inputs: Pearson, Spearman (Pearson of average ranks) and
+// Kendall's tau-b (Knight's O(n log n) algorithm per pair). Missing values are excluded pairwise;
+// columns without missing values take a fast path (standardised once, then blocked dot products).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "column.h"
+#include "status.h"
+#include "tiles.h"
+#include "mi_tile.h"  // PairSinkFn
+
+namespace ms {
+
+enum class CorrMethod { Pearson, Spearman, Kendall };
+
+// Per-column data prepared once and reused by every pair.
+struct CorrTable {
+  int M = 0;
+  int64_t n = 0;
+  CorrMethod method = CorrMethod::Pearson;
+  std::vector<double> raw;        // M×n values, NaN = missing (column-major)
+  std::vector<double> z;          // complete, non-constant columns: standardised values (ranks for Spearman)
+  std::vector<uint8_t> complete;  // 1: no missing value and non-zero variance, z is valid
+  std::vector<int32_t> rank;      // Kendall: dense rank per row (-1 missing)
+  std::vector<int32_t> order;     // Kendall: rows sorted by value, missing rows left out
+  std::vector<int64_t> valid;     // rows per column with a value
+};
+
+Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int threads, CorrTable* out, int* badColumn);
+
+Status corrAllPairs(const CorrTable& t, int threads, int rowFirst, int rowLast, const Control& ctl, const PairSinkFn& sink);
+
+// One pair on its pairwise-complete rows (used by the matrix for columns with missing values).
+double corrPair(const CorrTable& t, int i, int j, uint32_t* rows);
+
+// Kendall's tau-b of two equally long integer-ranked sequences (exposed for tests of the counting).
+double kendallTauB(const int32_t* rx, const int32_t* ry, int64_t n);
+
+}  // namespace ms

@@ -1,0 +1,213 @@
+#include "mi_tile.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <new>
+
+namespace ms {
+
+std::vector<double> xlogxTable(int64_t n) {
+  std::vector<double> t(static_cast<size_t>(n) + 1);
+  t[0] = 0;
+  for (int64_t c = 1; c <= n; ++c) t[c] = c * std::log(static_cast<double>(c));
+  return t;
+}
+
+PairEntropies pairEntropies(const uint32_t* joint, int S, const double* xlogx, bool millerMadow) {
+  const int K = S - 1;  // last row and column hold rows where one side is missing
+  uint32_t row[1024], col[1024];
+  std::memset(col, 0, sizeof(uint32_t) * K);
+  double sxy = 0;
+  int64_t N = 0;
+  int mxy = 0;
+  for (int a = 0; a < K; ++a) {
+    const uint32_t* r = joint + static_cast<size_t>(a) * S;
+    uint32_t rs = 0;
+    for (int b = 0; b < K; ++b) {
+      const uint32_t c = r[b];
+      rs += c;
+      col[b] += c;
+      sxy += xlogx[c];
+      mxy += c != 0;
+    }
+    row[a] = rs;
+    N += rs;
+  }
+  PairEntropies e;
+  e.rows = static_cast<uint32_t>(N);
+  if (N == 0) {
+    e.hx = e.hy = e.hxy = NAN;
+    return e;
+  }
+  double sx = 0, sy = 0;
+  int mx = 0, my = 0;
+  for (int a = 0; a < K; ++a) { sx += xlogx[row[a]]; mx += row[a] != 0; }
+  for (int b = 0; b < K; ++b) { sy += xlogx[col[b]]; my += col[b] != 0; }
+  const double lnN = xlogx[N] / N;  // ln N, from the same table
+  e.hx = std::max(0.0, lnN - sx / N);
+  e.hy = std::max(0.0, lnN - sy / N);
+  e.hxy = std::max(0.0, lnN - sxy / N);
+  if (millerMadow) {
+    // Miller–Madow: H + (m − 1) / (2N), m = occupied bins.
+    e.hx += (mx - 1) / (2.0 * N);
+    e.hy += (my - 1) / (2.0 * N);
+    e.hxy += (mxy - 1) / (2.0 * N);
+  }
+  return e;
+}
+
+double finalizeMeasure(const PairEntropies& e, const MiOptions& o) {
+  if (e.rows == 0) return NAN;
+  double mi = e.hx + e.hy - e.hxy;
+  // The plug-in MI is never negative; only rounding can make it so. Miller–Madow may honestly be.
+  if (!o.millerMadow && mi < 0) mi = 0;
+  if (o.measure == Measure::MI) return o.bits ? mi / M_LN2 : mi;
+  double d = 0;
+  switch (o.norm) {
+    case Norm::Arithmetic: d = 0.5 * (e.hx + e.hy); break;
+    case Norm::Geometric: d = std::sqrt(e.hx * e.hy); break;
+    case Norm::Min: d = std::min(e.hx, e.hy); break;
+    case Norm::Max: d = std::max(e.hx, e.hy); break;
+    case Norm::Joint: d = e.hxy; break;
+  }
+  // As scikit-learn: two constant columns are a perfect match (1); otherwise 0/0 means no shared information.
+  if (e.hx == 0 && e.hy == 0) return 1.0;
+  return d > 0 ? mi / d : 0.0;
+}
+
+Status codeColumns(const std::vector<ColumnView>& cols, const BinSpec& spec, bool millerMadow, int threads,
+                   CodedTable* out, int* badColumn) {
+  const int M = static_cast<int>(cols.size());
+  const int64_t n = M ? cols[0].length : 0;
+  const int levels = maxLevels(spec);
+  out->M = M;
+  out->n = n;
+  out->stride = levels + 1;
+  const bool narrow = out->stride <= 256;
+  try {
+    if (narrow) out->codes8.resize(static_cast<size_t>(M) * n);
+    else out->codes16.resize(static_cast<size_t>(M) * n);
+    out->info.assign(M, BinInfo{});
+    out->entropy.assign(M, 0.0);
+  } catch (const std::bad_alloc&) {
+    return Status::error(Code::OutOfMemory, "cannot allocate the coded columns");
+  }
+  Status first;
+  int firstBad = -1;
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<double> x(n), scratch(n);
+    std::vector<uint32_t> counts(out->stride);
+#pragma omp for schedule(dynamic, 4)
+    for (int c = 0; c < M; ++c) {
+      readColumn(cols[c], x.data());
+      Status s;
+      std::fill(counts.begin(), counts.end(), 0u);
+      if (narrow) {
+        uint8_t* codes = out->codes8.data() + static_cast<size_t>(c) * n;
+        s = discretize<uint8_t>(x.data(), n, spec, static_cast<uint8_t>(levels), codes, scratch.data(), &out->info[c]);
+        for (int64_t t = 0; t < n; ++t) counts[codes[t]]++;
+      } else {
+        uint16_t* codes = out->codes16.data() + static_cast<size_t>(c) * n;
+        s = discretize<uint16_t>(x.data(), n, spec, static_cast<uint16_t>(levels), codes, scratch.data(), &out->info[c]);
+        for (int64_t t = 0; t < n; ++t) counts[codes[t]]++;
+      }
+      if (!s.ok()) {
+#pragma omp critical
+        if (firstBad < 0 || c < firstBad) { firstBad = c; first = s; }
+        continue;
+      }
+      const int64_t used = out->info[c].rowsUsed;
+      double h = entropyOfCounts(counts.data(), levels, used);
+      if (millerMadow && used > 0) {
+        int occupied = 0;
+        for (int k = 0; k < levels; ++k) occupied += counts[k] != 0;
+        h += (occupied - 1) / (2.0 * used);
+      }
+      out->entropy[c] = h;
+    }
+  }
+  if (firstBad >= 0) *badColumn = firstBad;
+  return first;
+}
+
+namespace {
+
+constexpr int kGroup = 8;   // columns histogrammed against one row column per pass over the rows
+constexpr int kBlock = 32;  // tile edge, in columns
+
+// Joint histograms of x against kGroup columns ys at once. Each y gets its own histogram, so the
+// increments of one row are independent and the loop is bound by load/store throughput.
+template <class C>
+void groupHistograms(const C* x, const C* const* ys, int64_t n, int S, uint32_t* hist) {
+  const size_t SS = static_cast<size_t>(S) * S;
+  std::memset(hist, 0, sizeof(uint32_t) * SS * kGroup);
+  const C *y0 = ys[0], *y1 = ys[1], *y2 = ys[2], *y3 = ys[3], *y4 = ys[4], *y5 = ys[5], *y6 = ys[6], *y7 = ys[7];
+  uint32_t *h0 = hist, *h1 = h0 + SS, *h2 = h1 + SS, *h3 = h2 + SS, *h4 = h3 + SS, *h5 = h4 + SS, *h6 = h5 + SS, *h7 = h6 + SS;
+  for (int64_t t = 0; t < n; ++t) {
+    const uint32_t a = static_cast<uint32_t>(x[t]) * S;
+    h0[a + y0[t]]++;
+    h1[a + y1[t]]++;
+    h2[a + y2[t]]++;
+    h3[a + y3[t]]++;
+    h4[a + y4[t]]++;
+    h5[a + y5[t]]++;
+    h6[a + y6[t]]++;
+    h7[a + y7[t]]++;
+  }
+}
+
+template <class C>
+void miTile(const CodedTable& t, const C* codes, const Tile& tile, const MiOptions& o, const double* xlogx,
+            uint32_t* hist, int thread, const PairSinkFn& sink) {
+  const int S = t.stride;
+  const size_t SS = static_cast<size_t>(S) * S;
+  for (int i = tile.r0; i < tile.r1; ++i) {
+    const C* x = codes + static_cast<size_t>(i) * t.n;
+    for (int j0 = std::max(tile.c0, i + 1); j0 < tile.c1; j0 += kGroup) {
+      const int g = std::min(kGroup, tile.c1 - j0);
+      const C* ys[kGroup];
+      // A short last group repeats its last column; those histograms are ignored.
+      for (int k = 0; k < kGroup; ++k) ys[k] = codes + static_cast<size_t>(j0 + std::min(k, g - 1)) * t.n;
+      groupHistograms<C>(x, ys, t.n, S, hist);
+      for (int k = 0; k < g; ++k) {
+        const PairEntropies e = pairEntropies(hist + k * SS, S, xlogx, o.millerMadow);
+        sink(thread, i, j0 + k, finalizeMeasure(e, o), e.rows);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Status miAllPairs(const CodedTable& t, const MiOptions& o, int threads, int rowFirst, int rowLast,
+                  const Control& ctl, const PairSinkFn& sink) {
+  if (t.stride > 1025) return Status::error(Code::BadOption, "at most 1024 bins are supported for MI matrices");
+  const std::vector<Tile> tiles = upperTriangleTiles(t.M, kBlock, rowFirst, rowLast);
+  std::vector<double> xlogx;
+  try {
+    xlogx = xlogxTable(t.n);
+  } catch (const std::bad_alloc&) {
+    return Status::error(Code::OutOfMemory, "cannot allocate the entropy table");
+  }
+  const size_t SS = static_cast<size_t>(t.stride) * t.stride;
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<uint32_t> hist(SS * kGroup);
+    const int tid = omp_get_thread_num();
+#pragma omp for schedule(dynamic, 1)
+    for (size_t k = 0; k < tiles.size(); ++k) {
+      if (ctl.cancelled()) continue;
+      if (!t.codes8.empty()) miTile<uint8_t>(t, t.codes8.data(), tiles[k], o, xlogx.data(), hist.data(), tid, sink);
+      else miTile<uint16_t>(t, t.codes16.data(), tiles[k], o, xlogx.data(), hist.data(), tid, sink);
+      ctl.progress(tilePairs(tiles[k]));
+    }
+  }
+  if (ctl.cancelled()) return Status::error(Code::Aborted, "the computation was cancelled");
+  return {};
+}
+
+}  // namespace ms

@@ -1,0 +1,63 @@
+// All-pairs binned mutual information over coded columns: the per-tile kernel (joint histograms of
+// one row column against a group of columns at once), the finalisation of a joint histogram into
+// the requested measure, and the threaded driver over tiles.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "binning.h"
+#include "column.h"
+#include "status.h"
+#include "tiles.h"
+
+namespace ms {
+
+enum class Measure { MI, NMI };
+enum class Norm { Arithmetic, Geometric, Min, Max, Joint };
+
+struct MiOptions {
+  Measure measure = Measure::MI;
+  Norm norm = Norm::Arithmetic;
+  bool bits = true;
+  bool millerMadow = false;
+};
+
+// Entropies of one pair on its pairwise-complete rows, in nats, plug-in or Miller–Madow corrected.
+struct PairEntropies {
+  double hx = 0, hy = 0, hxy = 0;
+  uint32_t rows = 0;
+};
+
+// Value of the measure from the pair's entropies (bits or nats; NMI is unit-free).
+double finalizeMeasure(const PairEntropies& e, const MiOptions& o);
+
+// Coded columns, column-major: column c is codes + c * n; `stride` = levels + 1, code stride-1 = missing.
+struct CodedTable {
+  int M = 0;
+  int64_t n = 0;
+  int stride = 0;
+  std::vector<uint8_t> codes8;    // used when stride <= 256
+  std::vector<uint16_t> codes16;  // otherwise
+  std::vector<BinInfo> info;
+  std::vector<double> entropy;    // per-column entropy (nats, plug-in or MM as asked)
+};
+
+// Discretises every column (in parallel over columns). On error, `badColumn` names the column index.
+Status codeColumns(const std::vector<ColumnView>& cols, const BinSpec& spec, bool millerMadow, int threads,
+                   CodedTable* out, int* badColumn);
+
+// Joint histogram of columns x and y (stride S) → pairwise-complete entropies.
+PairEntropies pairEntropies(const uint32_t* joint, int S, const double* xlogx, bool millerMadow);
+
+// c·ln(c) for c in [0, n], so entropies cost table look-ups instead of logarithms.
+std::vector<double> xlogxTable(int64_t n);
+
+using PairSinkFn = std::function<void(int thread, int i, int j, double value, uint32_t rows)>;
+
+// Computes every pair i < j of the table (rows restricted to [rowFirst, rowLast) for sharding) and
+// hands each value to `sink` from the thread that computed it.
+Status miAllPairs(const CodedTable& t, const MiOptions& o, int threads, int rowFirst, int rowLast,
+                  const Control& ctl, const PairSinkFn& sink);
+
+}  // namespace ms

@@ -1,0 +1,20 @@
+/**
+ * metricsift: entropy, mutual information and correlation matrices over metric time series,
+ * computed by a native (C++) core in parallel tiles.
+ * @packageDocumentation
+ */
+export { ErrorCode, MetricsiftError, type ErrorCodeValue } from './errors.js';
+export { toColumnTable, selectColumns, type ColumnTable, type Column, type ColumnChunk, type NumericArray, type TableInput } from './table.js';
+export type { PairMatrix, PairList } from './estimators/matrix.js';
+export { at, toRows } from './estimators/matrix.js';
+export type { RunOptions } from './estimators/run.js';
+export {
+  miMatrix, miMatrixSync, miPairsAbove, miPairsAboveSync, entropies, entropiesSync,
+  entropy, jointEntropy, conditionalEntropy, mutualInformation, normalizedMutualInformation, discretize,
+  type Binning, type Normalization, type BinningOptions, type InfoOptions, type NmiOptions, type MiMatrixOptions,
+  type MiMatrix, type MiPairList, type EntropyTable, type Estimate, type Series, type Discretized,
+} from './estimators/binned.js';
+export {
+  correlationMatrix, correlationMatrixSync, correlationPairsAbove, correlation,
+  type CorrelationMethod, type CorrelationOptions,
+} from './estimators/correlation.js';

@@ -1,0 +1,94 @@
+/**
+ * The one typed view of the raw addon. Everything else imports from here, never the .node file.
+ * Loading follows an install ladder: the local build, then one clear error listing the remedies.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ErrorCode, MetricsiftError } from './errors.js';
+import type { NumericArray } from './table.js';
+
+/** One chunk of a column as the addon reads it. */
+export interface RawChunk {
+  values: NumericArray;
+  validity?: Uint8Array | null;
+  validityOffset?: number;
+}
+export type RawColumns = RawChunk[][];
+
+export interface RawBinOptions {
+  binning?: 'quantile' | 'uniform' | 'auto' | 'edges';
+  bins?: number;
+  discreteMax?: number;
+  edges?: Float64Array;
+}
+export interface RawMiOptions extends RawBinOptions {
+  measure?: 'mi' | 'nmi';
+  normalization?: 'arithmetic' | 'geometric' | 'min' | 'max' | 'joint';
+  units?: 'bits' | 'nats';
+  millerMadow?: boolean;
+}
+export interface RawRunOptions {
+  threads?: number;
+  /** Shard of pair rows [rowFirst, rowLast) to compute; the default is all. */
+  rowFirst?: number;
+  rowLast?: number;
+  output?: 'float64' | 'float32' | 'threshold';
+  threshold?: number;
+  absolute?: boolean;
+}
+export interface RawDense {
+  values: Float64Array | Float32Array;
+  rowsUsed: Uint32Array;
+}
+export interface RawPairs {
+  i: Uint32Array;
+  j: Uint32Array;
+  value: Float64Array;
+  rows: Uint32Array;
+}
+export interface RawEntropies {
+  entropy: Float64Array;
+  entropyRows: Uint32Array;
+  levels: Int32Array;
+  discrete: Int32Array;
+}
+export type RawPairResult = Partial<RawDense> & Partial<RawPairs>;
+
+export interface Binding {
+  setErrorClass(cls: typeof MetricsiftError): void;
+  miMatrix(columns: RawColumns, names: string[], options: RawMiOptions & RawRunOptions, control: Int32Array | null, async: true): Promise<RawPairResult & RawEntropies>;
+  miMatrix(columns: RawColumns, names: string[], options: RawMiOptions & RawRunOptions, control: Int32Array | null, async: false): RawPairResult & RawEntropies;
+  entropyVector(columns: RawColumns, names: string[], options: RawMiOptions & RawRunOptions, control: Int32Array | null, async: true): Promise<RawEntropies>;
+  entropyVector(columns: RawColumns, names: string[], options: RawMiOptions & RawRunOptions, control: Int32Array | null, async: false): RawEntropies;
+  corrMatrix(columns: RawColumns, names: string[], options: { method?: 'pearson' | 'spearman' | 'kendall' } & RawRunOptions, control: Int32Array | null, async: true): Promise<RawPairResult>;
+  corrMatrix(columns: RawColumns, names: string[], options: { method?: 'pearson' | 'spearman' | 'kendall' } & RawRunOptions, control: Int32Array | null, async: false): RawPairResult;
+  discretize(columns: RawColumns, names: string[], options: RawBinOptions): { codes: Int32Array; cuts: Float64Array; levels: number; discrete: boolean; rowsUsed: number };
+  miPair(columns: RawColumns, names: string[], options: RawMiOptions): { hx: number; hy: number; hxy: number; mi: number; nmi: number; rowsUsed: number };
+  kendallTau(x: Int32Array, y: Int32Array): number;
+  hardwareConcurrency: number;
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function load(): Binding {
+  const require = createRequire(import.meta.url);
+  const tried: string[] = [];
+  for (const p of ['build/Release/metricsift.node', 'build/Debug/metricsift.node']) {
+    try {
+      return require(join(root, p)) as Binding;
+    } catch (e) {
+      tried.push(`${p}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new MetricsiftError(
+    'The metricsift native addon could not be loaded. Tried:\n  ' + tried.join('\n  ') +
+      '\nRemedies: run `npm run build:native` in the package directory (needs cmake ≥ 3.15, a C++20 compiler and OpenMP, e.g. Debian: apt-get install cmake g++);' +
+      ' check that `npm install` did not run with --ignore-scripts.',
+    ErrorCode.INTERNAL,
+  );
+}
+
+/** The raw addon. Validated, typed wrappers live in src/estimators. */
+export const binding: Binding = load();
+binding.setErrorClass(MetricsiftError);
