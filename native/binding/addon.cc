@@ -84,9 +84,11 @@ Napi::Value toTyped(Napi::Env env, std::vector<T>&& v) {
   auto* owner = new std::vector<T>(std::move(v));
   const size_t bytes = owner->size() * sizeof(T);
   napi_value ab;
-  napi_status st = napi_create_external_arraybuffer(
-      env, owner->empty() ? nullptr : owner->data(), bytes,
-      [](napi_env, void*, void* hint) { delete static_cast<std::vector<T>*>(hint); }, owner, &ab);
+  // An external buffer over no memory reads as detached in V8: empty results get a plain buffer.
+  napi_status st = owner->empty() ? napi_generic_failure
+                                  : napi_create_external_arraybuffer(
+                                        env, owner->data(), bytes,
+                                        [](napi_env, void*, void* hint) { delete static_cast<std::vector<T>*>(hint); }, owner, &ab);
   Napi::ArrayBuffer buf;
   if (st == napi_ok) {
     buf = Napi::ArrayBuffer(env, ab);

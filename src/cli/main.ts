@@ -1,0 +1,25 @@
+/** The `metricsift` command line: one sub-command per file, each a few lines over the library. */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { EXIT_BAD_INPUT } from './common.js';
+import { entropyCommand } from './entropy.js';
+import { matrixCommand } from './matrix.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('metricsift')
+    .description('Entropy, mutual information and correlation over metric time series')
+    .version(version())
+    .showHelpAfterError()
+    .exitOverride((err) => {
+      // Usage errors (unknown option, bad value) are bad input: exit 2, like other input errors.
+      process.exit(err.exitCode === 0 ? 0 : EXIT_BAD_INPUT);
+    })
+    .addCommand(matrixCommand())
+    .addCommand(entropyCommand());
+  await program.parseAsync(argv);
+}
