@@ -85,7 +85,7 @@ Status discretize(const double* x, int64_t n, const BinSpec& spec, C missing, C*
     std::nth_element(scratch, scratch + (3 * m) / 4, scratch + m);
     const double q3 = scratch[(3 * m) / 4];
     const double iqr = q3 - q1;
-    double k = (iqr > 0 && std::isfinite(iqr)) ? std::ceil((mx - mn) / (2.0 * iqr * std::cbrt(static_cast<double>(m))))
+    double k = (iqr > 0 && std::isfinite(iqr)) ? std::ceil((mx - mn) * std::cbrt(static_cast<double>(m)) / (2.0 * iqr))
                                                : std::ceil(std::log2(static_cast<double>(m))) + 1.0;
     if (!(k >= 2)) k = 2;
     K = static_cast<int>(std::min<double>(k, spec.bins));

@@ -1,0 +1,42 @@
+// Small deterministic data makers shared by the tests.
+
+/** Park–Miller PRNG in [0, 1): reproducible without dependencies. */
+export function rng(seed = 1): () => number {
+  let s = seed % 2147483647 || 1;
+  return () => (s = (s * 48271) % 2147483647) / 2147483647;
+}
+
+/** Standard normal draws by Box–Muller. */
+export function gaussian(r: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+}
+
+/** Bivariate normal with correlation rho, n rows. */
+export function bivariate(n: number, rho: number, seed = 1): [Float64Array, Float64Array] {
+  const g = gaussian(rng(seed));
+  const x = new Float64Array(n), y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = g(), b = g();
+    x[i] = a;
+    y[i] = rho * a + Math.sqrt(1 - rho * rho) * b;
+  }
+  return [x, y];
+}
+
+/** A table of m columns × n rows mixing shared factors, noise, discrete and constant columns. */
+export function mixedTable(m: number, n: number, seed = 3): { names: string[]; columns: Float64Array[] } {
+  const r = rng(seed), g = gaussian(r);
+  const f = [new Float64Array(n), new Float64Array(n)].map((a) => a.map(() => g()));
+  const columns: Float64Array[] = [];
+  for (let c = 0; c < m; c++) {
+    const col = new Float64Array(n);
+    for (let t = 0; t < n; t++) {
+      if (c % 7 === 3) col[t] = Math.floor(r() * 4);         // discrete
+      else if (c % 11 === 5) col[t] = 42;                     // constant
+      else col[t] = f[c % 2][t] * ((c % 5) / 5) + g();       // factor + noise
+      if (c % 4 === 1 && r() < 0.05) col[t] = NaN;            // missing cells
+    }
+    columns.push(col);
+  }
+  return { names: columns.map((_, c) => `svc${c % 3}/m${c}`), columns };
+}
