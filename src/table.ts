@@ -92,12 +92,7 @@ export function columnFromArray(name: string, arr: unknown): ColumnChunk {
 }
 
 function toChunk(name: string, arr: unknown): ColumnChunk {
-  if (isNumericArray(arr)) {
-    if ((arr.buffer as ArrayBuffer).byteLength === 0 && arr.length === 0 && (arr.buffer as ArrayBuffer & { detached?: boolean }).detached) {
-      throw new MetricsiftError(`Column "${name}": its buffer is detached`, ErrorCode.DETACHED_BUFFER);
-    }
-    return { values: arr };
-  }
+  if (isNumericArray(arr)) return { values: arr };
   if (Array.isArray(arr)) {
     const out = new Float64Array(arr.length);
     for (let i = 0; i < arr.length; i++) {
@@ -168,7 +163,25 @@ export function toColumnTable(input: TableInput): ColumnTable {
   return table;
 }
 
+/** True for a transferred or freed buffer (Node 20 has no ArrayBuffer.prototype.detached). */
+function isDetached(buf: ArrayBufferLike): boolean {
+  if (buf.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buf);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 function validateTable(t: ColumnTable): void {
+  for (const c of t.columns) {
+    for (const ch of c.chunks) {
+      if (isDetached(ch.values.buffer) || (ch.validity && isDetached(ch.validity.buffer))) {
+        throw new MetricsiftError(`Column "${c.name}": its buffer is detached (transferred or freed)${t.source ? ` in ${t.source}` : ''}`, ErrorCode.DETACHED_BUFFER);
+      }
+    }
+  }
   const seen = new Map<string, number>();
   t.names.forEach((n, i) => {
     const prev = seen.get(n);
