@@ -28,6 +28,8 @@ export const ErrorCode = {
   RAGGED_ROW: 'MS_RAGGED_ROW',
   /** A file could not be found or read. */
   FILE_NOT_FOUND: 'MS_FILE_NOT_FOUND',
+  /** An output file could not be written (missing directory, permission, full disk). */
+  WRITE_FAILED: 'MS_WRITE_FAILED',
   /** A file exists but its format is not understood (unknown extension, corrupt content). */
   BAD_FORMAT: 'MS_BAD_FORMAT',
   /** User-given bin edges are not strictly increasing or not finite. */

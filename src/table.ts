@@ -3,6 +3,7 @@
  * normaliser that turns what users have (Arrow tables, typed arrays, plain objects) into it
  * without copying numeric data.
  */
+import type { Table as ArrowTable } from 'apache-arrow';
 import { ErrorCode, MetricsiftError, describe } from './errors.js';
 
 /** Numeric typed arrays the native core reads in place. */
@@ -51,6 +52,8 @@ export type TableInput =
   | ColumnTable
   | { names: string[]; columns: ArrayLike<number>[] }
   | Record<string, ArrayLike<number>>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema: columns are checked at run time
+  | ArrowTable<any>
   | ArrowTableLike;
 
 /** The parts of an apache-arrow Table that metricsift reads (recognised structurally). */
@@ -113,7 +116,9 @@ function arrowChunks(name: string, data: ArrowDataLike[]): ColumnChunk[] {
   return data.map((d) => {
     const id = d.type.typeId;
     const values = d.values;
-    if ((id !== ARROW_INT && id !== ARROW_FLOAT) || !isNumericArray(values)) {
+    // Float16 arrives as a Uint16Array of raw half-float bits: reading it as numbers would be wrong.
+    const half = id === ARROW_FLOAT && (d.type as unknown as { precision?: number }).precision === 0;
+    if ((id !== ARROW_INT && id !== ARROW_FLOAT) || half || !isNumericArray(values)) {
       throw new MetricsiftError(
         `Column "${name}": Arrow type ${d.type.toString()} is not supported (expected Int8–32, Uint8–32, Float32 or Float64)`,
         ErrorCode.BAD_INPUT,

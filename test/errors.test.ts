@@ -92,7 +92,7 @@ describe('bad input', () => {
     await expect(miPairsAbove(ok, 'x' as never)).rejects.toMatchObject({ code: 'MS_BAD_OPTION' });
   });
   it('native errors are MetricsiftError with the caller in the stack', async () => {
-    const err = await miMatrix({ a: new Float64Array(0) }).catch((e: unknown) => e as MetricsiftError);
+    const err = (await miMatrix({ a: new Float64Array(0) }).catch((e: unknown) => e)) as MetricsiftError;
     expect(err).toBeInstanceOf(MetricsiftError);
     expect(err.name).toBe('MetricsiftError');
     expect(err.stack).toMatch(/errors\.test\.ts/);

@@ -1,6 +1,7 @@
 #include "binning.h"
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <string>
 
@@ -28,13 +29,92 @@ bool fewDistinct(const double* x, int64_t n, int limit, std::vector<double>& out
   return true;
 }
 
+// Order-preserving 64-bit keys of doubles (no NaN); −0 and +0 get the same key.
+inline uint64_t orderKey(double v) {
+  v += 0.0;
+  uint64_t u;
+  std::memcpy(&u, &v, 8);
+  return (u >> 63) ? ~u : (u | 0x8000000000000000ull);
+}
+
+inline double fromKey(uint64_t k) {
+  const uint64_t u = (k >> 63) ? (k & 0x7FFFFFFFFFFFFFFFull) : ~k;
+  double v;
+  std::memcpy(&v, &u, 8);
+  return v;
+}
+
+// Order statistics by MSD radix selection: 12 bits a level, scattering a range by digit and
+// recursing only into buckets that hold a wanted rank. O(n) for a handful of levels, where
+// successive nth_element calls cost O(n·K). `ranks` are ascending; values land in out[].
+void radixSelect(uint64_t* keys, uint64_t* tmp, int64_t lo, int64_t hi, int shift, const int64_t* rb, const int64_t* re,
+                 const int64_t* rank0, double* out) {
+  if (rb == re) return;
+  if (hi - lo <= 64 || shift < 0) {
+    std::sort(keys + lo, keys + hi);
+    for (const int64_t* r = rb; r < re; ++r) out[r - rank0] = fromKey(keys[*r]);
+    return;
+  }
+  constexpr int kBits = 12, kBuckets = 1 << kBits;
+  uint32_t start[kBuckets + 1] = {};
+  for (int64_t i = lo; i < hi; ++i) start[((keys[i] >> shift) & (kBuckets - 1)) + 1]++;
+  const int next = shift >= kBits ? shift - kBits : (shift > 0 ? 0 : -1);
+  for (int b = 1; b <= kBuckets; ++b) {
+    if (start[b] == static_cast<uint32_t>(hi - lo)) {  // one bucket holds everything: no scatter needed
+      radixSelect(keys, tmp, lo, hi, next, rb, re, rank0, out);
+      return;
+    }
+  }
+  for (int b = 1; b <= kBuckets; ++b) start[b] += start[b - 1];
+  uint32_t fill[kBuckets];
+  std::memcpy(fill, start, sizeof fill);
+  for (int64_t i = lo; i < hi; ++i) tmp[lo + fill[(keys[i] >> shift) & (kBuckets - 1)]++] = keys[i];
+  for (const int64_t* r = rb; r < re;) {
+    const int64_t rel = *r - lo;
+    const int b = static_cast<int>(std::upper_bound(start, start + kBuckets + 1, static_cast<uint32_t>(rel)) - start) - 1;
+    const int64_t* e = r;
+    while (e < re && *e - lo < start[b + 1]) ++e;
+    radixSelect(tmp, keys, lo + start[b], lo + start[b + 1], next, r, e, rank0, out);
+    r = e;
+  }
+}
+
+// Number of cuts ≤ v, by a branchless binary search (the compares are unpredictable).
+inline int cutsAtOrBelow(const double* cuts, int nc, double v) {
+  int lo = 0, len = nc;
+  while (len > 0) {
+    const int half = len >> 1;
+    const bool right = cuts[lo + half] <= v;
+    lo = right ? lo + half + 1 : lo;
+    len = right ? len - half - 1 : half;
+  }
+  return lo;
+}
+
 template <class C>
 void codeByCuts(const double* x, int64_t n, const std::vector<double>& cuts, C missing, C* codes) {
   const double* b = cuts.data();
-  const double* e = b + cuts.size();
-  for (int64_t t = 0; t < n; ++t) {
-    const double v = x[t];
-    codes[t] = std::isnan(v) ? missing : static_cast<C>(std::upper_bound(b, e, v) - b);
+  const int nc = static_cast<int>(cuts.size());
+  if (nc > 64) {
+    for (int64_t t = 0; t < n; ++t) {
+      const double v = x[t];
+      codes[t] = std::isnan(v) ? missing : static_cast<C>(cutsAtOrBelow(b, nc, v));
+    }
+    return;
+  }
+  // Few cuts: count them by comparing each against a block of rows, which vectorises across rows
+  // (NaN compares false, so missing rows count 0 and are marked afterwards).
+  constexpr int64_t kBlock = 256;
+  int32_t cnt[kBlock];
+  for (int64_t t0 = 0; t0 < n; t0 += kBlock) {
+    const int64_t len = std::min(kBlock, n - t0);
+    const double* xs = x + t0;
+    for (int64_t u = 0; u < len; ++u) cnt[u] = 0;
+    for (int k = 0; k < nc; ++k) {
+      const double c = b[k];
+      for (int64_t u = 0; u < len; ++u) cnt[u] += c <= xs[u];
+    }
+    for (int64_t u = 0; u < len; ++u) codes[t0 + u] = std::isnan(xs[u]) ? missing : static_cast<C>(cnt[u]);
   }
 }
 
@@ -108,13 +188,13 @@ Status discretize(const double* x, int64_t n, const BinSpec& spec, C missing, C*
   if (spec.mode == Binning::Quantile) {
     // Equal frequency: cut k is the order statistic s[floor(k·m/K)].
     info->cuts.resize(K - 1);
-    int64_t lo = 0;
-    for (int k = 1; k < K; ++k) {
-      const int64_t r = static_cast<int64_t>((static_cast<__int128>(k) * m) / K);
-      std::nth_element(scratch + lo, scratch + r, scratch + m);
-      info->cuts[k - 1] = scratch[r];
-      lo = r;
-    }
+    std::vector<int64_t> ranks(K - 1);
+    for (int k = 1; k < K; ++k) ranks[k - 1] = static_cast<int64_t>((static_cast<__int128>(k) * m) / K);
+    thread_local std::vector<uint64_t> keys, tmp;
+    keys.resize(m);
+    tmp.resize(m);
+    for (int64_t i = 0; i < m; ++i) keys[i] = orderKey(scratch[i]);
+    radixSelect(keys.data(), tmp.data(), 0, m, 64 - 12, ranks.data(), ranks.data() + ranks.size(), ranks.data(), info->cuts.data());
     info->levels = K;
     codeByCuts(x, n, info->cuts, missing, codes);
     return {};

@@ -39,6 +39,9 @@ struct CodedTable {
   int stride = 0;
   std::vector<uint8_t> codes8;    // used when stride <= 256
   std::vector<uint16_t> codes16;  // otherwise
+  // For narrow strides, the same codes interleaved by groups of 8 columns (group g holds columns
+  // 8g..8g+7, row t at [g·8n + 8t, +8)), so the pair kernel reads 8 columns through one pointer.
+  std::vector<uint8_t> interleaved;
   std::vector<BinInfo> info;
   std::vector<double> entropy;    // per-column entropy (nats, plug-in or MM as asked)
 };

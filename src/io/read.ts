@@ -1,0 +1,35 @@
+/** One entry point for reading a metrics file: picks the reader from the file name's extension. */
+import { ErrorCode, MetricsiftError } from '../errors.js';
+import type { ColumnTable } from '../table.js';
+import { readArrow } from './arrow.js';
+import { readCsv, type CsvOptions } from './csv.js';
+
+/** Options for {@link readTable}; `timeColumn` and `delimiter` apply to CSV/TSV only. */
+export type ReadOptions = CsvOptions;
+
+/** The extensions {@link readTable} understands, for messages and CLI help. */
+export const SUPPORTED_EXTENSIONS = ['.csv', '.csv.gz', '.tsv', '.tsv.gz', '.arrow', '.ipc', '.feather'] as const;
+
+/**
+ * Reads a metrics table, choosing the reader by extension (case-insensitive):
+ * `.csv` / `.csv.gz` (comma), `.tsv` / `.tsv.gz` (tab), `.arrow` / `.ipc` / `.feather` (Arrow IPC).
+ *
+ * @param path The file; named as given in error messages.
+ * @param options CSV options (an explicit `delimiter` overrides the one the extension implies).
+ * @throws MetricsiftError `MS_BAD_FORMAT` for any other extension (naming it and the supported
+ *   ones), and every error of {@link readCsv} / {@link readArrow}.
+ */
+export async function readTable(path: string, options: ReadOptions = {}): Promise<ColumnTable> {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.csv') || lower.endsWith('.csv.gz')) return readCsv(path, options);
+  if (lower.endsWith('.tsv') || lower.endsWith('.tsv.gz')) return readCsv(path, { ...options, delimiter: options.delimiter ?? '\t' });
+  if (lower.endsWith('.arrow') || lower.endsWith('.ipc') || lower.endsWith('.feather')) return readArrow(path);
+  const base = path.split(/[\\/]/).pop() ?? path;
+  const parts = base.split('.').slice(1);
+  // Show ".gz" with the extension before it ("x.json.gz" → ".json.gz").
+  const ext = parts.length === 0 ? '' : '.' + parts.slice(parts.length >= 2 && parts[parts.length - 1].toLowerCase() === 'gz' ? -2 : -1).join('.');
+  throw new MetricsiftError(
+    `${path}: ${ext ? `unsupported file extension "${ext}"` : 'no file extension'}; supported: ${SUPPORTED_EXTENSIONS.join(', ')}`,
+    ErrorCode.BAD_FORMAT,
+  );
+}
