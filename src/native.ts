@@ -3,7 +3,7 @@
  * Loading follows an install ladder: the local build, then one clear error listing the remedies.
  */
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, MetricsiftError } from './errors.js';
 import type { NumericArray } from './table.js';
@@ -74,9 +74,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 function load(): Binding {
   const require = createRequire(import.meta.url);
   const tried: string[] = [];
-  for (const p of ['build/Release/metricsift.node', 'build/Debug/metricsift.node']) {
+  // METRICSIFT_ADDON points at another build (the sanitizer build used by test/sanitize.sh).
+  const candidates = process.env.METRICSIFT_ADDON ? [process.env.METRICSIFT_ADDON] : ['build/Release/metricsift.node', 'build/Debug/metricsift.node'];
+  for (const p of candidates) {
     try {
-      return require(join(root, p)) as Binding;
+      return require(isAbsolute(p) ? p : join(root, p)) as Binding;
     } catch (e) {
       tried.push(`${p}: ${(e as Error).message.split('\n')[0]}`);
     }

@@ -14,12 +14,10 @@ export async function main(argv: string[]): Promise<void> {
   const program = new Command('metricsift')
     .description('Entropy, mutual information and correlation over metric time series')
     .version(version())
-    .showHelpAfterError()
-    .exitOverride((err) => {
-      // Usage errors (unknown option, bad value) are bad input: exit 2, like other input errors.
-      process.exit(err.exitCode === 0 ? 0 : EXIT_BAD_INPUT);
-    })
-    .addCommand(matrixCommand())
-    .addCommand(entropyCommand());
+    .showHelpAfterError();
+  for (const cmd of [program, ...[matrixCommand(), entropyCommand()].map((c) => (program.addCommand(c), c))]) {
+    // Usage errors (unknown option, bad value) are bad input: exit 2, like other input errors.
+    cmd.showHelpAfterError().exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_BAD_INPUT));
+  }
   await program.parseAsync(argv);
 }

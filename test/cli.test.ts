@@ -1,0 +1,71 @@
+// The command line, run as a user would: a child process on the shipped example.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { tableFromIPC } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = new URL('..', import.meta.url).pathname;
+const bin = join(root, 'bin/metricsift.js');
+const example = join(root, 'examples/trainticket/metrics.csv.gz');
+const dir = mkdtempSync(join(tmpdir(), 'metricsift-cli-'));
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: root, maxBuffer: 1 << 28 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe.skipIf(!existsSync(join(root, 'dist/cli/main.js')))('metricsift CLI (needs `npm run build:ts`)', () => {
+  it('matrix writes CSV, JSON and Arrow with the documented layout', async () => {
+    const csv = join(dir, 'nmi.csv'), json = join(dir, 'nmi.json'), arrow = join(dir, 'nmi.arrow');
+    expect((await cli('matrix', example, '--measure', 'nmi', '--out', csv)).code).toBe(0);
+    const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
+    expect(lines.length).toBe(880);
+    expect(lines[0].startsWith('metric,front/SuccessRate(%),front/LatencyP50(s)')).toBe(true);
+    expect(lines[2].split(',')[2]).toBe('1');  // diagonal of NMI
+    expect((await cli('matrix', example, '--measure', 'spearman', '--threads', '1', '--out', json)).code).toBe(0);
+    const j = JSON.parse(readFileSync(json, 'utf8'));
+    expect(j.names.length).toBe(879);
+    expect(j.values[1][1]).toBe(1);
+    expect((await cli('matrix', example, '--measure', 'mi', '--nats', '--out', arrow)).code).toBe(0);
+    const t = tableFromIPC(readFileSync(arrow));
+    expect(t.numCols).toBe(880);
+    expect(t.getChild('metric')!.get(0)).toBe('front/SuccessRate(%)');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+  it('matrix --threshold lists pairs; bits by default', async () => {
+    const { code, stdout } = await cli('matrix', example, '--measure', 'kendall', '--threshold', '0.99', '--quiet');
+    expect(code).toBe(0);
+    const rows = stdout.trimEnd().split('\n');
+    expect(rows[0]).toBe('metric_a,metric_b,value,rows_used');
+    for (const r of rows.slice(1)) expect(Math.abs(Number(r.split(',').at(-2)))).toBeGreaterThan(0.99);
+  });
+  it('entropy writes metric,entropy_bits,rows_used', async () => {
+    const { code, stdout } = await cli('entropy', example, '--bins', '8');
+    expect(code).toBe(0);
+    const rows = stdout.trimEnd().split('\n');
+    expect(rows[0]).toBe('metric,entropy_bits,rows_used');
+    expect(rows.length).toBe(880);
+    for (const r of rows.slice(1)) {
+      const h = Number(r.split(',').at(-2));
+      if (!Number.isNaN(h)) expect(h).toBeLessThanOrEqual(3 + 1e-12);  // ≤ log2(8)
+    }
+  });
+  it('bad input: one clear line, exit 2, no stack', async () => {
+    for (const args of [['matrix', 'nope.csv'], ['matrix', example, '--bins', '1'], ['matrix', example, '--measure', 'ksg'], ['entropy', join(root, 'package.json')]]) {
+      const r = await cli(...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    const missing = await cli('matrix', 'nope.csv');
+    expect(missing.stderr).toMatch(/nope\.csv.*MS_FILE_NOT_FOUND/);
+  });
+});
