@@ -18,3 +18,7 @@ export {
   correlationMatrix, correlationMatrixSync, correlationPairsAbove, correlation,
   type CorrelationMethod, type CorrelationOptions,
 } from './estimators/correlation.js';
+export { readTable, SUPPORTED_EXTENSIONS, type ReadOptions } from './io/read.js';
+export { readCsv, parseCsv, type CsvOptions } from './io/csv.js';
+export { readArrow, arrowToColumnTable, tableToArrow, type ArrowReadOptions } from './io/arrow.js';
+export { writeMatrix, writeEntropy, writePairs, matrixToArrow, type WriteMatrixOptions, type EntropyRow, type PairListResult } from './io/write.js';
