@@ -1,5 +1,7 @@
 #include "binning.h"
 
+#include "sort.h"
+
 #include <algorithm>
 #include <cstring>
 #include <cmath>
@@ -27,21 +29,6 @@ bool fewDistinct(const double* x, int64_t n, int limit, std::vector<double>& out
     out.insert(it, v);
   }
   return true;
-}
-
-// Order-preserving 64-bit keys of doubles (no NaN); −0 and +0 get the same key.
-inline uint64_t orderKey(double v) {
-  v += 0.0;
-  uint64_t u;
-  std::memcpy(&u, &v, 8);
-  return (u >> 63) ? ~u : (u | 0x8000000000000000ull);
-}
-
-inline double fromKey(uint64_t k) {
-  const uint64_t u = (k >> 63) ? (k & 0x7FFFFFFFFFFFFFFFull) : ~k;
-  double v;
-  std::memcpy(&v, &u, 8);
-  return v;
 }
 
 // Order statistics by MSD radix selection: 12 bits a level, scattering a range by digit and

@@ -1,5 +1,7 @@
 #include "corr.h"
 
+#include "sort.h"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -20,11 +22,11 @@ inline v4d load4(const double* p) {
   return v;
 }
 
-// Average ranks (1-based, ties share their mean rank) of x[0, n) into r.
-void averageRanks(const double* x, int64_t n, double* r, std::vector<int64_t>& idx) {
+// Average ranks (1-based, ties share their mean rank) of x[0, n) into r (no NaN in x).
+void averageRanks(const double* x, int64_t n, double* r, std::vector<int32_t>& idx) {
   idx.resize(n);
-  std::iota(idx.begin(), idx.end(), 0);
-  std::sort(idx.begin(), idx.end(), [x](int64_t a, int64_t b) { return x[a] < x[b]; });
+  for (int64_t k = 0; k < n; ++k) idx[k] = static_cast<int32_t>(k);
+  radixArgsort(x, idx.data(), n);
   for (int64_t s = 0; s < n;) {
     int64_t e = s + 1;
     while (e < n && x[idx[e]] == x[idx[s]]) ++e;
@@ -86,10 +88,14 @@ int64_t countInversions(int32_t* v, int32_t* tmp, int64_t n) {
     for (int64_t lo = 0; lo < n; lo += 2 * w) {
       const int64_t mid = std::min(n, lo + w), hi = std::min(n, lo + 2 * w);
       int64_t a = lo, b = mid, o = lo;
+      // Branchless: which side to take is unpredictable, so select with arithmetic, not jumps.
       while (a < mid && b < hi) {
-        const bool takeB = src[b] < src[a];  // strict: ties are not inversions
-        inv += takeB ? (mid - a) : 0;
-        dst[o++] = takeB ? src[b++] : src[a++];
+        const int32_t va = src[a], vb = src[b];
+        const int64_t takeB = vb < va;  // strict: ties are not inversions
+        dst[o++] = takeB ? vb : va;
+        inv += -takeB & (mid - a);
+        b += takeB;
+        a += 1 - takeB;
       }
       while (a < mid) dst[o++] = src[a++];
       while (b < hi) dst[o++] = src[b++];
@@ -138,8 +144,8 @@ double tauBOrdered(const int32_t* rx, int32_t* ry, int64_t n, int32_t* tmp, std:
 
 struct Scratch {
   std::vector<double> a, b, ra, rb;
-  std::vector<int64_t> idx, yCount;
-  std::vector<int32_t> rx, ry, tmp;
+  std::vector<int32_t> idx, rx, ry, tmp;
+  std::vector<int64_t> yCount;  // kept all-zero between uses
 };
 thread_local Scratch tls;
 
@@ -169,7 +175,7 @@ inline void dot4x3(const double* const* X, const double* const* Y, int64_t t0, i
 
 void dotTile(const CorrTable& t, const Tile& tile, double acc[kCorrBlock][kCorrBlock]) {
   std::memset(acc, 0, sizeof(double) * kCorrBlock * kCorrBlock);
-  const double* z = t.z.data();
+  const double* z = t.z.get();
   auto col = [&](int c, int last) { return z + static_cast<size_t>(std::min(c, last - 1)) * t.n; };
   for (int64_t t0 = 0; t0 < t.n; t0 += kChunk) {
     const int64_t t1 = std::min(t.n, t0 + kChunk);
@@ -191,16 +197,14 @@ void dotTile(const CorrTable& t, const Tile& tile, double acc[kCorrBlock][kCorrB
 
 double corrPair(const CorrTable& t, int i, int j, uint32_t* rows) {
   Scratch& s = tls;
-  const double* x = t.raw.data() + static_cast<size_t>(i) * t.n;
-  const double* y = t.raw.data() + static_cast<size_t>(j) * t.n;
   if (t.method == CorrMethod::Kendall) {
     s.rx.resize(t.n);
     s.ry.resize(t.n);
     s.tmp.resize(t.n);
-    s.yCount.assign(t.n + 1, 0);
-    const int32_t* ri = t.rank.data() + static_cast<size_t>(i) * t.n;
-    const int32_t* rj = t.rank.data() + static_cast<size_t>(j) * t.n;
-    const int32_t* oi = t.order.data() + static_cast<size_t>(i) * t.n;
+    if (s.yCount.size() < static_cast<size_t>(t.n) + 1) s.yCount.assign(t.n + 1, 0);
+    const int32_t* ri = t.rank.get() + static_cast<size_t>(i) * t.n;
+    const int32_t* rj = t.rank.get() + static_cast<size_t>(j) * t.n;
+    const int32_t* oi = t.order.get() + static_cast<size_t>(i) * t.n;
     int64_t m = 0;
     for (int64_t k = 0; k < t.valid[i]; ++k) {
       const int32_t row = oi[k];
@@ -210,6 +214,12 @@ double corrPair(const CorrTable& t, int i, int j, uint32_t* rows) {
     *rows = static_cast<uint32_t>(m);
     return tauBOrdered(s.rx.data(), s.ry.data(), m, s.tmp.data(), s.yCount);
   }
+  *rows = 0;
+  if (t.constant[i] || t.constant[j]) return NAN;
+  // Complete columns hold standardised values (or ranks): an increasing affine or monotone image of
+  // the data, which leaves Pearson's r and Spearman's (re-ranked) rho unchanged.
+  const double* x = t.column(i);
+  const double* y = t.column(j);
   s.a.resize(t.n);
   s.b.resize(t.n);
   int64_t m = 0;
@@ -242,18 +252,19 @@ double kendallTauB(const int32_t* rx, const int32_t* ry, int64_t n) {
 Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int threads, CorrTable* out, int* badColumn) {
   const int M = static_cast<int>(cols.size());
   const int64_t n = M ? cols[0].length : 0;
+  const size_t cells = static_cast<size_t>(M) * n;
   out->M = M;
   out->n = n;
   out->method = method;
   try {
-    out->raw.resize(static_cast<size_t>(M) * n);
     out->complete.assign(M, 0);
+    out->constant.assign(M, 0);
     out->valid.assign(M, 0);
     if (method == CorrMethod::Kendall) {
-      out->rank.resize(static_cast<size_t>(M) * n);
-      out->order.resize(static_cast<size_t>(M) * n);
+      out->rank.reset(new int32_t[cells]);
+      out->order.reset(new int32_t[cells]);
     } else {
-      out->z.resize(static_cast<size_t>(M) * n);
+      out->z.reset(new double[cells]);
     }
   } catch (const std::bad_alloc&) {
     return Status::error(Code::OutOfMemory, "cannot allocate the prepared columns");
@@ -261,12 +272,11 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
   int bad = -1;
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<double> r;
-    std::vector<int64_t> idx;
+    std::vector<double> x(n), r;
+    std::vector<int32_t> idx;
 #pragma omp for schedule(dynamic, 4)
     for (int c = 0; c < M; ++c) {
-      double* x = out->raw.data() + static_cast<size_t>(c) * n;
-      readColumn(cols[c], x);
+      readColumn(cols[c], x.data());
       int64_t valid = 0;
       bool inf = false;
       for (int64_t t = 0; t < n; ++t) {
@@ -280,14 +290,14 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
         continue;
       }
       if (method == CorrMethod::Kendall) {
-        int32_t* rk = out->rank.data() + static_cast<size_t>(c) * n;
-        int32_t* ord = out->order.data() + static_cast<size_t>(c) * n;
+        int32_t* rk = out->rank.get() + static_cast<size_t>(c) * n;
+        int32_t* ord = out->order.get() + static_cast<size_t>(c) * n;
         int64_t m = 0;
         for (int64_t t = 0; t < n; ++t) {
           rk[t] = -1;
           if (!std::isnan(x[t])) ord[m++] = static_cast<int32_t>(t);
         }
-        std::stable_sort(ord, ord + m, [x](int32_t a, int32_t b) { return x[a] < x[b]; });
+        radixArgsort(x.data(), ord, m);
         int32_t dense = -1;
         for (int64_t k = 0; k < m; ++k) {
           if (k == 0 || x[ord[k]] != x[ord[k - 1]]) ++dense;
@@ -295,15 +305,19 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
         }
         continue;
       }
-      if (valid != n) continue;
-      double* z = out->z.data() + static_cast<size_t>(c) * n;
+      double* z = out->z.get() + static_cast<size_t>(c) * n;
+      if (valid != n) {  // pairs with this column go through corrPair on the raw values
+        std::memcpy(z, x.data(), sizeof(double) * n);
+        continue;
+      }
       if (method == CorrMethod::Spearman) {
         r.resize(n);
-        averageRanks(x, n, r.data(), idx);
+        averageRanks(x.data(), n, r.data(), idx);
         out->complete[c] = standardise(r.data(), n, z);
       } else {
-        out->complete[c] = standardise(x, n, z);
+        out->complete[c] = standardise(x.data(), n, z);
       }
+      out->constant[c] = !out->complete[c];
     }
   }
   if (bad >= 0) {
@@ -332,8 +346,8 @@ Status corrAllPairs(const CorrTable& t, int threads, int rowFirst, int rowLast, 
           if (dense && t.complete[i] && t.complete[j]) {
             v = acc[i - tile.r0][j - tile.c0];
             v = v > 1 ? 1 : (v < -1 ? -1 : v);
-          } else if (dense && t.valid[i] == t.n && t.valid[j] == t.n) {
-            v = NAN;  // complete but constant: correlation undefined
+          } else if (dense && (t.constant[i] || t.constant[j])) {
+            v = NAN;  // a constant column: correlation undefined
           } else {
             v = corrPair(t, i, j, &rows);
           }

@@ -3,6 +3,7 @@
 // columns without missing values take a fast path (standardised once, then blocked dot products).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "column.h"
@@ -14,17 +15,20 @@ namespace ms {
 
 enum class CorrMethod { Pearson, Spearman, Kendall };
 
-// Per-column data prepared once and reused by every pair.
+// Per-column data prepared once and reused by every pair. Buffers are default-initialised (not
+// zero-filled), so pages of columns that never need a copy are never touched.
 struct CorrTable {
   int M = 0;
   int64_t n = 0;
   CorrMethod method = CorrMethod::Pearson;
-  std::vector<double> raw;        // M×n values, NaN = missing (column-major)
-  std::vector<double> z;          // complete, non-constant columns: standardised values (ranks for Spearman)
-  std::vector<uint8_t> complete;  // 1: no missing value and non-zero variance, z is valid
-  std::vector<int32_t> rank;      // Kendall: dense rank per row (-1 missing)
-  std::vector<int32_t> order;     // Kendall: rows sorted by value, missing rows left out
-  std::vector<int64_t> valid;     // rows per column with a value
+  std::unique_ptr<double[]> z;       // Pearson/Spearman, M×n: complete non-constant columns standardised
+                                     // (ranks for Spearman); columns with missing cells: their raw values
+  std::vector<uint8_t> complete;     // 1: no missing value and non-zero variance (z standardised)
+  std::vector<uint8_t> constant;     // 1: no missing value and zero variance (every pair NaN)
+  std::unique_ptr<int32_t[]> rank;   // Kendall, M×n: dense rank per row (-1 missing)
+  std::unique_ptr<int32_t[]> order;  // Kendall, M×n: rows sorted by value, missing rows left out
+  std::vector<int64_t> valid;        // rows per column with a value
+  const double* column(int c) const { return z.get() + static_cast<size_t>(c) * n; }
 };
 
 Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int threads, CorrTable* out, int* badColumn);
