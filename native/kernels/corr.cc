@@ -68,6 +68,40 @@ bool standardise(const double* x, int64_t n, double* z) {
   return true;
 }
 
+// Stable merge of src[lo, mid) and src[mid, hi) into dst, returning the inversions between the
+// halves (pairs l > r). It fills from both ends at once: the front takes the smaller head (L on
+// ties), the back the larger tail (R on ties), two independent dependency chains in one loop, as
+// each branchless step waits on the previous compare. Each r is counted once: at the front with
+// the L elements not yet output there, at the back with the L elements already output there.
+int64_t mergeCounting(const int32_t* src, int32_t* dst, int64_t lo, int64_t mid, int64_t hi) {
+  constexpr int32_t kMax = INT32_MAX, kMin = INT32_MIN;
+  int64_t a = lo, b = mid, fa = mid - 1, fb = hi - 1;  // front heads, back tails
+  int64_t inv = 0;
+  const int64_t total = hi - lo, front = total / 2;
+  int64_t o = lo, e = hi - 1;
+  for (int64_t k = 0; k < front; ++k) {
+    const int32_t va = a < mid ? src[a] : kMax, vb = b < hi ? src[b] : kMax;
+    const int64_t takeB = vb < va;
+    dst[o++] = takeB ? vb : va;
+    inv += -takeB & (mid - a);
+    b += takeB;
+    a += 1 - takeB;
+    const int32_t wa = fa >= lo ? src[fa] : kMin, wb = fb >= mid ? src[fb] : kMin;
+    const int64_t takeA = wa > wb;
+    dst[e--] = takeA ? wa : wb;
+    inv += (takeA - 1) & (mid - 1 - fa);
+    fa -= takeA;
+    fb -= 1 - takeA;
+  }
+  if (total & 1) {  // the middle element: whichever front head remains
+    const int32_t va = a < mid ? src[a] : kMax, vb = b < hi ? src[b] : kMax;
+    const bool takeB = vb < va;
+    dst[o] = takeB ? vb : va;
+    if (takeB) inv += mid - a;
+  }
+  return inv;
+}
+
 // Inversions (pairs s < t with v[s] > v[t]) by bottom-up merge sort; v is sorted on return.
 int64_t countInversions(int32_t* v, int32_t* tmp, int64_t n) {
   int64_t inv = 0;
@@ -87,18 +121,7 @@ int64_t countInversions(int32_t* v, int32_t* tmp, int64_t n) {
   for (int64_t w = kRun; w < n; w *= 2) {
     for (int64_t lo = 0; lo < n; lo += 2 * w) {
       const int64_t mid = std::min(n, lo + w), hi = std::min(n, lo + 2 * w);
-      int64_t a = lo, b = mid, o = lo;
-      // Branchless: which side to take is unpredictable, so select with arithmetic, not jumps.
-      while (a < mid && b < hi) {
-        const int32_t va = src[a], vb = src[b];
-        const int64_t takeB = vb < va;  // strict: ties are not inversions
-        dst[o++] = takeB ? vb : va;
-        inv += -takeB & (mid - a);
-        b += takeB;
-        a += 1 - takeB;
-      }
-      while (a < mid) dst[o++] = src[a++];
-      while (b < hi) dst[o++] = src[b++];
+      inv += mergeCounting(src, dst, lo, mid, hi);
     }
     std::swap(src, dst);
   }
