@@ -9,13 +9,13 @@ export type { PairMatrix, PairList } from './estimators/matrix.js';
 export { at, toRows } from './estimators/matrix.js';
 export type { RunOptions } from './estimators/run.js';
 export {
-  miMatrix, miMatrixSync, miPairsAbove, miPairsAboveSync, entropies, entropiesSync,
+  miMatrix, miMatrixSync, miPairsAbove, miPairsAboveSync, miTopK, entropies, entropiesSync,
   entropy, jointEntropy, conditionalEntropy, mutualInformation, normalizedMutualInformation, discretize,
   type Binning, type Normalization, type BinningOptions, type InfoOptions, type NmiOptions, type MiMatrixOptions,
   type MiMatrix, type MiPairList, type EntropyTable, type Estimate, type Series, type Discretized,
 } from './estimators/binned.js';
 export {
-  correlationMatrix, correlationMatrixSync, correlationPairsAbove, correlation,
+  correlationMatrix, correlationMatrixSync, correlationPairsAbove, correlationTopK, correlation,
   type CorrelationMethod, type CorrelationOptions,
 } from './estimators/correlation.js';
 export { readTable, SUPPORTED_EXTENSIONS, type ReadOptions } from './io/read.js';

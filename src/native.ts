@@ -33,8 +33,9 @@ export interface RawRunOptions {
   /** Shard of pair rows [rowFirst, rowLast) to compute; the default is all. */
   rowFirst?: number;
   rowLast?: number;
-  output?: 'float64' | 'float32' | 'threshold';
+  output?: 'float64' | 'float32' | 'threshold' | 'topk';
   threshold?: number;
+  k?: number;
   absolute?: boolean;
 }
 export interface RawDense {

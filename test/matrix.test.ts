@@ -4,7 +4,7 @@ import { Float64, Table, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import {
   correlation, correlationMatrix, correlationMatrixSync, correlationPairsAbove, entropies, miMatrix, miMatrixSync,
-  miPairsAbove, mutualInformation, normalizedMutualInformation, toColumnTable,
+  miPairsAbove, miTopK, correlationTopK, mutualInformation, normalizedMutualInformation, toColumnTable,
 } from '../src/index.js';
 import { mixedTable, rng } from './helpers.js';
 
@@ -47,6 +47,35 @@ describe('MI matrix', () => {
     list.i.forEach((i, k) => expect(list.value[k]).toBe(dense.values[i * dense.size + list.j[k]]));
     const corr = await correlationPairsAbove(table, 0.3, { method: 'spearman' });
     for (let k = 0; k < corr.value.length; k++) expect(Math.abs(corr.value[k])).toBeGreaterThan(0.3);
+  });
+  it('top-k lists each column\'s best partners, as sorting the dense matrix would', async () => {
+    const dense = await miMatrix(table, { measure: 'nmi' });
+    const k = 3;
+    const top = await miTopK(table, k, { measure: 'nmi', threads: 3 });
+    expect(top.k).toBe(k);
+    const M = dense.size;
+    const expected: [number, number][] = [];
+    for (let i = 0; i < M; i++) {
+      const partners = [...Array(M).keys()].filter((j) => j !== i && !Number.isNaN(dense.values[i * M + j]));
+      partners.sort((a, b) => dense.values[i * M + b] - dense.values[i * M + a] || a - b);
+      for (const j of partners.slice(0, k)) expected.push([i, j]);
+    }
+    expect(Array.from(top.i, (i, x) => [i, top.j[x]])).toEqual(expected);
+    top.i.forEach((i, x) => expect(top.value[x]).toBe(dense.values[i * M + top.j[x]]));
+    const corr = await correlationTopK(table, 2, { method: 'pearson' });
+    const r = await correlationMatrix(table, { method: 'pearson' });
+    for (let x = 0; x < corr.i.length; x += 2) {
+      const i = corr.i[x];
+      const best = Math.max(...[...Array(M).keys()].filter((j) => j !== i).map((j) => Math.abs(r.values[i * M + j])).filter((v) => !Number.isNaN(v)));
+      expect(Math.abs(corr.value[x])).toBe(best);
+    }
+  });
+  it('shards over disjoint row ranges give every pair exactly once', async () => {
+    const all = await miPairsAbove(table, -1);
+    const parts = await Promise.all([[0, 7], [7, 25], [25, 40]].map((rows) => miPairsAbove(table, -1, { rows: rows as [number, number] })));
+    expect(parts.flatMap((p) => Array.from(p.i, (i, x) => [i, p.j[x], p.value[x]]))).toEqual(Array.from(all.i, (i, x) => [i, all.j[x], all.value[x]]));
+    expect(all.i.length).toBe((40 * 39) / 2);
+    await expect(miPairsAbove(table, -1, { rows: [5, 2] })).rejects.toMatchObject({ code: 'MS_BAD_OPTION' });
   });
   it('float32 output agrees with float64', async () => {
     const a = await miMatrix(table), b = await miMatrix(table, { precision: 'float32' });

@@ -13,6 +13,7 @@
 #include "binding/convert.h"
 #include "kernels/corr.h"
 #include "kernels/mi_tile.h"
+#include "kernels/pair_sink.h"
 
 namespace msb {
 namespace {
@@ -104,57 +105,25 @@ Napi::Value toTyped(Napi::Env env, std::vector<T>&& v) {
   else return Napi::Int32Array::New(env, n, buf, 0);
 }
 
-// Where the pairs go: a dense symmetric matrix (float64 or float32) or a list above a threshold.
-struct PairOutput {
-  enum Kind { Dense64, Dense32, Threshold } kind = Dense64;
-  double threshold = 0;
-  bool absolute = false;  // compare |value| with the threshold (correlations)
-  int M = 0;
-  std::vector<double> v64;
-  std::vector<float> v32;
-  std::vector<uint32_t> rows;
-  struct Pair { uint32_t i, j; double value; uint32_t rows; };
-  std::vector<std::vector<Pair>> perThread;
-
-  void init(int m, int threads) {
-    M = m;
-    const size_t mm = static_cast<size_t>(m) * m;
-    if (kind == Dense64) v64.assign(mm, NAN);
-    if (kind == Dense32) v32.assign(mm, NAN);
-    if (kind != Threshold) rows.assign(mm, 0);
-    else perThread.assign(threads, {});
+// Converts a filled sink into the JS result: {values, rowsUsed} or {i, j, value, rows}.
+Napi::Object sinkResult(Napi::Env env, ms::PairSink& out) {
+  Napi::Object o = Napi::Object::New(env);
+  if (out.kind == ms::PairSink::Threshold || out.kind == ms::PairSink::TopK) {
+    const std::vector<ms::PairSink::Pair> all = out.pairs();
+    std::vector<uint32_t> is(all.size()), js(all.size()), rs(all.size());
+    std::vector<double> vs(all.size());
+    for (size_t k = 0; k < all.size(); ++k) { is[k] = all[k].i; js[k] = all[k].j; vs[k] = all[k].value; rs[k] = all[k].rows; }
+    o.Set("i", toTyped(env, std::move(is)));
+    o.Set("j", toTyped(env, std::move(js)));
+    o.Set("value", toTyped(env, std::move(vs)));
+    o.Set("rows", toTyped(env, std::move(rs)));
+  } else {
+    if (out.kind == ms::PairSink::Dense64) o.Set("values", toTyped(env, std::move(out.v64)));
+    else o.Set("values", toTyped(env, std::move(out.v32)));
+    o.Set("rowsUsed", toTyped(env, std::move(out.rows)));
   }
-  void put(int tid, int i, int j, double value, uint32_t r) {
-    const size_t a = static_cast<size_t>(i) * M + j, b = static_cast<size_t>(j) * M + i;
-    switch (kind) {
-      case Dense64: v64[a] = v64[b] = value; rows[a] = rows[b] = r; break;
-      case Dense32: v32[a] = v32[b] = static_cast<float>(value); rows[a] = rows[b] = r; break;
-      case Threshold:
-        if ((absolute ? std::fabs(value) : value) > threshold) perThread[tid].push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(j), value, r});
-        break;
-    }
-  }
-  Napi::Object result(Napi::Env env) {
-    Napi::Object o = Napi::Object::New(env);
-    if (kind == Threshold) {
-      std::vector<Pair> all;
-      for (auto& t : perThread) all.insert(all.end(), t.begin(), t.end());
-      std::sort(all.begin(), all.end(), [](const Pair& a, const Pair& b) { return a.i != b.i ? a.i < b.i : a.j < b.j; });
-      std::vector<uint32_t> is(all.size()), js(all.size()), rs(all.size());
-      std::vector<double> vs(all.size());
-      for (size_t k = 0; k < all.size(); ++k) { is[k] = all[k].i; js[k] = all[k].j; vs[k] = all[k].value; rs[k] = all[k].rows; }
-      o.Set("i", toTyped(env, std::move(is)));
-      o.Set("j", toTyped(env, std::move(js)));
-      o.Set("value", toTyped(env, std::move(vs)));
-      o.Set("rows", toTyped(env, std::move(rs)));
-    } else {
-      if (kind == Dense64) o.Set("values", toTyped(env, std::move(v64)));
-      else o.Set("values", toTyped(env, std::move(v32)));
-      o.Set("rowsUsed", toTyped(env, std::move(rows)));
-    }
-    return o;
-  }
-};
+  return o;
+}
 
 struct Common {
   std::vector<std::string> names;
@@ -181,10 +150,11 @@ struct Common {
     if (cols[0].length == 1) { throwError(env, "MS_TOO_FEW_ROWS", "the input has a single row; at least 2 are needed"); return false; }
     return true;
   }
-  bool readOutput(Napi::Env env, Napi::Object o, PairOutput* out) {
+  bool readOutput(Napi::Env env, Napi::Object o, ms::PairSink* out) {
     int kind = 0;
-    if (!optEnum(env, o, "output", {"float64", "float32", "threshold"}, &kind)) return false;
-    out->kind = static_cast<PairOutput::Kind>(kind);
+    if (!optEnum(env, o, "output", {"float64", "float32", "threshold", "topk"}, &kind)) return false;
+    out->kind = static_cast<ms::PairSink::Kind>(kind);
+    if (!optInt(env, o, "k", 1, 1 << 20, &out->k)) return false;
     if (!optDouble(env, o, "threshold", &out->threshold)) return false;
     if (!optBool(env, o, "absolute", &out->absolute)) return false;
     return true;
@@ -202,7 +172,7 @@ class MiJob : public Job {
   std::vector<double> edges;
   ms::MiOptions mo;
   bool pairs = true;  // false: entropy vector only
-  PairOutput out;
+  ms::PairSink out;
   ms::CodedTable coded;
 
   ms::Status run() override {
@@ -214,7 +184,7 @@ class MiJob : public Job {
     s = ms::miAllPairs(coded, mo, c.threads, c.rowFirst, c.rowLast, c.ctl,
                        [this](int tid, int i, int j, double v, uint32_t r) { out.put(tid, i, j, v, r); });
     if (!s.ok()) return s;
-    if (out.kind != PairOutput::Threshold) {
+    if (out.kind == ms::PairSink::Dense64 || out.kind == ms::PairSink::Dense32) {
       for (int i = 0; i < coded.M; ++i) {  // diagonal: MI(X;X) = H(X); NMI(X;X) = 1
         ms::PairEntropies e{coded.entropy[i], coded.entropy[i], coded.entropy[i], static_cast<uint32_t>(coded.info[i].rowsUsed)};
         out.put(0, i, i, ms::finalizeMeasure(e, mo), e.rows);
@@ -223,7 +193,7 @@ class MiJob : public Job {
     return {};
   }
   Napi::Value result(Napi::Env env) override {
-    Napi::Object o = pairs ? out.result(env) : Napi::Object::New(env);
+    Napi::Object o = pairs ? sinkResult(env, out) : Napi::Object::New(env);
     std::vector<double> h(coded.M);
     std::vector<uint32_t> rows(coded.M);
     std::vector<int32_t> levels(coded.M), discrete(coded.M);
@@ -265,7 +235,7 @@ class CorrJob : public Job {
  public:
   Common c;
   ms::CorrMethod method = ms::CorrMethod::Pearson;
-  PairOutput out;
+  ms::PairSink out;
   ms::CorrTable table;
 
   ms::Status run() override {
@@ -276,7 +246,7 @@ class CorrJob : public Job {
     s = ms::corrAllPairs(table, c.threads, c.rowFirst, c.rowLast, c.ctl,
                          [this](int tid, int i, int j, double v, uint32_t r) { out.put(tid, i, j, v, r); });
     if (!s.ok()) return s;
-    if (out.kind != PairOutput::Threshold) {
+    if (out.kind == ms::PairSink::Dense64 || out.kind == ms::PairSink::Dense32) {
       for (int i = 0; i < table.M; ++i) {  // diagonal: 1 where the correlation is defined
         uint32_t rows = 0;
         const double r = ms::corrPair(table, i, i, &rows);
@@ -285,7 +255,7 @@ class CorrJob : public Job {
     }
     return {};
   }
-  Napi::Value result(Napi::Env env) override { return out.result(env); }
+  Napi::Value result(Napi::Env env) override { return sinkResult(env, out); }
 };
 
 Napi::Value CorrMatrix(const Napi::CallbackInfo& info) {

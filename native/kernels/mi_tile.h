@@ -39,9 +39,10 @@ struct CodedTable {
   int stride = 0;
   std::vector<uint8_t> codes8;    // used when stride <= 256
   std::vector<uint16_t> codes16;  // otherwise
-  // For narrow strides, the same codes interleaved by groups of 8 columns (group g holds columns
-  // 8g..8g+7, row t at [g·8n + 8t, +8)), so the pair kernel reads 8 columns through one pointer.
-  std::vector<uint8_t> interleaved;
+  // For narrow strides, partner codes pre-combined for the triple kernel: group g (columns
+  // 8g..8g+7) holds, for row t at [g·4n + 4t, +4), code(8g+2k)·stride + code(8g+2k+1) for k = 0..3,
+  // so the kernel reads 8 columns through one pointer with 4 loads and no index arithmetic.
+  std::vector<uint16_t> paired;
   std::vector<BinInfo> info;
   std::vector<double> entropy;    // per-column entropy (nats, plug-in or MM as asked)
 };

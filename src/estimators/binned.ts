@@ -7,7 +7,7 @@ import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
 import { binding, type RawMiOptions, type RawRunOptions } from '../native.js';
 import { columnFromArray, type TableInput } from '../table.js';
 import type { PairList, PairMatrix } from './matrix.js';
-import { checkEnum, checkInt, checkNumber, defaultThreads, pairCount, prepareTable, rawColumns, runNative, runNativeSync, type RunOptions } from './run.js';
+import { checkEnum, checkInt, checkNumber, pairCount, prepareTable, rawColumns, rawRunOptions, runNative, runNativeSync, type RunOptions } from './run.js';
 
 /** How continuous values become bins. See the README's "Binning" section for the exact rules. */
 export type Binning = 'quantile' | 'uniform' | 'auto';
@@ -108,10 +108,6 @@ function rawInfoOptions(o: NmiOptions & { measure?: string }): RawMiOptions {
   return raw;
 }
 
-function rawRunOptions(o: RunOptions): RawRunOptions {
-  return { threads: checkInt('threads', o.threads, 1, 1024) ?? defaultThreads() };
-}
-
 function entropyTable(names: string[], r: { entropy: Float64Array; entropyRows: Uint32Array; levels: Int32Array; discrete: Int32Array }, units: 'bits' | 'nats'): EntropyTable {
   return { names, entropy: r.entropy, rowsUsed: r.entropyRows, levels: r.levels, discrete: r.discrete, units };
 }
@@ -129,9 +125,9 @@ function toMiMatrix(c: ReturnType<typeof matrixCall>, r: Awaited<ReturnType<type
   };
 }
 
-function toPairList(c: ReturnType<typeof matrixCall>, r: Awaited<ReturnType<typeof binding.miMatrix>>, threshold: number): MiPairList {
+function toPairList(c: ReturnType<typeof matrixCall>, r: Awaited<ReturnType<typeof binding.miMatrix>>, limit: { threshold: number } | { k: number }): MiPairList {
   return {
-    names: c.t.names, size: c.t.names.length, measure: c.measure, units: c.units, threshold,
+    names: c.t.names, size: c.t.names.length, measure: c.measure, units: c.units, ...limit,
     i: r.i!, j: r.j!, value: r.value!, rowsUsed: r.rows!, columnEntropy: entropyTable(c.t.names, r, c.units),
   };
 }
@@ -148,7 +144,7 @@ function denseOutput(opts: MiMatrixOptions): RawRunOptions {
  */
 export async function miMatrix(input: TableInput, opts: MiMatrixOptions = {}): Promise<MiMatrix> {
   const c = matrixCall(input, opts, denseOutput(opts));
-  const r = await runNative(opts, pairCount(c.t.names.length), (ctl) => binding.miMatrix(c.cols, c.t.names, c.raw, ctl, true));
+  const r = await runNative(opts, pairCount(c.t.names.length, opts.rows), (ctl) => binding.miMatrix(c.cols, c.t.names, c.raw, ctl, true));
   return toMiMatrix(c, r);
 }
 
@@ -162,15 +158,26 @@ export function miMatrixSync(input: TableInput, opts: Omit<MiMatrixOptions, 'sig
 export async function miPairsAbove(input: TableInput, threshold: number, opts: MiMatrixOptions = {}): Promise<MiPairList> {
   const th = checkNumber('threshold', threshold)!;
   const c = matrixCall(input, opts, { output: 'threshold', threshold: th });
-  const r = await runNative(opts, pairCount(c.t.names.length), (ctl) => binding.miMatrix(c.cols, c.t.names, c.raw, ctl, true));
-  return toPairList(c, r, th);
+  const r = await runNative(opts, pairCount(c.t.names.length, opts.rows), (ctl) => binding.miMatrix(c.cols, c.t.names, c.raw, ctl, true));
+  return toPairList(c, r, { threshold: th });
 }
 
 /** {@link miPairsAbove} on the calling thread. */
 export function miPairsAboveSync(input: TableInput, threshold: number, opts: Omit<MiMatrixOptions, 'signal' | 'onProgress'> = {}): MiPairList {
   const th = checkNumber('threshold', threshold)!;
   const c = matrixCall(input, opts, { output: 'threshold', threshold: th });
-  return toPairList(c, runNativeSync(() => binding.miMatrix(c.cols, c.t.names, c.raw, null, false)), th);
+  return toPairList(c, runNativeSync(() => binding.miMatrix(c.cols, c.t.names, c.raw, null, false)), { threshold: th });
+}
+
+/**
+ * For every column, its `k` partners with the highest MI/NMI (ties to the lower index), without
+ * building the dense matrix: per-thread bounded heaps, merged deterministically.
+ */
+export async function miTopK(input: TableInput, k: number, opts: MiMatrixOptions = {}): Promise<MiPairList> {
+  const kk = checkInt('k', k, 1, 1 << 20)!;
+  const c = matrixCall(input, opts, { output: 'topk', k: kk });
+  const r = await runNative(opts, pairCount(c.t.names.length, opts.rows), (ctl) => binding.miMatrix(c.cols, c.t.names, c.raw, ctl, true));
+  return toPairList(c, r, { k: kk });
 }
 
 /** Entropy of every column (binned, over each column's non-missing rows), off the main thread. */

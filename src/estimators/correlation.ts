@@ -7,7 +7,7 @@ import { ErrorCode, MetricsiftError } from '../errors.js';
 import { binding } from '../native.js';
 import { columnFromArray, type TableInput } from '../table.js';
 import type { PairList, PairMatrix } from './matrix.js';
-import { checkEnum, checkInt, checkNumber, defaultThreads, pairCount, prepareTable, rawColumns, runNative, runNativeSync, type RunOptions } from './run.js';
+import { checkEnum, checkInt, checkNumber, pairCount, prepareTable, rawColumns, rawRunOptions, runNative, runNativeSync, type RunOptions } from './run.js';
 
 export type CorrelationMethod = 'pearson' | 'spearman' | 'kendall';
 
@@ -23,7 +23,7 @@ const METHODS = ['pearson', 'spearman', 'kendall'] as const;
 function call(input: TableInput, opts: CorrelationOptions, extra: object) {
   const t = prepareTable(input, opts);
   const method = checkEnum('method', opts.method, METHODS) ?? 'pearson';
-  const raw = { method, threads: checkInt('threads', opts.threads, 1, 1024) ?? defaultThreads(), ...extra };
+  const raw = { method, ...rawRunOptions(opts), ...extra };
   return { t, method, raw, cols: rawColumns(t) };
 }
 
@@ -35,8 +35,8 @@ function toMatrix(c: ReturnType<typeof call>, r: { values?: Float64Array | Float
   return { names: c.t.names, size: c.t.names.length, values: r.values!, rowsUsed: r.rowsUsed!, measure: c.method };
 }
 
-function toList(c: ReturnType<typeof call>, r: { i?: Uint32Array; j?: Uint32Array; value?: Float64Array; rows?: Uint32Array }, threshold: number): PairList {
-  return { names: c.t.names, size: c.t.names.length, measure: c.method, threshold, i: r.i!, j: r.j!, value: r.value!, rowsUsed: r.rows! };
+function toList(c: ReturnType<typeof call>, r: { i?: Uint32Array; j?: Uint32Array; value?: Float64Array; rows?: Uint32Array }, limit: { threshold: number } | { k: number }): PairList {
+  return { names: c.t.names, size: c.t.names.length, measure: c.method, ...limit, i: r.i!, j: r.j!, value: r.value!, rowsUsed: r.rows! };
 }
 
 /**
@@ -46,7 +46,7 @@ function toList(c: ReturnType<typeof call>, r: { i?: Uint32Array; j?: Uint32Arra
  */
 export async function correlationMatrix(input: TableInput, opts: CorrelationOptions = {}): Promise<PairMatrix> {
   const c = call(input, opts, dense(opts));
-  return toMatrix(c, await runNative(opts, pairCount(c.t.names.length), (ctl) => binding.corrMatrix(c.cols, c.t.names, c.raw, ctl, true)));
+  return toMatrix(c, await runNative(opts, pairCount(c.t.names.length, opts.rows), (ctl) => binding.corrMatrix(c.cols, c.t.names, c.raw, ctl, true)));
 }
 
 /** {@link correlationMatrix} on the calling thread. */
@@ -59,7 +59,14 @@ export function correlationMatrixSync(input: TableInput, opts: Omit<CorrelationO
 export async function correlationPairsAbove(input: TableInput, threshold: number, opts: CorrelationOptions = {}): Promise<PairList> {
   const th = checkNumber('threshold', threshold)!;
   const c = call(input, opts, { output: 'threshold', threshold: th, absolute: true });
-  return toList(c, await runNative(opts, pairCount(c.t.names.length), (ctl) => binding.corrMatrix(c.cols, c.t.names, c.raw, ctl, true)), th);
+  return toList(c, await runNative(opts, pairCount(c.t.names.length, opts.rows), (ctl) => binding.corrMatrix(c.cols, c.t.names, c.raw, ctl, true)), { threshold: th });
+}
+
+/** For every column, its `k` partners with the highest |r| (ties to the lower index), without the dense matrix. */
+export async function correlationTopK(input: TableInput, k: number, opts: CorrelationOptions = {}): Promise<PairList> {
+  const kk = checkInt('k', k, 1, 1 << 20)!;
+  const c = call(input, opts, { output: 'topk', k: kk, absolute: true });
+  return toList(c, await runNative(opts, pairCount(c.t.names.length, opts.rows), (ctl) => binding.corrMatrix(c.cols, c.t.names, c.raw, ctl, true)), { k: kk });
 }
 
 /** Correlation of two series on their pairwise-complete rows. */

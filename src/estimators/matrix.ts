@@ -14,12 +14,19 @@ export interface PairMatrix {
   measure: string;
 }
 
-/** Only the pairs i < j whose value is above a threshold, sorted by (i, j); no dense matrix is built. */
+/**
+ * A sparse result; no dense matrix is built. From a threshold call: the pairs i < j above it, sorted
+ * by (i, j). From a top-k call: for each column i, its best k partners j (highest value, or |r| for
+ * correlations; ties to the lower index), grouped by i in rank order.
+ */
 export interface PairList {
   names: string[];
   size: number;
   measure: string;
-  threshold: number;
+  /** Set by threshold calls. */
+  threshold?: number;
+  /** Set by top-k calls. */
+  k?: number;
   i: Uint32Array;
   j: Uint32Array;
   value: Float64Array;

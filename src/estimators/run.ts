@@ -17,6 +17,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called about ten times a second with pairs done and pairs in all. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Shard: compute only the pairs (i, j), i < j, whose first index i is in [first, last). Shards
+   * over disjoint ranges together give every pair exactly once (for worker pools or several machines).
+   */
+  rows?: [first: number, last: number];
 }
 
 export function checkInt(name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
@@ -95,7 +100,21 @@ export function runNativeSync<T>(fn: () => T): T {
   }
 }
 
-/** Number of pairs i < j among m columns. */
-export function pairCount(m: number): number {
-  return (m * (m - 1)) / 2;
+/** Number of pairs i < j among m columns (with first index in `rows` when given). */
+export function pairCount(m: number, rows?: [number, number]): number {
+  const [a, b] = rows ?? [0, m];
+  let n = 0;
+  for (let i = a; i < Math.min(b, m); i++) n += m - 1 - i;
+  return n;
+}
+
+/** Thread count and shard, checked, as the addon takes them. */
+export function rawRunOptions(o: RunOptions): { threads: number; rowFirst?: number; rowLast?: number } {
+  const threads = checkInt('threads', o.threads, 1, 1024) ?? defaultThreads();
+  if (o.rows === undefined) return { threads };
+  const r = o.rows;
+  if (!Array.isArray(r) || r.length !== 2 || !r.every((v) => Number.isInteger(v) && v >= 0) || r[0] > r[1]) {
+    badOption('rows', 'a pair [first, last] of integers with 0 ≤ first ≤ last', r);
+  }
+  return { threads, rowFirst: r[0], rowLast: r[1] };
 }
