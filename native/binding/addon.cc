@@ -247,10 +247,10 @@ class CorrJob : public Job {
                          [this](int tid, int i, int j, double v, uint32_t r) { out.put(tid, i, j, v, r); });
     if (!s.ok()) return s;
     if (out.kind == ms::PairSink::Dense64 || out.kind == ms::PairSink::Dense32) {
-      for (int i = 0; i < table.M; ++i) {  // diagonal: 1 where the correlation is defined
+      for (int i = 0; i < table.M; ++i) {
         uint32_t rows = 0;
-        const double r = ms::corrPair(table, i, i, &rows);
-        out.put(0, i, i, std::isnan(r) ? NAN : 1.0, rows);
+        const double r = ms::corrDiagonal(table, i, &rows);
+        out.put(0, i, i, r, rows);
       }
     }
     return {};

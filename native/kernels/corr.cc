@@ -132,8 +132,20 @@ int64_t countInversions(int32_t* v, int32_t* tmp, int64_t n) {
 inline int64_t pairsOf(int64_t k) { return k * (k - 1) / 2; }
 
 // Kendall tau-b of (rx, ry) already ordered by rx; ry within runs of equal rx gets sorted here.
-double tauBOrdered(const int32_t* rx, int32_t* ry, int64_t n, int32_t* tmp, std::vector<int64_t>& yCount) {
+// Kendall tau-b from the tie counts (pairs tied in x, in y, in both) and the discordant pairs,
+// which are the inversions of ry when the rows are ordered by (rx, ry).
+double tauB(int64_t n, int64_t n1, int64_t n2, int64_t n3, int64_t dis) {
   if (n < 2) return NAN;
+  const int64_t n0 = pairsOf(n);
+  const double num = static_cast<double>(n0 - n1 - n2 + n3 - 2 * dis);
+  const double den = std::sqrt(static_cast<double>(n0 - n1) * static_cast<double>(n0 - n2));
+  if (!(den > 0)) return NAN;
+  const double tau = num / den;
+  return tau > 1 ? 1 : (tau < -1 ? -1 : tau);
+}
+
+// Tau-b of (rx, ry) already ordered by rx; ry within runs of equal rx gets sorted here.
+double tauBOrdered(const int32_t* rx, int32_t* ry, int64_t n, int32_t* tmp, std::vector<int64_t>& yCount) {
   int64_t n1 = 0, n3 = 0;
   for (int64_t s = 0; s < n;) {
     int64_t e = s + 1;
@@ -156,19 +168,14 @@ double tauBOrdered(const int32_t* rx, int32_t* ry, int64_t n, int32_t* tmp, std:
     const int64_t c = yCount[ry[t]];
     if (c) { n2 += pairsOf(c); yCount[ry[t]] = 0; }
   }
-  const int64_t n0 = pairsOf(n);
-  const int64_t dis = countInversions(ry, tmp, n);
-  const double num = static_cast<double>(n0 - n1 - n2 + n3 - 2 * dis);
-  const double den = std::sqrt(static_cast<double>(n0 - n1) * static_cast<double>(n0 - n2));
-  if (!(den > 0)) return NAN;
-  const double tau = num / den;
-  return tau > 1 ? 1 : (tau < -1 ? -1 : tau);
+  return tauB(n, n1, n2, n3, countInversions(ry, tmp, n));
 }
 
 struct Scratch {
   std::vector<double> a, b, ra, rb;
   std::vector<int32_t> idx, rx, ry, tmp;
   std::vector<int64_t> yCount;  // kept all-zero between uses
+  std::vector<int32_t> xPos;    // kept all-zero between uses
 };
 thread_local Scratch tls;
 
@@ -220,7 +227,8 @@ void dotTile(const CorrTable& t, const Tile& tile, double acc[kCorrBlock][kCorrB
 
 double corrPair(const CorrTable& t, int i, int j, uint32_t* rows) {
   Scratch& s = tls;
-  if (t.method == CorrMethod::Kendall) {
+  if (t.method == CorrMethod::Kendall && t.levels[i] >= t.valid[i] - t.valid[i] / 16) {
+    // x nearly free of ties: gather y in x order and sort the few short x-tie runs.
     s.rx.resize(t.n);
     s.ry.resize(t.n);
     s.tmp.resize(t.n);
@@ -236,6 +244,59 @@ double corrPair(const CorrTable& t, int i, int j, uint32_t* rows) {
     }
     *rows = static_cast<uint32_t>(m);
     return tauBOrdered(s.rx.data(), s.ry.data(), m, s.tmp.data(), s.yCount);
+  }
+  if (t.method == CorrMethod::Kendall) {
+    // Many x ties: rows present in both, visited in y order (column j's sorted rows), then placed by a stable
+    // counting sort on x's dense rank: the result is ordered by (x, y) in O(n), with no per-run
+    // sorting of x ties. y ties are consecutive in the visit order, x ties in the counts.
+    s.rx.resize(t.n);
+    s.ry.resize(t.n);
+    s.tmp.resize(t.n);
+    if (s.xPos.size() < static_cast<size_t>(t.n) + 1) s.xPos.assign(t.n + 1, 0);
+    const int32_t* ri = t.rank.get() + static_cast<size_t>(i) * t.n;
+    const int32_t* rj = t.rank.get() + static_cast<size_t>(j) * t.n;
+    const int32_t* oj = t.order.get() + static_cast<size_t>(j) * t.n;
+    int32_t* pos = s.xPos.data();
+    const int32_t dx = t.levels[i];
+    int64_t m = 0, n2 = 0, yRun = 0;
+    int32_t prevY = -1;
+    for (int64_t k = 0; k < t.valid[j]; ++k) {
+      const int32_t row = oj[k];
+      const int32_t x = ri[row];
+      if (x < 0) continue;
+      pos[x]++;
+      ++m;
+      const int32_t y = rj[row];
+      if (y != prevY) { n2 += pairsOf(yRun); yRun = 0; prevY = y; }
+      ++yRun;
+    }
+    n2 += pairsOf(yRun);
+    int64_t n1 = 0;
+    for (int32_t x = 0, start = 0; x < dx; ++x) {
+      const int32_t c = pos[x];
+      n1 += pairsOf(c);
+      pos[x] = start;
+      start += c;
+    }
+    int32_t* sx = s.rx.data();
+    int32_t* sy = s.ry.data();
+    for (int64_t k = 0; k < t.valid[j]; ++k) {
+      const int32_t row = oj[k];
+      const int32_t x = ri[row];
+      if (x < 0) continue;
+      const int32_t p = pos[x]++;
+      sx[p] = x;
+      sy[p] = rj[row];
+    }
+    std::fill(pos, pos + dx, 0);
+    int64_t n3 = 0, run = 1;
+    for (int64_t u = 1; u < m; ++u) {
+      if (sx[u] == sx[u - 1] && sy[u] == sy[u - 1]) ++run;
+      else { n3 += pairsOf(run); run = 1; }
+    }
+    if (m > 0) n3 += pairsOf(run);
+    *rows = static_cast<uint32_t>(m);
+    return tauB(m, n1, n2, n3, countInversions(sy, s.tmp.data(), m));
   }
   *rows = 0;
   if (t.constant[i] || t.constant[j]) return NAN;
@@ -258,6 +319,23 @@ double corrPair(const CorrTable& t, int i, int j, uint32_t* rows) {
     return pearsonComplete(s.ra.data(), s.rb.data(), m);
   }
   return pearsonComplete(s.a.data(), s.b.data(), m);
+}
+
+double corrDiagonal(const CorrTable& t, int i, uint32_t* rows) {
+  *rows = static_cast<uint32_t>(t.valid[i]);
+  if (t.valid[i] < 2) return NAN;
+  if (t.method == CorrMethod::Kendall) return t.levels[i] > 1 ? 1.0 : NAN;
+  if (t.complete[i]) return 1.0;
+  if (t.constant[i]) return NAN;
+  // A column with missing cells: defined when its values are not all equal.
+  const double* x = t.column(i);
+  double first = NAN;
+  for (int64_t k = 0; k < t.n; ++k) {
+    if (std::isnan(x[k])) continue;
+    if (std::isnan(first)) first = x[k];
+    else if (x[k] != first) return 1.0;
+  }
+  return NAN;
 }
 
 double kendallTauB(const int32_t* rx, const int32_t* ry, int64_t n) {
@@ -283,6 +361,7 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
     out->complete.assign(M, 0);
     out->constant.assign(M, 0);
     out->valid.assign(M, 0);
+    out->levels.assign(M, 0);
     if (method == CorrMethod::Kendall) {
       out->rank.reset(new int32_t[cells]);
       out->order.reset(new int32_t[cells]);
@@ -326,6 +405,7 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
           if (k == 0 || x[ord[k]] != x[ord[k - 1]]) ++dense;
           rk[ord[k]] = dense;
         }
+        out->levels[c] = dense + 1;
         continue;
       }
       double* z = out->z.get() + static_cast<size_t>(c) * n;

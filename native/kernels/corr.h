@@ -27,6 +27,7 @@ struct CorrTable {
   std::vector<uint8_t> constant;     // 1: no missing value and zero variance (every pair NaN)
   std::unique_ptr<int32_t[]> rank;   // Kendall, M×n: dense rank per row (-1 missing)
   std::unique_ptr<int32_t[]> order;  // Kendall, M×n: rows sorted by value, missing rows left out
+  std::vector<int32_t> levels;       // Kendall: distinct values per column (dense ranks are 0..levels-1)
   std::vector<int64_t> valid;        // rows per column with a value
   const double* column(int c) const { return z.get() + static_cast<size_t>(c) * n; }
 };
@@ -37,6 +38,9 @@ Status corrAllPairs(const CorrTable& t, int threads, int rowFirst, int rowLast, 
 
 // One pair on its pairwise-complete rows (used by the matrix for columns with missing values).
 double corrPair(const CorrTable& t, int i, int j, uint32_t* rows);
+
+// A column with itself: 1 where the correlation is defined (≥ 2 values, not constant), else NaN.
+double corrDiagonal(const CorrTable& t, int i, uint32_t* rows);
 
 // Kendall's tau-b of two equally long integer-ranked sequences (exposed for tests of the counting).
 double kendallTauB(const int32_t* rx, const int32_t* ry, int64_t n);
