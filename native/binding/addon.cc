@@ -322,8 +322,8 @@ Napi::Value MiPair(const Napi::CallbackInfo& info) {
   const int S = t.stride;
   std::vector<uint32_t> joint(static_cast<size_t>(S) * S, 0);
   for (int64_t k = 0; k < t.n; ++k) {
-    const uint32_t a = t.codes8.empty() ? t.codes16[k] : t.codes8[k];
-    const uint32_t b = t.codes8.empty() ? t.codes16[t.n + k] : t.codes8[t.n + k];
+    const uint32_t a = !t.codes8 ? t.codes16[k] : t.codes8[k];
+    const uint32_t b = !t.codes8 ? t.codes16[t.n + k] : t.codes8[t.n + k];
     joint[a * S + b]++;
   }
   const std::vector<double> xlogx = ms::xlogxTable(t.n);

@@ -363,10 +363,10 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
     out->valid.assign(M, 0);
     out->levels.assign(M, 0);
     if (method == CorrMethod::Kendall) {
-      out->rank.reset(new int32_t[cells]);
-      out->order.reset(new int32_t[cells]);
+      out->rank = bigBuffer<int32_t>(cells);
+      out->order = bigBuffer<int32_t>(cells);
     } else {
-      out->z.reset(new double[cells]);
+      out->z = bigBuffer<double>(cells);
     }
   } catch (const std::bad_alloc&) {
     return Status::error(Code::OutOfMemory, "cannot allocate the prepared columns");

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "buffer.h"
 #include "column.h"
 #include "status.h"
 #include "tiles.h"
@@ -21,12 +22,12 @@ struct CorrTable {
   int M = 0;
   int64_t n = 0;
   CorrMethod method = CorrMethod::Pearson;
-  std::unique_ptr<double[]> z;       // Pearson/Spearman, M×n: complete non-constant columns standardised
+  BigPtr<double> z;       // Pearson/Spearman, M×n: complete non-constant columns standardised
                                      // (ranks for Spearman); columns with missing cells: their raw values
   std::vector<uint8_t> complete;     // 1: no missing value and non-zero variance (z standardised)
   std::vector<uint8_t> constant;     // 1: no missing value and zero variance (every pair NaN)
-  std::unique_ptr<int32_t[]> rank;   // Kendall, M×n: dense rank per row (-1 missing)
-  std::unique_ptr<int32_t[]> order;  // Kendall, M×n: rows sorted by value, missing rows left out
+  BigPtr<int32_t> rank;   // Kendall, M×n: dense rank per row (-1 missing)
+  BigPtr<int32_t> order;  // Kendall, M×n: rows sorted by value, missing rows left out
   std::vector<int32_t> levels;       // Kendall: distinct values per column (dense ranks are 0..levels-1)
   std::vector<int64_t> valid;        // rows per column with a value
   const double* column(int c) const { return z.get() + static_cast<size_t>(c) * n; }

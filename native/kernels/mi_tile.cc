@@ -27,14 +27,14 @@ void pairUp(CodedTable* t, int threads) {
   const int64_t n = t->n;
   const uint16_t S = static_cast<uint16_t>(t->stride);
   const uint8_t missing = static_cast<uint8_t>(S - 1);
-  t->paired.resize(static_cast<size_t>(groups) * (kGroup / 2) * n);
+  t->paired = bigBuffer<uint16_t>(static_cast<size_t>(groups) * (kGroup / 2) * n);
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int g = 0; g < groups; ++g) {
-    uint16_t* dst = t->paired.data() + static_cast<size_t>(g) * (kGroup / 2) * n;
+    uint16_t* dst = t->paired.get() + static_cast<size_t>(g) * (kGroup / 2) * n;
     const uint8_t* col[kGroup];
     for (int k = 0; k < kGroup; ++k) {
       const int c = g * kGroup + k;
-      col[k] = c < t->M ? t->codes8.data() + static_cast<size_t>(c) * n : nullptr;
+      col[k] = c < t->M ? t->codes8.get() + static_cast<size_t>(c) * n : nullptr;
     }
     for (int64_t r = 0; r < n; ++r) {
       for (int k = 0; k < kGroup / 2; ++k) {
@@ -118,8 +118,8 @@ Status codeColumns(const std::vector<ColumnView>& cols, const BinSpec& spec, boo
   out->stride = levels + 1;
   const bool narrow = out->stride <= 256;
   try {
-    if (narrow) out->codes8.resize(static_cast<size_t>(M) * n);
-    else out->codes16.resize(static_cast<size_t>(M) * n);
+    if (narrow) out->codes8 = bigBuffer<uint8_t>(static_cast<size_t>(M) * n);
+    else out->codes16 = bigBuffer<uint16_t>(static_cast<size_t>(M) * n);
     out->info.assign(M, BinInfo{});
     out->entropy.assign(M, 0.0);
   } catch (const std::bad_alloc&) {
@@ -137,11 +137,11 @@ Status codeColumns(const std::vector<ColumnView>& cols, const BinSpec& spec, boo
       Status s;
       std::fill(counts.begin(), counts.end(), 0u);
       if (narrow) {
-        uint8_t* codes = out->codes8.data() + static_cast<size_t>(c) * n;
+        uint8_t* codes = out->codes8.get() + static_cast<size_t>(c) * n;
         s = discretize<uint8_t>(x.data(), n, spec, static_cast<uint8_t>(levels), codes, scratch.data(), &out->info[c]);
         for (int64_t t = 0; t < n; ++t) counts[codes[t]]++;
       } else {
-        uint16_t* codes = out->codes16.data() + static_cast<size_t>(c) * n;
+        uint16_t* codes = out->codes16.get() + static_cast<size_t>(c) * n;
         s = discretize<uint16_t>(x.data(), n, spec, static_cast<uint16_t>(levels), codes, scratch.data(), &out->info[c]);
         for (int64_t t = 0; t < n; ++t) counts[codes[t]]++;
       }
@@ -253,10 +253,10 @@ void miTileTriple(const CodedTable& t, TripleFn kernel, const Tile& tile, const 
   const int S = t.stride;
   const size_t SS = static_cast<size_t>(S) * S;
   for (int i = tile.r0; i < tile.r1; ++i) {
-    const uint8_t* x = t.codes8.data() + static_cast<size_t>(i) * t.n;
+    const uint8_t* x = t.codes8.get() + static_cast<size_t>(i) * t.n;
     const int jFirst = std::max(tile.c0, i + 1);
     for (int g = jFirst / kGroup; g * kGroup < tile.c1; ++g) {
-      kernel(x, t.paired.data() + static_cast<size_t>(g) * (kGroup / 2) * t.n, t.n, hist, h3);
+      kernel(x, t.paired.get() + static_cast<size_t>(g) * (kGroup / 2) * t.n, t.n, hist, h3);
       for (int k = 0; k < kGroup; ++k) {
         const int j = g * kGroup + k;
         if (j < jFirst || j >= tile.c1) continue;
@@ -301,7 +301,7 @@ Status miAllPairs(const CodedTable& t, const MiOptions& o, int threads, int rowF
     return Status::error(Code::OutOfMemory, "cannot allocate the entropy table");
   }
   const size_t SS = static_cast<size_t>(t.stride) * t.stride;
-  const TripleFn triple = t.paired.empty() ? nullptr : tripleKernel(t.stride);
+  const TripleFn triple = !t.paired ? nullptr : tripleKernel(t.stride);
 #pragma omp parallel num_threads(threads)
   {
     std::vector<uint32_t> hist(SS * kGroup);
@@ -311,8 +311,8 @@ Status miAllPairs(const CodedTable& t, const MiOptions& o, int threads, int rowF
     for (size_t k = 0; k < tiles.size(); ++k) {
       if (ctl.cancelled()) continue;
       if (triple) miTileTriple(t, triple, tiles[k], o, xlogx.data(), hist.data(), h3.data(), tid, sink);
-      else if (!t.codes8.empty()) miTile<uint8_t>(t, t.codes8.data(), tiles[k], o, xlogx.data(), hist.data(), tid, sink);
-      else miTile<uint16_t>(t, t.codes16.data(), tiles[k], o, xlogx.data(), hist.data(), tid, sink);
+      else if (t.codes8) miTile<uint8_t>(t, t.codes8.get(), tiles[k], o, xlogx.data(), hist.data(), tid, sink);
+      else miTile<uint16_t>(t, t.codes16.get(), tiles[k], o, xlogx.data(), hist.data(), tid, sink);
       ctl.progress(tilePairs(tiles[k]));
     }
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "binning.h"
+#include "buffer.h"
 #include "column.h"
 #include "status.h"
 #include "tiles.h"
@@ -37,12 +38,12 @@ struct CodedTable {
   int M = 0;
   int64_t n = 0;
   int stride = 0;
-  std::vector<uint8_t> codes8;    // used when stride <= 256
-  std::vector<uint16_t> codes16;  // otherwise
+  BigPtr<uint8_t> codes8;         // used when stride <= 256 (M×n)
+  BigPtr<uint16_t> codes16;       // otherwise
   // For narrow strides, partner codes pre-combined for the triple kernel: group g (columns
   // 8g..8g+7) holds, for row t at [g·4n + 4t, +4), code(8g+2k)·stride + code(8g+2k+1) for k = 0..3,
   // so the kernel reads 8 columns through one pointer with 4 loads and no index arithmetic.
-  std::vector<uint16_t> paired;
+  BigPtr<uint16_t> paired;
   std::vector<BinInfo> info;
   std::vector<double> entropy;    // per-column entropy (nats, plug-in or MM as asked)
 };
