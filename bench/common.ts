@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { DATA_DIR } from './data.js';
 
 export const OUT_DIR = join(DATA_DIR, 'out');
@@ -56,10 +56,10 @@ export function emit(result: object): void {
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-/** Saves a matrix (float64, row-major) as bench/.data/out/<name>.f64 for the agreement checks. */
+/** Saves a matrix (float64, row-major) as bench/.data/out/<name>.f64 for the agreement checks; returns its repo-relative path (results are committed). */
 export function saveMatrix(name: string, values: Float64Array | Float32Array): string {
   mkdirSync(OUT_DIR, { recursive: true });
   const p = join(OUT_DIR, `${name}.f64`);
   writeFileSync(p, values instanceof Float64Array ? values : Float64Array.from(values));
-  return p;
+  return relative(join(DATA_DIR, '..', '..'), p);
 }

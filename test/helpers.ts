@@ -1,4 +1,9 @@
-// Small deterministic data makers shared by the tests.
+// Small deterministic data makers and assertion helpers shared by the tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { MetricsiftError } from '../src/errors.js';
 
 /** Park–Miller PRNG in [0, 1): reproducible without dependencies. */
 export function rng(seed = 1): () => number {
@@ -39,4 +44,41 @@ export function mixedTable(m: number, n: number, seed = 3): { names: string[]; c
     columns.push(col);
   }
   return { names: columns.map((_, c) => `svc${c % 3}/m${c}`), columns };
+}
+
+/** The MetricsiftError `fn` throws (fails the test if it throws something else or nothing). */
+export function errorOf(fn: () => unknown): MetricsiftError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(MetricsiftError);
+    return e as MetricsiftError;
+  }
+  throw new Error('expected a MetricsiftError, but nothing was thrown');
+}
+
+/** The MetricsiftError `p` rejects with (fails the test if it resolves). */
+export async function errorOfAsync(p: Promise<unknown>): Promise<MetricsiftError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(MetricsiftError);
+    return e as MetricsiftError;
+  }
+  throw new Error('expected a MetricsiftError, but the promise resolved');
+}
+
+/**
+ * A fresh temporary directory for this test file (or for each test with `perTest`), removed
+ * afterwards. Returns a getter, since the directory is made by a hook.
+ */
+export function useTempDir(prefix: string, perTest = false): () => string {
+  let dir = '';
+  (perTest ? beforeEach : beforeAll)(() => {
+    dir = mkdtempSync(join(tmpdir(), `metricsift-${prefix}-`));
+  });
+  (perTest ? afterEach : afterAll)(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return () => dir;
 }

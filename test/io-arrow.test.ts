@@ -1,6 +1,6 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { errorOf, errorOfAsync, useTempDir } from './helpers.js';
+import { describe, it, expect } from 'vitest';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   Float16,
@@ -15,7 +15,6 @@ import {
 } from 'apache-arrow';
 import { arrowToColumnTable, readArrow, tableToArrow } from '../src/io/arrow.js';
 import { readTable } from '../src/io/read.js';
-import { MetricsiftError } from '../src/errors.js';
 import type { ColumnChunk, ColumnTable } from '../src/table.js';
 
 function isValid(ch: ColumnChunk, i: number): boolean {
@@ -31,33 +30,9 @@ function rowsOf(t: ColumnTable, name: string): (number | null)[] {
   return c.chunks.flatMap((ch) => Array.from(ch.values, (v, i) => (isValid(ch, i) ? v : null)));
 }
 
-async function errorOfAsync(p: Promise<unknown>): Promise<MetricsiftError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(MetricsiftError);
-    return e as MetricsiftError;
-  }
-  throw new Error('expected a MetricsiftError, but the promise resolved');
-}
 
-function errorOf(fn: () => unknown): MetricsiftError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(MetricsiftError);
-    return e as MetricsiftError;
-  }
-  throw new Error('expected a MetricsiftError, but nothing was thrown');
-}
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'metricsift-arrow-'));
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDir('arrow');
 
 describe('arrowToColumnTable', () => {
   it('is zero-copy: the Float64Array is the Arrow buffer view', () => {
@@ -166,7 +141,7 @@ describe('arrowToColumnTable', () => {
 describe('readArrow', () => {
   it('reads an IPC file zero-copy from the file buffer, with the time column', async () => {
     const n = 1000;
-    const f = join(dir, 'x.arrow');
+    const f = join(tempDir(), 'x.arrow');
     const a = Float64Array.from({ length: n }, (_, i) => i / 4);
     writeFileSync(f, tableToIPC(tableFromArrays({ time: Array.from({ length: n }, (_, i) => `t${i}`), a }), 'file'));
     const t = await readArrow(f);
@@ -183,7 +158,7 @@ describe('readArrow', () => {
   it('reads the stream format and multiple record batches (.ipc), also when streamed', async () => {
     const b1 = tableFromArrays({ a: new Float64Array([1, NaN]) }).batches[0];
     const b2 = tableFromArrays({ a: new Float64Array([3]) }).batches[0];
-    const f = join(dir, 'x.ipc');
+    const f = join(tempDir(), 'x.ipc');
     writeFileSync(f, tableToIPC(new Table([b1, b2]), 'stream'));
     for (const t of [await readArrow(f), await readArrow(f, { streamAboveBytes: 0 }), await readTable(f)]) {
       expect(t.columns[0].chunks).toHaveLength(2);
@@ -193,26 +168,26 @@ describe('readArrow', () => {
 
   it('reads nulls and slices written to a file', async () => {
     const src = Array.from({ length: 20 }, (_, i) => (i % 3 === 0 ? null : i));
-    const f = join(dir, 'nulls.feather');
+    const f = join(tempDir(), 'nulls.feather');
     writeFileSync(f, tableToIPC(new Table({ x: vectorFromArray(src, new Float64()) }).slice(3, 10), 'file'));
     const t = await readTable(f);
     expect(rowsOf(t, 'x')).toEqual(src.slice(3, 10));
   });
 
   it('MS_FILE_NOT_FOUND, and MS_BAD_FORMAT for empty or non-Arrow files', async () => {
-    const missing = join(dir, 'missing.arrow');
+    const missing = join(tempDir(), 'missing.arrow');
     const e1 = await errorOfAsync(readArrow(missing));
     expect(e1.code).toBe('MS_FILE_NOT_FOUND');
     expect(e1.message).toContain(missing);
-    expect((await errorOfAsync(readArrow(dir))).code).toBe('MS_FILE_NOT_FOUND');
+    expect((await errorOfAsync(readArrow(tempDir()))).code).toBe('MS_FILE_NOT_FOUND');
 
-    const empty = join(dir, 'empty.arrow');
+    const empty = join(tempDir(), 'empty.arrow');
     writeFileSync(empty, '');
     const e2 = await errorOfAsync(readArrow(empty));
     expect(e2.code).toBe('MS_BAD_FORMAT');
     expect(e2.message).toContain(empty);
 
-    const junk = join(dir, 'junk.arrow');
+    const junk = join(tempDir(), 'junk.arrow');
     writeFileSync(junk, 'time,a\n0,1\n');
     const e3 = await errorOfAsync(readArrow(junk));
     expect(e3.code).toBe('MS_BAD_FORMAT');
@@ -220,7 +195,7 @@ describe('readArrow', () => {
   });
 
   it('MS_BAD_INPUT naming a non-numeric column in a file', async () => {
-    const f = join(dir, 'str.arrow');
+    const f = join(tempDir(), 'str.arrow');
     writeFileSync(f, tableToIPC(tableFromArrays({ time: ['a'], a: new Float64Array([1]), pod: ['p'] }), 'file'));
     const e = await errorOfAsync(readArrow(f));
     expect(e.code).toBe('MS_BAD_INPUT');
@@ -263,7 +238,7 @@ describe('tableToArrow', () => {
   it('round-trips through an Arrow IPC file', async () => {
     const src = tableFromArrays({ time: ['t0', 't1', 't2'], a: new Float64Array([0.1, NaN, -Infinity]), b: new Float32Array([1, 2, 3]) });
     const t = arrowToColumnTable(src);
-    const f = join(dir, 'round.arrow');
+    const f = join(tempDir(), 'round.arrow');
     writeFileSync(f, tableToIPC(tableToArrow(t), 'file'));
     const back = await readArrow(f);
     expect(back.names).toEqual(['a', 'b']);

@@ -1,12 +1,11 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { errorOf, errorOfAsync, useTempDir } from './helpers.js';
+import { describe, it, expect } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { parseCsv, readCsv } from '../src/io/csv.js';
 import { readTable } from '../src/io/read.js';
-import { MetricsiftError } from '../src/errors.js';
 import type { ColumnTable } from '../src/table.js';
 
 /** Column values as a plain array (one chunk per CSV column). */
@@ -17,33 +16,9 @@ function col(t: ColumnTable, name: string): number[] {
   return Array.from(c.chunks[0].values);
 }
 
-function errorOf(fn: () => unknown): MetricsiftError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(MetricsiftError);
-    return e as MetricsiftError;
-  }
-  throw new Error('expected a MetricsiftError, but nothing was thrown');
-}
 
-async function errorOfAsync(p: Promise<unknown>): Promise<MetricsiftError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(MetricsiftError);
-    return e as MetricsiftError;
-  }
-  throw new Error('expected a MetricsiftError, but the promise resolved');
-}
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'metricsift-csv-'));
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDir('csv');
 
 describe('parseCsv: structure', () => {
   it('reads a wide CSV: time column as strings, one Float64Array per metric', () => {
@@ -84,7 +59,7 @@ describe('parseCsv: structure', () => {
   it('strips a UTF-8 BOM (text and a gzip file)', async () => {
     const t = parseCsv('\uFEFFtime,a\n0,1\n', 'x.csv');
     expect(t.names).toEqual(['a']);
-    const f = join(dir, 'bom.csv');
+    const f = join(tempDir(), 'bom.csv');
     writeFileSync(f, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('time,a\n0,7\n')]));
     const u = await readCsv(f);
     expect(u.names).toEqual(['a']);
@@ -280,7 +255,7 @@ describe('parseCsv: errors name the file, line and column', () => {
 
 describe('readCsv / readTable on files', () => {
   it('reads a .csv file and names it in errors', async () => {
-    const f = join(dir, 'ok.csv');
+    const f = join(tempDir(), 'ok.csv');
     writeFileSync(f, 'time,a\n0,1\n1,x\n');
     const e = await errorOfAsync(readCsv(f));
     expect(e.code).toBe('MS_NON_NUMERIC');
@@ -288,7 +263,7 @@ describe('readCsv / readTable on files', () => {
   });
 
   it('gunzips .csv.gz', async () => {
-    const f = join(dir, 'z.csv.gz');
+    const f = join(tempDir(), 'z.csv.gz');
     writeFileSync(f, gzipSync('time,a,b\n0,1,2\n1,3,NaN\n'));
     const t = await readCsv(f);
     expect(t.names).toEqual(['a', 'b']);
@@ -299,7 +274,7 @@ describe('readCsv / readTable on files', () => {
   });
 
   it('MS_BAD_FORMAT for corrupt gzip data', async () => {
-    const f = join(dir, 'bad.csv.gz');
+    const f = join(tempDir(), 'bad.csv.gz');
     writeFileSync(f, gzipSync('time,a\n0,1\n').subarray(0, 12)); // truncated
     const e = await errorOfAsync(readCsv(f));
     expect(e.code).toBe('MS_BAD_FORMAT');
@@ -307,16 +282,16 @@ describe('readCsv / readTable on files', () => {
   });
 
   it('MS_FILE_NOT_FOUND for a missing file or a directory', async () => {
-    const missing = join(dir, 'nope.csv');
+    const missing = join(tempDir(), 'nope.csv');
     const e = await errorOfAsync(readCsv(missing));
     expect(e.code).toBe('MS_FILE_NOT_FOUND');
     expect(e.message).toContain(missing);
     expect((await errorOfAsync(readTable(missing))).code).toBe('MS_FILE_NOT_FOUND');
-    expect((await errorOfAsync(readCsv(dir))).code).toBe('MS_FILE_NOT_FOUND');
+    expect((await errorOfAsync(readCsv(tempDir()))).code).toBe('MS_FILE_NOT_FOUND');
   });
 
   it('MS_BAD_FORMAT for an empty file on disk', async () => {
-    const f = join(dir, 'empty.csv');
+    const f = join(tempDir(), 'empty.csv');
     writeFileSync(f, '');
     const e = await errorOfAsync(readCsv(f));
     expect(e.code).toBe('MS_BAD_FORMAT');
@@ -324,7 +299,7 @@ describe('readCsv / readTable on files', () => {
   });
 
   it('readTable: .tsv is tab-separated; options pass through', async () => {
-    const f = join(dir, 'x.TSV');
+    const f = join(tempDir(), 'x.TSV');
     writeFileSync(f, 'a\tb\n1\t2\n');
     const t = await readTable(f, { timeColumn: false });
     expect(t.names).toEqual(['a', 'b']);
@@ -332,14 +307,14 @@ describe('readCsv / readTable on files', () => {
   });
 
   it('readTable: unknown extension is MS_BAD_FORMAT naming it and the supported ones', async () => {
-    const e = await errorOfAsync(readTable(join(dir, 'metrics.xlsx')));
+    const e = await errorOfAsync(readTable(join(tempDir(), 'metrics.xlsx')));
     expect(e.code).toBe('MS_BAD_FORMAT');
     expect(e.message).toContain('".xlsx"');
     expect(e.message).toContain('.csv.gz');
     expect(e.message).toContain('.arrow');
-    const gz = await errorOfAsync(readTable(join(dir, 'metrics.json.gz')));
+    const gz = await errorOfAsync(readTable(join(tempDir(), 'metrics.json.gz')));
     expect(gz.message).toContain('".json.gz"');
-    expect((await errorOfAsync(readTable(join(dir, 'README')))).code).toBe('MS_BAD_FORMAT');
+    expect((await errorOfAsync(readTable(join(tempDir(), 'README')))).code).toBe('MS_BAD_FORMAT');
   });
 
   it('reads the shipped Train Ticket example', async () => {

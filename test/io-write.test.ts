@@ -1,24 +1,14 @@
-import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { errorOfAsync, useTempDir } from './helpers.js';
+import { describe, it, expect } from 'vitest';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { writeEntropy, writeMatrix, writePairs, matrixToArrow, type MatrixResult, type PairListResult } from '../src/io/write.js';
 import { readCsv } from '../src/io/csv.js';
 import { readArrow } from '../src/io/arrow.js';
 import { readTable } from '../src/io/read.js';
-import { MetricsiftError } from '../src/errors.js';
 import type { ColumnTable } from '../src/table.js';
 
-async function errorOfAsync(p: Promise<unknown>): Promise<MetricsiftError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(MetricsiftError);
-    return e as MetricsiftError;
-  }
-  throw new Error('expected a MetricsiftError, but the promise resolved');
-}
 
 /** Row-major values of a table written as a matrix (one column per name). */
 function matrixOf(t: ColumnTable): number[] {
@@ -41,17 +31,11 @@ const VALUES = new Float64Array([
 ]);
 const RESULT: MatrixResult = { names: NAMES, values: VALUES };
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'metricsift-write-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDir('write', true);
 
 describe('writeMatrix', () => {
   it('CSV: header, RFC 4180 quoting, full precision, NaN', async () => {
-    const f = join(dir, 'm.csv');
+    const f = join(tempDir(), 'm.csv');
     await writeMatrix(f, RESULT);
     const text = readFileSync(f, 'utf8');
     const lines = text.split('\n');
@@ -63,7 +47,7 @@ describe('writeMatrix', () => {
   });
 
   it('CSV round trip through readCsv: same names, same doubles', async () => {
-    const f = join(dir, 'm.csv');
+    const f = join(tempDir(), 'm.csv');
     await writeMatrix(f, RESULT);
     const t = await readCsv(f);
     expect(t.time).toEqual(NAMES); // the "metric" column is read as the row labels
@@ -72,7 +56,7 @@ describe('writeMatrix', () => {
   });
 
   it('CSV with digits rounds to significant digits without padding', async () => {
-    const f = join(dir, 'm.csv');
+    const f = join(tempDir(), 'm.csv');
     await writeMatrix(f, { names: ['a', 'b'], values: new Float64Array([1, 1 / 3, 0.5, 123456.789]) }, { digits: 3 });
     expect(readFileSync(f, 'utf8')).toBe('metric,a,b\na,1,0.333\nb,0.5,123000\n');
     const bad = await errorOfAsync(writeMatrix(f, RESULT, { digits: 0 }));
@@ -81,7 +65,7 @@ describe('writeMatrix', () => {
   });
 
   it('JSON: names and nested rows, NaN and infinities as null', async () => {
-    const f = join(dir, 'm.json');
+    const f = join(tempDir(), 'm.json');
     await writeMatrix(f, RESULT);
     const j = JSON.parse(readFileSync(f, 'utf8'));
     expect(j.names).toEqual(NAMES);
@@ -92,7 +76,7 @@ describe('writeMatrix', () => {
   });
 
   it('Arrow: metric Utf8 column then one Float64 column per name; round trip', async () => {
-    const f = join(dir, 'm.arrow');
+    const f = join(tempDir(), 'm.arrow');
     await writeMatrix(f, RESULT);
     const raw = tableFromIPC(readFileSync(f));
     expect(raw.schema.fields.map((x) => x.name)).toEqual(['metric', ...NAMES]);
@@ -105,7 +89,7 @@ describe('writeMatrix', () => {
   });
 
   it('Arrow keeps Float32 values as Float32 columns', async () => {
-    const f = join(dir, 'm32.arrow');
+    const f = join(tempDir(), 'm32.arrow');
     const values = new Float32Array([1, 0.1, NaN, 1]);
     await writeMatrix(f, { names: ['x', 'y'], values });
     const raw = tableFromIPC(readFileSync(f));
@@ -116,7 +100,7 @@ describe('writeMatrix', () => {
   });
 
   it('Float32 values written to CSV read back to the same float32', async () => {
-    const f = join(dir, 'm32.csv');
+    const f = join(tempDir(), 'm32.csv');
     const values = new Float32Array([1, 0.1, 1 / 3, 1]);
     await writeMatrix(f, { names: ['x', 'y'], values });
     const t = await readCsv(f);
@@ -124,21 +108,21 @@ describe('writeMatrix', () => {
   });
 
   it('writes an empty (0×0) matrix', async () => {
-    const f = join(dir, 'e.json');
+    const f = join(tempDir(), 'e.json');
     await writeMatrix(f, { names: [], values: new Float64Array(0) });
     expect(JSON.parse(readFileSync(f, 'utf8'))).toEqual({ names: [], values: [] });
   });
 
   it('MS_BAD_FORMAT for an unknown extension, before creating anything', async () => {
-    const f = join(dir, 'm.xlsx');
+    const f = join(tempDir(), 'm.xlsx');
     const e = await errorOfAsync(writeMatrix(f, RESULT));
     expect(e.code).toBe('MS_BAD_FORMAT');
     expect(e.message).toContain('".xlsx"');
-    expect(readdirSync(dir)).toEqual([]);
+    expect(readdirSync(tempDir())).toEqual([]);
   });
 
   it('MS_LENGTH_MISMATCH / MS_BAD_INPUT for malformed results', async () => {
-    const f = join(dir, 'm.csv');
+    const f = join(tempDir(), 'm.csv');
     const e = await errorOfAsync(writeMatrix(f, { names: ['a', 'b'], values: new Float64Array(3) }));
     expect(e.code).toBe('MS_LENGTH_MISMATCH');
     const bad = await errorOfAsync(writeMatrix(f, { names: ['a'], values: [1] as unknown as Float64Array }));
@@ -146,22 +130,22 @@ describe('writeMatrix', () => {
   });
 
   it('writes atomically: no temporary files left, and a failed write keeps the old file', async () => {
-    const f = join(dir, 'm.csv');
+    const f = join(tempDir(), 'm.csv');
     await writeMatrix(f, RESULT);
-    await writeMatrix(join(dir, 'm.json'), RESULT);
-    await writeMatrix(join(dir, 'm.arrow'), RESULT);
-    expect(readdirSync(dir).sort()).toEqual(['m.arrow', 'm.csv', 'm.json']);
+    await writeMatrix(join(tempDir(), 'm.json'), RESULT);
+    await writeMatrix(join(tempDir(), 'm.arrow'), RESULT);
+    expect(readdirSync(tempDir()).sort()).toEqual(['m.arrow', 'm.csv', 'm.json']);
 
     writeFileSync(f, 'old content');
     // A name that throws while rows are being written, after the temporary file exists.
     const poison = { toString() { throw new Error('boom'); }, [Symbol.toPrimitive]() { throw new Error('boom'); } };
     await expect(writeMatrix(f, { names: ['a', poison as unknown as string], values: new Float64Array(4) })).rejects.toThrow('boom');
     expect(readFileSync(f, 'utf8')).toBe('old content');
-    expect(readdirSync(dir).sort()).toEqual(['m.arrow', 'm.csv', 'm.json']);
+    expect(readdirSync(tempDir()).sort()).toEqual(['m.arrow', 'm.csv', 'm.json']);
   });
 
   it('MS_WRITE_FAILED when the directory does not exist', async () => {
-    const f = join(dir, 'no', 'such', 'm.csv');
+    const f = join(tempDir(), 'no', 'such', 'm.csv');
     const e = await errorOfAsync(writeMatrix(f, RESULT));
     expect(e.code).toBe('MS_WRITE_FAILED');
     expect(e.message).toContain(f);
@@ -172,7 +156,7 @@ describe('writeMatrix', () => {
     const m = 1000;
     const names = Array.from({ length: m }, (_, i) => `m${i}`);
     const values = Float64Array.from({ length: m * m }, (_, k) => Math.sin(k));
-    const f = join(dir, 'big.csv');
+    const f = join(tempDir(), 'big.csv');
     await writeMatrix(f, { names, values });
     const t = await readCsv(f);
     expect(t.names).toHaveLength(m);
@@ -188,7 +172,7 @@ describe('writeEntropy', () => {
   ];
 
   it('CSV with the default units label', async () => {
-    const f = join(dir, 'e.csv');
+    const f = join(tempDir(), 'e.csv');
     await writeEntropy(f, ROWS);
     expect(readFileSync(f, 'utf8')).toBe('metric,entropy_bits,rows_used\nsvc/cpu,2.5,741\n"a,""b""",NaN,0\nconst,0,741\n');
     const t = await readCsv(f);
@@ -197,10 +181,10 @@ describe('writeEntropy', () => {
   });
 
   it('CSV and JSON with a custom units label; JSON NaN as null', async () => {
-    await writeEntropy(join(dir, 'e.csv'), ROWS, 'entropy_nats');
-    expect(readFileSync(join(dir, 'e.csv'), 'utf8').split('\n')[0]).toBe('metric,entropy_nats,rows_used');
-    await writeEntropy(join(dir, 'e.json'), ROWS, 'entropy_nats');
-    const j = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'));
+    await writeEntropy(join(tempDir(), 'e.csv'), ROWS, 'entropy_nats');
+    expect(readFileSync(join(tempDir(), 'e.csv'), 'utf8').split('\n')[0]).toBe('metric,entropy_nats,rows_used');
+    await writeEntropy(join(tempDir(), 'e.json'), ROWS, 'entropy_nats');
+    const j = JSON.parse(readFileSync(join(tempDir(), 'e.json'), 'utf8'));
     expect(j).toEqual([
       { metric: 'svc/cpu', entropy_nats: 2.5, rows_used: 741 },
       { metric: 'a,"b"', entropy_nats: null, rows_used: 0 },
@@ -209,7 +193,7 @@ describe('writeEntropy', () => {
   });
 
   it('Arrow: metric, entropy and rows_used columns', async () => {
-    const f = join(dir, 'e.arrow');
+    const f = join(tempDir(), 'e.arrow');
     await writeEntropy(f, ROWS);
     const t = await readArrow(f);
     expect(t.time).toEqual(['svc/cpu', 'a,"b"', 'const']);
@@ -218,13 +202,13 @@ describe('writeEntropy', () => {
   });
 
   it('an empty list writes just the header', async () => {
-    const f = join(dir, 'e.csv');
+    const f = join(tempDir(), 'e.csv');
     await writeEntropy(f, []);
     expect(readFileSync(f, 'utf8')).toBe('metric,entropy_bits,rows_used\n');
   });
 
   it('MS_BAD_FORMAT for an unknown extension', async () => {
-    const e = await errorOfAsync(writeEntropy(join(dir, 'e.txt'), ROWS));
+    const e = await errorOfAsync(writeEntropy(join(tempDir(), 'e.txt'), ROWS));
     expect(e.code).toBe('MS_BAD_FORMAT');
     expect(e.message).toContain('".txt"');
   });
@@ -258,33 +242,33 @@ describe('writePairs', () => {
   };
 
   it('CSV: metric_a,metric_b,value,rows_used', async () => {
-    const f = join(dir, 'p.csv');
+    const f = join(tempDir(), 'p.csv');
     await writePairs(f, PAIRS);
     expect(readFileSync(f, 'utf8')).toBe('metric_a,metric_b,value,rows_used\na,d,0.9,741\n"b,c",d,NaN,12\n');
   });
 
   it('JSON objects and an Arrow file with the same columns', async () => {
-    await writePairs(join(dir, 'p.json'), PAIRS);
-    expect(JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8'))).toEqual([
+    await writePairs(join(tempDir(), 'p.json'), PAIRS);
+    expect(JSON.parse(readFileSync(join(tempDir(), 'p.json'), 'utf8'))).toEqual([
       { metric_a: 'a', metric_b: 'd', value: 0.9, rows_used: 741 },
       { metric_a: 'b,c', metric_b: 'd', value: null, rows_used: 12 },
     ]);
-    await writePairs(join(dir, 'p.arrow'), PAIRS);
-    const raw = tableFromIPC(readFileSync(join(dir, 'p.arrow')));
+    await writePairs(join(tempDir(), 'p.arrow'), PAIRS);
+    const raw = tableFromIPC(readFileSync(join(tempDir(), 'p.arrow')));
     expect(raw.schema.fields.map((x) => x.name)).toEqual(['metric_a', 'metric_b', 'value', 'rows_used']);
     expect(raw.getChild('metric_a')!.toArray()).toEqual(['a', 'b,c']);
     expect(Array.from(raw.getChild('rows_used')!.toArray() as Float64Array)).toEqual([741, 12]);
   });
 
   it('rejects mismatched lengths and out-of-range indices before writing', async () => {
-    const f = join(dir, 'p.csv');
+    const f = join(tempDir(), 'p.csv');
     const e1 = await errorOfAsync(writePairs(f, { ...PAIRS, value: new Float64Array(1) }));
     expect(e1.code).toBe('MS_LENGTH_MISMATCH');
     const e2 = await errorOfAsync(writePairs(f, { ...PAIRS, j: new Uint32Array([2, 3]) }));
     expect(e2.code).toBe('MS_BAD_INPUT');
     expect(e2.message).toContain('column 3');
-    expect(readdirSync(dir)).toEqual([]);
-    expect((await errorOfAsync(writePairs(join(dir, 'p.parquet'), PAIRS))).code).toBe('MS_BAD_FORMAT');
+    expect(readdirSync(tempDir())).toEqual([]);
+    expect((await errorOfAsync(writePairs(join(tempDir(), 'p.parquet'), PAIRS))).code).toBe('MS_BAD_FORMAT');
   });
 });
 

@@ -67,7 +67,7 @@ def save(name, a):
     os.makedirs(OUT_DIR, exist_ok=True)
     path = os.path.join(OUT_DIR, name + '.f64')
     np.ascontiguousarray(a, dtype='<f8').tofile(path)
-    return os.path.abspath(path)
+    return os.path.relpath(path, os.path.join(HERE, '..', '..'))  # repo-relative: results are committed
 
 
 def versions():

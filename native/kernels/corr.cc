@@ -215,83 +215,85 @@ void dotTile(const CorrTable& t, const Tile& tile, double acc[kCorrBlock][kCorrB
 
 }  // namespace
 
-double corrPair(const CorrTable& t, int i, int j, uint32_t* rows) {
+namespace {
+
+// Kendall tau-b of columns i (x) and j (y) on the rows present in both. Two ways to order the rows
+// by (x, y), chosen by how tied x is; both then count discordant pairs as inversions of y.
+double kendallPair(const CorrTable& t, int i, int j, uint32_t* rows) {
   Scratch& s = tls;
-  if (t.method == CorrMethod::Kendall && t.levels[i] >= t.valid[i] - t.valid[i] / 16) {
-    // x nearly free of ties: gather y in x order and sort the few short x-tie runs.
-    s.rx.resize(t.n);
-    s.ry.resize(t.n);
-    s.tmp.resize(t.n);
+  for (auto* v : {&s.rx, &s.ry, &s.tmp}) v->resize(t.n);
+  s.b1.resize(t.n + 2);
+  s.b2.resize(t.n + 2);
+  const int32_t* ri = t.rank.get() + static_cast<size_t>(i) * t.n;
+  const int32_t* rj = t.rank.get() + static_cast<size_t>(j) * t.n;
+  int32_t* sx = s.rx.data();
+  int32_t* sy = s.ry.data();
+  int64_t m = 0;
+
+  if (t.levels[i] >= t.valid[i] - t.valid[i] / 16) {
+    // x nearly free of ties: gather y in x order; tauBOrdered sorts the few short x-tie runs.
     if (s.yCount.size() < static_cast<size_t>(t.n) + 1) s.yCount.assign(t.n + 1, 0);
-    const int32_t* ri = t.rank.get() + static_cast<size_t>(i) * t.n;
-    const int32_t* rj = t.rank.get() + static_cast<size_t>(j) * t.n;
     const int32_t* oi = t.order.get() + static_cast<size_t>(i) * t.n;
-    int64_t m = 0;
     for (int64_t k = 0; k < t.valid[i]; ++k) {
       const int32_t row = oi[k];
       const int32_t y = rj[row];
-      if (y >= 0) { s.rx[m] = ri[row]; s.ry[m] = y; ++m; }
+      if (y >= 0) { sx[m] = ri[row]; sy[m] = y; ++m; }
     }
     *rows = static_cast<uint32_t>(m);
-    s.b1.resize(t.n + 2);
-    s.b2.resize(t.n + 2);
-    return tauBOrdered(s.rx.data(), s.ry.data(), m, s.tmp.data(), s.b1.data(), s.b2.data(), s.yCount);
+    return tauBOrdered(sx, sy, m, s.tmp.data(), s.b1.data(), s.b2.data(), s.yCount);
   }
-  if (t.method == CorrMethod::Kendall) {
-    // Many x ties: rows present in both, visited in y order (column j's sorted rows), then placed by a stable
-    // counting sort on x's dense rank: the result is ordered by (x, y) in O(n), with no per-run
-    // sorting of x ties. y ties are consecutive in the visit order, x ties in the counts.
-    s.rx.resize(t.n);
-    s.ry.resize(t.n);
-    s.tmp.resize(t.n);
-    if (s.xPos.size() < static_cast<size_t>(t.n) + 1) s.xPos.assign(t.n + 1, 0);
-    const int32_t* ri = t.rank.get() + static_cast<size_t>(i) * t.n;
-    const int32_t* rj = t.rank.get() + static_cast<size_t>(j) * t.n;
-    const int32_t* oj = t.order.get() + static_cast<size_t>(j) * t.n;
-    int32_t* pos = s.xPos.data();
-    const int32_t dx = t.levels[i];
-    int64_t m = 0, n2 = 0, yRun = 0;
-    int32_t prevY = -1;
-    for (int64_t k = 0; k < t.valid[j]; ++k) {
-      const int32_t row = oj[k];
-      const int32_t x = ri[row];
-      if (x < 0) continue;
-      pos[x]++;
-      ++m;
-      const int32_t y = rj[row];
-      if (y != prevY) { n2 += pairsOf(yRun); yRun = 0; prevY = y; }
-      ++yRun;
-    }
-    n2 += pairsOf(yRun);
-    int64_t n1 = 0;
-    for (int32_t x = 0, start = 0; x < dx; ++x) {
-      const int32_t c = pos[x];
-      n1 += pairsOf(c);
-      pos[x] = start;
-      start += c;
-    }
-    int32_t* sx = s.rx.data();
-    int32_t* sy = s.ry.data();
-    for (int64_t k = 0; k < t.valid[j]; ++k) {
-      const int32_t row = oj[k];
-      const int32_t x = ri[row];
-      if (x < 0) continue;
-      const int32_t p = pos[x]++;
-      sx[p] = x;
-      sy[p] = rj[row];
-    }
-    std::fill(pos, pos + dx, 0);
-    int64_t n3 = 0, run = 1;
-    for (int64_t u = 1; u < m; ++u) {
-      if (sx[u] == sx[u - 1] && sy[u] == sy[u - 1]) ++run;
-      else { n3 += pairsOf(run); run = 1; }
-    }
-    if (m > 0) n3 += pairsOf(run);
-    *rows = static_cast<uint32_t>(m);
-    s.b1.resize(t.n + 2);
-    s.b2.resize(t.n + 2);
-    return tauB(m, n1, n2, n3, countInversions(sy, s.tmp.data(), s.b1.data(), s.b2.data(), m));
+
+  // Many x ties: visit the rows in y order (column j's sorted rows) and place them by a stable
+  // counting sort on x's dense rank, which orders them by (x, y) in O(n) with no per-run sorting.
+  // y ties are consecutive in the visit order, x ties in the counts.
+  if (s.xPos.size() < static_cast<size_t>(t.n) + 1) s.xPos.assign(t.n + 1, 0);
+  const int32_t* oj = t.order.get() + static_cast<size_t>(j) * t.n;
+  int32_t* pos = s.xPos.data();
+  const int32_t dx = t.levels[i];
+  int64_t n2 = 0, yRun = 0;
+  int32_t prevY = -1;
+  for (int64_t k = 0; k < t.valid[j]; ++k) {
+    const int32_t row = oj[k];
+    const int32_t x = ri[row];
+    if (x < 0) continue;
+    pos[x]++;
+    ++m;
+    const int32_t y = rj[row];
+    if (y != prevY) { n2 += pairsOf(yRun); yRun = 0; prevY = y; }
+    ++yRun;
   }
+  n2 += pairsOf(yRun);
+  int64_t n1 = 0;
+  for (int32_t x = 0, start = 0; x < dx; ++x) {
+    const int32_t c = pos[x];
+    n1 += pairsOf(c);
+    pos[x] = start;
+    start += c;
+  }
+  for (int64_t k = 0; k < t.valid[j]; ++k) {
+    const int32_t row = oj[k];
+    const int32_t x = ri[row];
+    if (x < 0) continue;
+    const int32_t p = pos[x]++;
+    sx[p] = x;
+    sy[p] = rj[row];
+  }
+  std::fill(pos, pos + dx, 0);
+  int64_t n3 = 0, run = 1;
+  for (int64_t u = 1; u < m; ++u) {
+    if (sx[u] == sx[u - 1] && sy[u] == sy[u - 1]) ++run;
+    else { n3 += pairsOf(run); run = 1; }
+  }
+  if (m > 0) n3 += pairsOf(run);
+  *rows = static_cast<uint32_t>(m);
+  return tauB(m, n1, n2, n3, countInversions(sy, s.tmp.data(), s.b1.data(), s.b2.data(), m));
+}
+
+}  // namespace
+
+double corrPair(const CorrTable& t, int i, int j, uint32_t* rows) {
+  if (t.method == CorrMethod::Kendall) return kendallPair(t, i, j, rows);
+  Scratch& s = tls;
   *rows = 0;
   if (t.constant[i] || t.constant[j]) return NAN;
   // Complete columns hold standardised values (or ranks): an increasing affine or monotone image of
