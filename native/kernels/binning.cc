@@ -31,18 +31,21 @@ bool fewDistinct(const double* x, int64_t n, int limit, std::vector<double>& out
   return true;
 }
 
-// Order statistics by MSD radix selection: 12 bits a level, scattering a range by digit and
-// recursing only into buckets that hold a wanted rank. O(n) for a handful of levels, where
-// successive nth_element calls cost O(n·K). `ranks` are ascending; values land in out[].
+// Order statistics by MSD radix selection: 8 bits a level, scattering a range by digit and
+// recursing only into buckets that hold a wanted rank; ranges under 1,024 keys finish with
+// nth_element. O(n) for a few levels, where successive nth_element calls on the whole column cost
+// O(n·K). `ranks` are ascending; values land in out[].
 void radixSelect(uint64_t* keys, uint64_t* tmp, int64_t lo, int64_t hi, int shift, const int64_t* rb, const int64_t* re,
                  const int64_t* rank0, double* out) {
   if (rb == re) return;
-  if (hi - lo <= 64 || shift < 0) {
-    std::sort(keys + lo, keys + hi);
-    for (const int64_t* r = rb; r < re; ++r) out[r - rank0] = fromKey(keys[*r]);
+  if (hi - lo <= 1024 || shift < 0) {
+    for (const int64_t* r = rb; r < re; ++r) {  // ascending ranks: each nth_element narrows the next
+      std::nth_element(keys + (r == rb ? lo : r[-1]), keys + *r, keys + hi);
+      out[r - rank0] = fromKey(keys[*r]);
+    }
     return;
   }
-  constexpr int kBits = 12, kBuckets = 1 << kBits;
+  constexpr int kBits = 8, kBuckets = 1 << kBits;
   uint32_t start[kBuckets + 1] = {};
   for (int64_t i = lo; i < hi; ++i) start[((keys[i] >> shift) & (kBuckets - 1)) + 1]++;
   const int next = shift >= kBits ? shift - kBits : (shift > 0 ? 0 : -1);
@@ -141,8 +144,20 @@ Status discretize(const double* x, int64_t n, const BinSpec& spec, C missing, C*
     info->levels = 0;
     return {};
   }
-  const auto [mnIt, mxIt] = std::minmax_element(scratch, scratch + m);
-  const double mn = *mnIt, mx = *mxIt;
+  // Min and max with four independent accumulators: minmax_element is one serial dependency chain.
+  double lo4[4] = {scratch[0], scratch[0], scratch[0], scratch[0]}, hi4[4] = {lo4[0], lo4[0], lo4[0], lo4[0]};
+  int64_t q = 0;
+  for (; q + 4 <= m; q += 4)
+    for (int u = 0; u < 4; ++u) {
+      lo4[u] = std::min(lo4[u], scratch[q + u]);
+      hi4[u] = std::max(hi4[u], scratch[q + u]);
+    }
+  for (; q < m; ++q) {
+    lo4[0] = std::min(lo4[0], scratch[q]);
+    hi4[0] = std::max(hi4[0], scratch[q]);
+  }
+  const double mn = std::min(std::min(lo4[0], lo4[1]), std::min(lo4[2], lo4[3]));
+  const double mx = std::max(std::max(hi4[0], hi4[1]), std::max(hi4[2], hi4[3]));
 
   int K = spec.bins;
   if (spec.mode == Binning::Auto) {
@@ -181,7 +196,7 @@ Status discretize(const double* x, int64_t n, const BinSpec& spec, C missing, C*
     keys.resize(m);
     tmp.resize(m);
     for (int64_t i = 0; i < m; ++i) keys[i] = orderKey(scratch[i]);
-    radixSelect(keys.data(), tmp.data(), 0, m, 64 - 12, ranks.data(), ranks.data() + ranks.size(), ranks.data(), info->cuts.data());
+    radixSelect(keys.data(), tmp.data(), 0, m, 64 - 8, ranks.data(), ranks.data() + ranks.size(), ranks.data(), info->cuts.data());
     info->levels = K;
     codeByCuts(x, n, info->cuts, missing, codes);
     return {};
