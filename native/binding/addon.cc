@@ -319,15 +319,7 @@ Napi::Value MiPair(const Napi::CallbackInfo& info) {
   int bad = -1;
   ms::Status s = ms::codeColumns(c.cols, spec, mo.millerMadow, 1, &t, &bad);
   if (!s.ok()) { throwError(env, ms::codeName(s.code), c.columnError(s, bad).message); return env.Undefined(); }
-  const int S = t.stride;
-  std::vector<uint32_t> joint(static_cast<size_t>(S) * S, 0);
-  for (int64_t k = 0; k < t.n; ++k) {
-    const uint32_t a = !t.codes8 ? t.codes16[k] : t.codes8[k];
-    const uint32_t b = !t.codes8 ? t.codes16[t.n + k] : t.codes8[t.n + k];
-    joint[a * S + b]++;
-  }
-  const std::vector<double> xlogx = ms::xlogxTable(t.n);
-  const ms::PairEntropies e = ms::pairEntropies(joint.data(), S, xlogx.data(), mo.millerMadow);
+  const ms::PairEntropies e = ms::codedPairEntropies(t, 0, 1, mo.millerMadow);
   const double u = mo.bits ? 1.0 / M_LN2 : 1.0;
   Napi::Object o = Napi::Object::New(env);
   o.Set("hx", Napi::Number::New(env, e.hx * u));

@@ -418,6 +418,8 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
         out->complete[c] = standardise(x.data(), n, z);
       }
       out->constant[c] = !out->complete[c];
+      // The dot-product tiles read every column of a tile; give constant ones defined values.
+      if (out->constant[c]) std::fill(z, z + n, 0.0);
     }
   }
   if (bad >= 0) {

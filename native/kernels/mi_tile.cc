@@ -89,6 +89,19 @@ PairEntropies pairEntropies(const uint32_t* joint, int S, const double* xlogx, b
   return e;
 }
 
+PairEntropies codedPairEntropies(const CodedTable& t, int i, int j, bool millerMadow) {
+  const int S = t.stride;
+  std::vector<uint32_t> joint(static_cast<size_t>(S) * S, 0);
+  const size_t xi = static_cast<size_t>(i) * t.n, yj = static_cast<size_t>(j) * t.n;
+  for (int64_t k = 0; k < t.n; ++k) {
+    const uint32_t a = t.codes8 ? t.codes8[xi + k] : t.codes16[xi + k];
+    const uint32_t b = t.codes8 ? t.codes8[yj + k] : t.codes16[yj + k];
+    joint[a * S + b]++;
+  }
+  const std::vector<double> xlogx = xlogxTable(t.n);
+  return pairEntropies(joint.data(), S, xlogx.data(), millerMadow);
+}
+
 double finalizeMeasure(const PairEntropies& e, const MiOptions& o) {
   if (e.rows == 0) return NAN;
   double mi = e.hx + e.hy - e.hxy;
@@ -136,14 +149,15 @@ Status codeColumns(const std::vector<ColumnView>& cols, const BinSpec& spec, boo
       readColumn(cols[c], x.data());
       Status s;
       std::fill(counts.begin(), counts.end(), 0u);
+      // The code buffers start uninitialised: count codes only once discretize has written them.
       if (narrow) {
         uint8_t* codes = out->codes8.get() + static_cast<size_t>(c) * n;
         s = discretize<uint8_t>(x.data(), n, spec, static_cast<uint8_t>(levels), codes, scratch.data(), &out->info[c]);
-        for (int64_t t = 0; t < n; ++t) counts[codes[t]]++;
+        if (s.ok()) for (int64_t t = 0; t < n; ++t) counts[codes[t]]++;
       } else {
         uint16_t* codes = out->codes16.get() + static_cast<size_t>(c) * n;
         s = discretize<uint16_t>(x.data(), n, spec, static_cast<uint16_t>(levels), codes, scratch.data(), &out->info[c]);
-        for (int64_t t = 0; t < n; ++t) counts[codes[t]]++;
+        if (s.ok()) for (int64_t t = 0; t < n; ++t) counts[codes[t]]++;
       }
       if (!s.ok()) {
 #pragma omp critical

@@ -55,6 +55,9 @@ Status codeColumns(const std::vector<ColumnView>& cols, const BinSpec& spec, boo
 // Joint histogram of columns x and y (stride S) → pairwise-complete entropies.
 PairEntropies pairEntropies(const uint32_t* joint, int S, const double* xlogx, bool millerMadow);
 
+// Entropies of columns i and j of a coded table on their pairwise-complete rows (one pair alone).
+PairEntropies codedPairEntropies(const CodedTable& t, int i, int j, bool millerMadow);
+
 // c·ln(c) for c in [0, n], so entropies cost table look-ups instead of logarithms.
 std::vector<double> xlogxTable(int64_t n);
 
