@@ -22,3 +22,8 @@ export { readTable, SUPPORTED_EXTENSIONS, type ReadOptions } from './io/read.js'
 export { readCsv, parseCsv, type CsvOptions } from './io/csv.js';
 export { readArrow, arrowToColumnTable, tableToArrow, type ArrowReadOptions } from './io/arrow.js';
 export { writeMatrix, writeEntropy, writePairs, matrixToArrow, type WriteMatrixOptions, type EntropyRow, type PairListResult } from './io/write.js';
+export {
+  selectMetrics, analyzeTopology, candidates, selectService, selectTopology, selectFlat, coverage, tuneEpsilon, groupByService,
+  type KimetrixOptions, type KimetrixResult, type KimetrixWarning, type CallGraph, type Topology, type Path, type TopologyOptions,
+  type SelectionData, type Selection, type AimdOptions, type AimdStep, type AimdResult,
+} from './select/index.js';

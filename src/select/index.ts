@@ -1,0 +1,124 @@
+/**
+ * `selectMetrics`: KIMetrix end to end over a table. The MI matrix (redundancy, bits) and the
+ * coverage matrix (normalised MI or |correlation|) are computed once by the native core; the
+ * selection loops only read them.
+ */
+import { correlationMatrix } from '../estimators/correlation.js';
+import { miMatrix, type Binning, type Normalization } from '../estimators/binned.js';
+import { badOption } from '../errors.js';
+import { toColumnTable, type TableInput } from '../table.js';
+import { analyzeTopology, type CallGraph, type Topology } from './topology.js';
+import { candidates, groupByService, selectFlat, selectTopology, tuneEpsilon, type AimdOptions, type AimdStep, type SelectionData } from './kimetrix.js';
+
+export interface KimetrixOptions extends AimdOptions {
+  /** `topology` (default when a graph is given) or `flat` (Algorithm 1 over all metrics). */
+  mode?: 'topology' | 'flat';
+  /** The call graph; without one, every service is a root (no pivots, no paths). */
+  graph?: CallGraph;
+  /** Service of a metric name; default: the part before the first `/` (`service/metric`). */
+  serviceOf?: (name: string) => string | undefined;
+  /** What coverage counts as redundancy (default `mi`, i.e. normalised MI). */
+  measure?: 'mi' | 'pearson' | 'spearman' | 'kendall';
+  /** NMI denominator for coverage with `measure: 'mi'` (default `arithmetic`). */
+  normalization?: Normalization;
+  bins?: number;
+  binning?: Binning;
+  threads?: number;
+  /** Paths enumerated per service at most (default 10,000). */
+  maxPaths?: number;
+}
+
+export interface KimetrixWarning {
+  code: string;
+  message: string;
+}
+
+export interface KimetrixResult {
+  selected: string[];
+  byService: Record<string, string[]>;
+  epsilon: number;
+  coverage: number;
+  measure: string;
+  theta: number;
+  mode: 'topology' | 'flat';
+  /** The AIMD log: pick another point on the size/coverage curve from here. */
+  iterations: AimdStep[];
+  droppedEdges: { from: string; to: string }[];
+  warnings: KimetrixWarning[];
+  /** Milliseconds in the native matrices and in the AIMD loop. */
+  timing: { matricesMs: number; iterationsMs: number };
+}
+
+const UNMAPPED = '(unmapped)';
+
+/**
+ * Chooses a small, non-redundant set of metrics per service (KIMetrix), tuning ε by AIMD and
+ * scoring subsets by coverage. See the README's KIMetrix section for every decided point.
+ */
+export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {}): Promise<KimetrixResult> {
+  const table = toColumnTable(input);
+  const mode = opts.mode ?? 'topology';
+  if (mode !== 'topology' && mode !== 'flat') badOption('mode', 'topology or flat', mode);
+  const measure = opts.measure ?? 'mi';
+  const warnings: KimetrixWarning[] = [];
+  const serviceOf = opts.serviceOf ?? ((n: string) => (n.includes('/') ? n.slice(0, n.indexOf('/')) : undefined));
+  const service = table.names.map((n) => {
+    const s = serviceOf(n);
+    if (s === undefined || s === '') {
+      warnings.push({ code: 'MS_UNMAPPED_METRIC', message: `metric "${n}" maps to no service; it is placed in "${UNMAPPED}", a root` });
+      return UNMAPPED;
+    }
+    return s;
+  });
+
+  const t0 = performance.now();
+  const common = { bins: opts.bins, binning: opts.binning, threads: opts.threads };
+  const mi = await miMatrix(table, { ...common, measure: 'mi', units: 'bits' });
+  const redundancy = measure === 'mi'
+    ? await miMatrix(table, { ...common, measure: 'nmi', normalization: opts.normalization })
+    : await correlationMatrix(table, { method: measure, threads: opts.threads });
+  const matricesMs = performance.now() - t0;
+
+  const data: SelectionData = { names: table.names, service, entropy: mi.columnEntropy.entropy, mi };
+  const groups = groupByService(data);
+  let topo: Topology | undefined;
+  if (mode === 'topology') {
+    topo = analyzeTopology(opts.graph ?? { edges: [] }, [...groups.keys()], { maxPaths: opts.maxPaths });
+    for (const s of topo.truncated) warnings.push({ code: 'MS_PATHS_TRUNCATED', message: `service "${s}": more than ${opts.maxPaths ?? 10_000} paths; the rest were not enumerated` });
+    if (topo.droppedEdges.length) {
+      warnings.push({ code: 'MS_CYCLE_BROKEN', message: `call graph cycles broken by dropping ${topo.droppedEdges.map((e) => `${e.from} → ${e.to}`).join(', ')}` });
+    }
+    for (const s of topo.order) if (!groups.has(s)) warnings.push({ code: 'MS_SERVICE_WITHOUT_METRICS', message: `service "${s}" is in the call graph but has no metrics` });
+  }
+  const ordered = new Map([...groups].map(([s, members]) => [s, candidates(data, members)]));
+  const all = candidates(data, table.names.map((_, i) => i));
+  // Coverage is over the informative metrics (H > 0): constant or empty ones cannot be chosen or inferred.
+  const universe = all.slice().sort((a, b) => a - b);
+
+  const t1 = performance.now();
+  const result = tuneEpsilon(
+    (eps) => (topo ? selectTopology(data, topo, eps, ordered) : selectFlat(data, eps, all)),
+    redundancy, universe, table.names.length, opts,
+  );
+  const iterationsMs = performance.now() - t1;
+
+  const byService: Record<string, string[]> = {};
+  for (const [s, idx] of result.byService) if (idx.length) byService[s] = idx.map((i) => table.names[i]);
+  return {
+    selected: result.selected.map((i) => table.names[i]),
+    byService,
+    epsilon: result.epsilon,
+    coverage: result.coverage,
+    measure,
+    theta: opts.theta ?? 0.1,
+    mode,
+    iterations: result.log,
+    droppedEdges: topo?.droppedEdges ?? [],
+    warnings,
+    timing: { matricesMs, iterationsMs },
+  };
+}
+
+export { analyzeTopology, type CallGraph, type Topology, type Path, type TopologyOptions } from './topology.js';
+export { candidates, selectService, selectTopology, selectFlat, coverage, tuneEpsilon, groupByService } from './kimetrix.js';
+export type { SelectionData, Selection, AimdOptions, AimdStep, AimdResult } from './kimetrix.js';
