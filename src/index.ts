@@ -27,3 +27,4 @@ export {
   type KimetrixOptions, type KimetrixResult, type KimetrixWarning, type CallGraph, type Topology, type Path, type TopologyOptions,
   type SelectionData, type Selection, type AimdOptions, type AimdStep, type AimdResult,
 } from './select/index.js';
+export { readTraces, callGraphFromSpans, parseJaeger, parseOtlp, parseSpanCsv, podToService, readGraphCsv, type Span, type TraceStats } from './io/traces.js';
