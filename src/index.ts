@@ -28,3 +28,4 @@ export {
   type SelectionData, type Selection, type AimdOptions, type AimdStep, type AimdResult,
 } from './select/index.js';
 export { readTraces, callGraphFromSpans, parseJaeger, parseOtlp, parseSpanCsv, podToService, readGraphCsv, type Span, type TraceStats } from './io/traces.js';
+export { selectKBest, mrmr, maxWeightClique, relevanceTo, type CliqueResult } from './select/baselines.js';
