@@ -29,3 +29,4 @@ export {
 } from './select/index.js';
 export { readTraces, callGraphFromSpans, parseJaeger, parseOtlp, parseSpanCsv, podToService, readGraphCsv, type Span, type TraceStats } from './io/traces.js';
 export { selectKBest, mrmr, maxWeightClique, relevanceTo, type CliqueResult } from './select/baselines.js';
+export { readFaultList, faultRows, withoutRows, anomalousMetrics, type Fault, type AnomalyOptions } from './select/labels.js';
