@@ -30,3 +30,4 @@ export {
 export { readTraces, callGraphFromSpans, parseJaeger, parseOtlp, parseSpanCsv, podToService, readGraphCsv, type Span, type TraceStats } from './io/traces.js';
 export { selectKBest, mrmr, maxWeightClique, relevanceTo, type CliqueResult } from './select/baselines.js';
 export { readFaultList, faultRows, withoutRows, anomalousMetrics, type Fault, type AnomalyOptions } from './select/labels.js';
+export { readTrainTicketDay, readPetshopMetrics } from './io/layouts.js';

@@ -15,7 +15,7 @@ export interface KimetrixOptions extends AimdOptions {
   mode?: 'topology' | 'flat';
   /** The call graph; without one, every service is a root (no pivots, no paths). */
   graph?: CallGraph;
-  /** Service of a metric name; default: the part before the first `/` (`service/metric`). */
+  /** Service of a metric name; default: the part before the last `/` (`service/metric`; service names may hold `/`). */
   serviceOf?: (name: string) => string | undefined;
   /** What coverage counts as redundancy (default `mi`, i.e. normalised MI). */
   measure?: 'mi' | 'pearson' | 'spearman' | 'kendall';
@@ -61,7 +61,7 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   if (mode !== 'topology' && mode !== 'flat') badOption('mode', 'topology or flat', mode);
   const measure = opts.measure ?? 'mi';
   const warnings: KimetrixWarning[] = [];
-  const serviceOf = opts.serviceOf ?? ((n: string) => (n.includes('/') ? n.slice(0, n.indexOf('/')) : undefined));
+  const serviceOf = opts.serviceOf ?? ((n: string) => (n.includes('/') ? n.slice(0, n.lastIndexOf('/')) : undefined));
   const service = table.names.map((n) => {
     const s = serviceOf(n);
     if (s === undefined || s === '') {

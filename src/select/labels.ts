@@ -87,7 +87,7 @@ const median = (a: number[]) => {
 };
 
 export interface AnomalyOptions {
-  /** Service of a metric (default: before the first `/`). */
+  /** Service of a metric (default: before the last `/`). */
   serviceOf?: (name: string) => string | undefined;
   /** Robust z-score bound (default 3). */
   bound?: number;
@@ -98,7 +98,7 @@ export interface AnomalyOptions {
 /** Indices of the metrics labelled anomalous for at least one fault (σ_A). */
 export function anomalousMetrics(table: ColumnTable, faults: Fault[], opts: AnomalyOptions = {}): number[] {
   const bound = opts.bound ?? 3, refRows = opts.referenceRows ?? 30;
-  const serviceOf = opts.serviceOf ?? ((n: string) => n.split('/')[0]);
+  const serviceOf = opts.serviceOf ?? ((n: string) => n.slice(0, Math.max(0, n.lastIndexOf('/'))));
   const inFault = faultRows(table, faults);
   const t = rowTimes(table);
   const step = samplingStep(t);

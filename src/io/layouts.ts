@@ -1,0 +1,86 @@
+/**
+ * Readers for the recorded layouts in ../shared/datasets, producing the wide `service/metric`
+ * table the rest of metricsift uses:
+ * - Train Ticket (Nezha): `<day>/metric/<pod>_metric.csv` per pod plus `front_service.csv`, one row
+ *   a minute, clocks 1–3 s apart (aligned by flooring to the minute), literal `NaN` cells; files
+ *   that are not metric CSVs are ignored;
+ * - PetShop: one CSV with four header rows (microservice, metric, statistic, unix_timestamp).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { ErrorCode, MetricsiftError } from '../errors.js';
+import { toColumnTable, type ColumnTable } from '../table.js';
+import { fileError } from './csv.js';
+import { podToService } from './traces.js';
+
+const MISSING = new Set(['', 'nan', 'NaN', 'NA', 'null', 'None']);
+const cell = (v: string | undefined): number => (v === undefined || MISSING.has(v.trim()) ? NaN : Number(v));
+
+async function text(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw fileError(path, e);
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** One Train Ticket day directory (`…/trainticket/2023-01-30`) as a wide table, minutes as rows. */
+export async function readTrainTicketDay(dayDir: string): Promise<ColumnTable> {
+  const metricDir = join(dayDir, 'metric');
+  let files: string[];
+  try {
+    files = (await readdir(metricDir)).filter((f) => f.endsWith('.csv')).sort();
+  } catch (e) {
+    throw fileError(metricDir, e);
+  }
+  if (files.length === 0) throw new MetricsiftError(`${metricDir}: no metric CSV files (expected <pod>_metric.csv)`, ErrorCode.BAD_FORMAT);
+  const skip = new Set(['Time', 'TimeStamp', 'PodName', 'ServiceName']);
+  const columns = new Map<string, Map<number, number>>();
+  const minutes = new Set<number>();
+  for (const f of files) {
+    const service = f === 'front_service.csv' ? 'front' : f.endsWith('_metric.csv') ? podToService(basename(f, '_metric.csv')) : undefined;
+    if (!service) continue;  // other applications may ship extra files: ignored
+    const lines = (await text(join(metricDir, f))).split(/\r?\n/).filter((l) => l.length);
+    const header = lines[0].split(',');
+    const ts = header.indexOf('TimeStamp');
+    if (ts < 0) throw new MetricsiftError(`${join(metricDir, f)}: no TimeStamp column`, ErrorCode.BAD_FORMAT);
+    for (let l = 1; l < lines.length; l++) {
+      const cells = lines[l].split(',');
+      if (cells.length !== header.length) {
+        throw new MetricsiftError(`${join(metricDir, f)} line ${l + 1}: ${cells.length} cells but the header has ${header.length}`, ErrorCode.RAGGED_ROW);
+      }
+      const minute = Math.floor(Number(cells[ts]) / 60) * 60_000;
+      minutes.add(minute);
+      header.forEach((h, c) => {
+        if (skip.has(h)) return;
+        const name = `${service}/${h}`;
+        if (!columns.has(name)) columns.set(name, new Map());
+        columns.get(name)!.set(minute, cell(cells[c]));
+      });
+    }
+  }
+  const rows = [...minutes].sort((a, b) => a - b);
+  const obj: Record<string, Float64Array> = {};
+  for (const [name, byMinute] of columns) obj[name] = Float64Array.from(rows, (m) => byMinute.get(m) ?? NaN);
+  return { ...toColumnTable(obj), time: rows.map(iso), source: dayDir };
+}
+
+/** A PetShop `metrics.csv` (four header rows) as a wide table named `node/metric.statistic`. */
+export async function readPetshopMetrics(path: string): Promise<ColumnTable> {
+  const lines = (await text(path)).split(/\r?\n/).filter((l) => l.length);
+  const head = lines.slice(0, 4).map((l) => l.split(','));
+  if (head.length < 4 || head[0][0] !== 'microservice' || head[1][0] !== 'metric' || head[2][0] !== 'statistic') {
+    throw new MetricsiftError(`${path}: not a PetShop metrics file (expected header rows microservice, metric, statistic, unix_timestamp)`, ErrorCode.BAD_FORMAT);
+  }
+  const names = head[0].slice(1).map((node, c) => `${node}/${head[1][c + 1]}.${head[2][c + 1]}`);
+  const data = lines.slice(4).map((l) => l.split(','));
+  const cols = names.map(() => new Float64Array(data.length));
+  data.forEach((cells, r) => {
+    if (cells.length !== names.length + 1) throw new MetricsiftError(`${path} line ${r + 5}: ${cells.length} cells but the header has ${names.length + 1}`, ErrorCode.RAGGED_ROW);
+    for (let c = 0; c < names.length; c++) cols[c][r] = cell(cells[c + 1]);
+  });
+  const time = data.map((cells) => iso(Number(cells[0]) * 1000));
+  return { ...toColumnTable({ names, columns: cols }), time, source: path };
+}
