@@ -30,6 +30,8 @@ export const ErrorCode = {
   FILE_NOT_FOUND: 'MS_FILE_NOT_FOUND',
   /** An output file could not be written (missing directory, permission, full disk). */
   WRITE_FAILED: 'MS_WRITE_FAILED',
+  /** Traces hold no span at all. */
+  EMPTY_TRACES: 'MS_EMPTY_TRACES',
   /** A file exists but its format is not understood (unknown extension, corrupt content). */
   BAD_FORMAT: 'MS_BAD_FORMAT',
   /** User-given bin edges are not strictly increasing or not finite. */

@@ -23,7 +23,7 @@ export { readCsv, parseCsv, type CsvOptions } from './io/csv.js';
 export { readArrow, arrowToColumnTable, tableToArrow, type ArrowReadOptions } from './io/arrow.js';
 export { writeMatrix, writeEntropy, writePairs, matrixToArrow, type WriteMatrixOptions, type EntropyRow, type PairListResult } from './io/write.js';
 export {
-  selectMetrics, analyzeTopology, candidates, selectService, selectTopology, selectFlat, coverage, tuneEpsilon, groupByService,
+  selectMetrics, writeSelection, writeAimdLog, analyzeTopology, candidates, selectService, selectTopology, selectFlat, coverage, tuneEpsilon, groupByService,
   type KimetrixOptions, type KimetrixResult, type KimetrixWarning, type CallGraph, type Topology, type Path, type TopologyOptions,
   type SelectionData, type Selection, type AimdOptions, type AimdStep, type AimdResult,
 } from './select/index.js';

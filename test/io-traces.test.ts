@@ -104,3 +104,9 @@ describe('bad trace input', () => {
     expect((await errorOfAsync(readGraphCsv(g))).message).toMatch(/line 2, column "b": "x" is not a number/);
   });
 });
+
+describe('empty traces', () => {
+  it('is an error with its own code', () => {
+    expect(() => callGraphFromSpans([])).toThrow(expect.objectContaining({ code: 'MS_EMPTY_TRACES' }));
+  });
+});

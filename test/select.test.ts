@@ -135,3 +135,28 @@ describe('coverage and AIMD', () => {
     expect(() => analyzeTopology({ edges: [{ from: 'a', to: 'b', probability: 2 }] })).toThrow(expect.objectContaining({ code: 'MS_BAD_INPUT' }));
   });
 });
+
+describe('selection outputs and graph warnings', () => {
+  it('writes selection.json and aimd.csv with the documented fields', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { writeSelection, writeAimdLog } = await import('../src/select/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'metricsift-sel-'));
+    const res = await selectMetrics({ 'a/x': u, 'a/y': v, 'b/z': w }, { iterations: 5, graph: { edges: [{ from: 'a', to: 'b' }] } });
+    await writeSelection(join(dir, 'selection.json'), res);
+    const j = JSON.parse(readFileSync(join(dir, 'selection.json'), 'utf8'));
+    for (const key of ['selected', 'byService', 'epsilon', 'coverage', 'measure', 'theta', 'mode', 'iterations', 'options', 'version']) expect(j).toHaveProperty(key);
+    expect(j.options).toEqual({ iterations: 5 });
+    await writeAimdLog(join(dir, 'aimd.csv'), res);
+    const lines = readFileSync(join(dir, 'aimd.csv'), 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('iteration,epsilon,size,coverage,next');
+    expect(lines).toHaveLength(6);
+  });
+  it('warns when no service is without callers, and when graph services have no metrics', async () => {
+    const res = await selectMetrics({ 'a/x': u, 'b/y': v }, { iterations: 3, graph: { edges: [{ from: 'a', to: 'b' }, { from: 'b', to: 'a' }, { from: 'b', to: 'ghost' }] } });
+    const codes = res.warnings.map((x) => x.code);
+    expect(codes).toEqual(expect.arrayContaining(['MS_NO_ROOT', 'MS_CYCLE_BROKEN', 'MS_SERVICE_WITHOUT_METRICS']));
+    expect(res.warnings.find((x) => x.code === 'MS_SERVICE_WITHOUT_METRICS')!.message).toMatch(/ghost/);
+  });
+});

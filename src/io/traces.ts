@@ -40,6 +40,7 @@ export function podToService(pod: string): string {
 
 /** Builds the call graph, its call probabilities and entry probabilities from spans. */
 export function callGraphFromSpans(spans: Span[]): { graph: CallGraph; stats: TraceStats } {
+  if (spans.length === 0) throw new MetricsiftError('the traces hold no span: no call graph can be built', ErrorCode.EMPTY_TRACES);
   const byTrace = new Map<string, Map<string, Span>>();
   for (const s of spans) {
     if (!byTrace.has(s.traceId)) byTrace.set(s.traceId, new Map());

@@ -119,6 +119,11 @@ async function writeText(path: string, body: (out: TextSink) => Promise<void>): 
   });
 }
 
+/** Writes `text` to `path` atomically (temporary file, then rename), or to stdout for `-`. */
+export async function writeTextAtomic(path: string, text: string): Promise<void> {
+  return writeText(path, (out) => out.put(text));
+}
+
 function writeError(path: string, e: unknown): MetricsiftError {
   if (e instanceof MetricsiftError) return e;
   const code = (e as NodeJS.ErrnoException)?.code;

@@ -3,7 +3,9 @@
  * coverage matrix (normalised MI or |correlation|) are computed once by the native core; the
  * selection loops only read them.
  */
+import { readFileSync } from 'node:fs';
 import { correlationMatrix } from '../estimators/correlation.js';
+import { writeTextAtomic } from '../io/write.js';
 import { miMatrix, type Binning, type Normalization } from '../estimators/binned.js';
 import { badOption } from '../errors.js';
 import { toColumnTable, type TableInput } from '../table.js';
@@ -47,6 +49,9 @@ export interface KimetrixResult {
   warnings: KimetrixWarning[];
   /** Milliseconds in the native matrices and in the AIMD loop. */
   timing: { matricesMs: number; iterationsMs: number };
+  /** The options that produced it (functions and the graph left out) and the metricsift version. */
+  options: Record<string, unknown>;
+  version: string;
 }
 
 const UNMAPPED = '(unmapped)';
@@ -84,6 +89,7 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   let topo: Topology | undefined;
   if (mode === 'topology') {
     topo = analyzeTopology(opts.graph ?? { edges: [] }, [...groups.keys()], { maxPaths: opts.maxPaths });
+    if (!topo.hadRoot) warnings.push({ code: 'MS_NO_ROOT', message: 'every service of the call graph has a caller (the entries are in cycles); roots were chosen by breaking cycles' });
     for (const s of topo.truncated) warnings.push({ code: 'MS_PATHS_TRUNCATED', message: `service "${s}": more than ${opts.maxPaths ?? 10_000} paths; the rest were not enumerated` });
     if (topo.droppedEdges.length) {
       warnings.push({ code: 'MS_CYCLE_BROKEN', message: `call graph cycles broken by dropping ${topo.droppedEdges.map((e) => `${e.from} → ${e.to}`).join(', ')}` });
@@ -116,7 +122,27 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
     droppedEdges: topo?.droppedEdges ?? [],
     warnings,
     timing: { matricesMs, iterationsMs },
+    options: Object.fromEntries(Object.entries(opts).filter(([k, v]) => k !== 'graph' && typeof v !== 'function')),
+    version: packageVersion(),
   };
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * Writes `selection.json` (selected, byService, epsilon, coverage, measure, theta, mode,
+ * iterations, droppedEdges, warnings, timing, options, version) atomically.
+ */
+export async function writeSelection(path: string, result: KimetrixResult): Promise<void> {
+  await writeTextAtomic(path, JSON.stringify(result, null, 2) + '\n');
+}
+
+/** Writes the AIMD log as CSV `iteration,epsilon,size,coverage,next`, to pick another point on the curve. */
+export async function writeAimdLog(path: string, result: KimetrixResult): Promise<void> {
+  const lines = ['iteration,epsilon,size,coverage,next', ...result.iterations.map((s) => `${s.iteration},${s.epsilon},${s.size},${s.coverage},${s.next}`)];
+  await writeTextAtomic(path, lines.join('\n') + '\n');
 }
 
 export { analyzeTopology, type CallGraph, type Topology, type Path, type TopologyOptions } from './topology.js';

@@ -29,6 +29,8 @@ export interface Topology {
   paths: Map<string, Path[]>;
   /** Services whose paths were cut at `maxPaths`. */
   truncated: string[];
+  /** False when the graph's edges left no service without callers (every entry is in a cycle). */
+  hadRoot: boolean;
 }
 
 export interface TopologyOptions {
@@ -81,6 +83,8 @@ export function analyzeTopology(graph: CallGraph, metricServices: string[] = [],
       }
     }
   };
+  const linked = new Set(graph.edges.filter((e) => e.from !== e.to).flatMap((e) => [e.from, e.to]));
+  const hadRoot = linked.size === 0 || [...linked].some((n) => indeg.get(n) === 0);
   for (const n of sorted) if (indeg.get(n) === 0 && state.get(n) === 0) dfs(n);
   for (const n of sorted) if (state.get(n) === 0) dfs(n);
   for (const d of dropped) out.get(d.from)!.delete(d.to);
@@ -122,5 +126,5 @@ export function analyzeTopology(graph: CallGraph, metricServices: string[] = [],
       }
     }
   }
-  return { order, level, roots, droppedEdges: dropped, paths, truncated };
+  return { order, level, roots, droppedEdges: dropped, paths, truncated, hadRoot };
 }
