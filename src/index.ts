@@ -27,7 +27,7 @@ export {
   type KimetrixOptions, type KimetrixResult, type KimetrixWarning, type CallGraph, type Topology, type Path, type TopologyOptions,
   type SelectionData, type Selection, type AimdOptions, type AimdStep, type AimdResult,
 } from './select/index.js';
-export { readTraces, callGraphFromSpans, parseJaeger, parseOtlp, parseSpanCsv, podToService, readGraphCsv, type Span, type TraceStats } from './io/traces.js';
+export { readTraces, callGraphFromSpans, parseJaeger, parseOtlp, parseSpanCsv, podToService, readGraph, readGraphCsv, type Span, type TraceStats } from './io/traces.js';
 export { selectKBest, mrmr, maxWeightClique, relevanceTo, type CliqueResult } from './select/baselines.js';
 export { readFaultList, faultRows, withoutRows, anomalousMetrics, type Fault, type AnomalyOptions } from './select/labels.js';
 export { readTrainTicketDay, readPetshopMetrics } from './io/layouts.js';

@@ -110,3 +110,17 @@ describe('empty traces', () => {
     expect(() => callGraphFromSpans([])).toThrow(expect.objectContaining({ code: 'MS_EMPTY_TRACES' }));
   });
 });
+
+describe('given graphs', () => {
+  it('reads JSON edges (array or {edges, entry}) and names bad ones', async () => {
+    const { readGraph } = await import('../src/io/traces.js');
+    const a = join(tempDir(), 'g.json');
+    writeFileSync(a, JSON.stringify([{ from: 'A', to: 'B', probability: 0.3 }, { from: 'B', to: 'C' }]));
+    expect((await readGraph(a)).edges).toEqual([{ from: 'A', to: 'B', probability: 0.3 }, { from: 'B', to: 'C' }]);
+    writeFileSync(a, JSON.stringify({ edges: [{ from: 'A', to: 'B' }], entry: { A: 1 } }));
+    expect(await readGraph(a)).toEqual({ edges: [{ from: 'A', to: 'B' }], entry: { A: 1 } });
+    writeFileSync(a, JSON.stringify([{ from: 'A' }]));
+    expect((await errorOfAsync(readGraph(a))).message).toMatch(/edge 0 needs string "from" and "to"/);
+    expect((await readGraph('../shared/datasets/petshop/high_traffic/graph.csv')).services).toHaveLength(44);
+  });
+});

@@ -160,3 +160,11 @@ describe('selection outputs and graph warnings', () => {
     expect(res.warnings.find((x) => x.code === 'MS_SERVICE_WITHOUT_METRICS')!.message).toMatch(/ghost/);
   });
 });
+
+describe('user-given metric → service mapping', () => {
+  it('accepts an object and reports names it does not map', async () => {
+    const res = await selectMetrics({ cpu: u, mem: v, disk: w }, { iterations: 3, serviceOf: { cpu: 'S1', mem: 'S1' } });
+    expect(Object.keys(res.byService).sort()).toEqual(['(unmapped)', 'S1']);
+    expect(res.warnings.filter((x) => x.code === 'MS_UNMAPPED_METRIC')).toHaveLength(1);
+  });
+});

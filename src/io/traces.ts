@@ -204,6 +204,29 @@ export async function readTraces(path: string): Promise<Span[]> {
   return spans;
 }
 
+/**
+ * A given call graph: JSON edges (`[{from, to, probability?}]` or `{edges: [...], entry?}`) or an
+ * adjacency CSV (first row and column: service names; non-zero: row calls column), by extension.
+ */
+export async function readGraph(path: string): Promise<CallGraph> {
+  if (!/\.json$/i.test(path)) return readGraphCsv(path);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readText(path));
+  } catch (e) {
+    if (e instanceof MetricsiftError) throw e;
+    bad(path, `malformed JSON (${(e as Error).message})`);
+  }
+  const edges = Array.isArray(doc) ? doc : (doc as { edges?: unknown }).edges;
+  if (!Array.isArray(edges)) bad(path, 'expected an array of edges or {"edges": [...]}');
+  edges.forEach((e: { from?: unknown; to?: unknown; probability?: unknown }, k) => {
+    if (typeof e?.from !== 'string' || typeof e?.to !== 'string') bad(path, `edge ${k} needs string "from" and "to"`);
+    if (e.probability !== undefined && typeof e.probability !== 'number') bad(path, `edge ${k}: probability must be a number`);
+  });
+  const entry = Array.isArray(doc) ? undefined : (doc as { entry?: Record<string, number> }).entry;
+  return { edges: edges as CallGraph['edges'], entry };
+}
+
 /** A call graph from an adjacency CSV (first row and column: service names; non-zero: row calls column). */
 export async function readGraphCsv(path: string): Promise<CallGraph> {
   const lines = (await readText(path)).split(/\r?\n/).filter((l) => l.length > 0);

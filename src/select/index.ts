@@ -17,8 +17,11 @@ export interface KimetrixOptions extends AimdOptions {
   mode?: 'topology' | 'flat';
   /** The call graph; without one, every service is a root (no pivots, no paths). */
   graph?: CallGraph;
-  /** Service of a metric name; default: the part before the last `/` (`service/metric`; service names may hold `/`). */
-  serviceOf?: (name: string) => string | undefined;
+  /**
+   * Service of each metric: a function of the name or an object name → service; default: the
+   * part before the last `/` (`service/metric`; service names may hold `/`).
+   */
+  serviceOf?: ((name: string) => string | undefined) | Record<string, string>;
   /** What coverage counts as redundancy (default `mi`, i.e. normalised MI). */
   measure?: 'mi' | 'pearson' | 'spearman' | 'kendall';
   /** NMI denominator for coverage with `measure: 'mi'` (default `arithmetic`). */
@@ -66,7 +69,10 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   if (mode !== 'topology' && mode !== 'flat') badOption('mode', 'topology or flat', mode);
   const measure = opts.measure ?? 'mi';
   const warnings: KimetrixWarning[] = [];
-  const serviceOf = opts.serviceOf ?? ((n: string) => (n.includes('/') ? n.slice(0, n.lastIndexOf('/')) : undefined));
+  const given = opts.serviceOf;
+  const serviceOf = typeof given === 'function' ? given
+    : given ? (n: string) => (Object.prototype.hasOwnProperty.call(given, n) ? given[n] : undefined)
+    : (n: string) => (n.includes('/') ? n.slice(0, n.lastIndexOf('/')) : undefined);
   const service = table.names.map((n) => {
     const s = serviceOf(n);
     if (s === undefined || s === '') {
@@ -122,7 +128,7 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
     droppedEdges: topo?.droppedEdges ?? [],
     warnings,
     timing: { matricesMs, iterationsMs },
-    options: Object.fromEntries(Object.entries(opts).filter(([k, v]) => k !== 'graph' && typeof v !== 'function')),
+    options: Object.fromEntries(Object.entries(opts).filter(([k, v]) => k !== 'graph' && k !== 'serviceOf' && typeof v !== 'function')),
     version: packageVersion(),
   };
 }
