@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { EXIT_BAD_INPUT } from './common.js';
 import { entropyCommand } from './entropy.js';
 import { matrixCommand } from './matrix.js';
+import { scanCommand } from './scan.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -15,7 +16,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('Entropy, mutual information and correlation over metric time series')
     .version(version())
     .showHelpAfterError();
-  for (const cmd of [program, ...[matrixCommand(), entropyCommand()].map((c) => (program.addCommand(c), c))]) {
+  for (const cmd of [program, ...[scanCommand(), matrixCommand(), entropyCommand()].map((c) => (program.addCommand(c), c))]) {
     // Usage errors (unknown option, bad value) are bad input: exit 2, like other input errors.
     cmd.showHelpAfterError().exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_BAD_INPUT));
   }

@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { correlationMatrix } from '../estimators/correlation.js';
 import { writeTextAtomic } from '../io/write.js';
-import { miMatrix, type Binning, type Normalization } from '../estimators/binned.js';
+import { miMatrix, type Binning, type MiMatrix, type Normalization } from '../estimators/binned.js';
 import { badOption } from '../errors.js';
+import type { PairMatrix } from '../estimators/matrix.js';
 import { toColumnTable, type TableInput } from '../table.js';
 import { analyzeTopology, type CallGraph, type Topology } from './topology.js';
 import { candidates, groupByService, selectFlat, selectTopology, tuneEpsilon, type AimdOptions, type AimdStep, type SelectionData } from './kimetrix.js';
@@ -31,6 +32,8 @@ export interface KimetrixOptions extends AimdOptions {
   threads?: number;
   /** Paths enumerated per service at most (default 10,000). */
   maxPaths?: number;
+  /** Also return the MI and coverage matrices (for writing or reporting; not in selection.json). */
+  keepMatrices?: boolean;
 }
 
 export interface KimetrixWarning {
@@ -55,6 +58,8 @@ export interface KimetrixResult {
   /** The options that produced it (functions and the graph left out) and the metricsift version. */
   options: Record<string, unknown>;
   version: string;
+  /** With `keepMatrices`: the MI matrix (bits) and the coverage matrix. */
+  matrices?: { mi: MiMatrix; redundancy: PairMatrix };
 }
 
 const UNMAPPED = '(unmapped)';
@@ -128,8 +133,9 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
     droppedEdges: topo?.droppedEdges ?? [],
     warnings,
     timing: { matricesMs, iterationsMs },
-    options: Object.fromEntries(Object.entries(opts).filter(([k, v]) => k !== 'graph' && k !== 'serviceOf' && typeof v !== 'function')),
+    options: Object.fromEntries(Object.entries(opts).filter(([k, v]) => k !== 'graph' && k !== 'serviceOf' && k !== 'keepMatrices' && typeof v !== 'function')),
     version: packageVersion(),
+    ...(opts.keepMatrices ? { matrices: { mi, redundancy } } : {}),
   };
 }
 
@@ -142,7 +148,8 @@ function packageVersion(): string {
  * iterations, droppedEdges, warnings, timing, options, version) atomically.
  */
 export async function writeSelection(path: string, result: KimetrixResult): Promise<void> {
-  await writeTextAtomic(path, JSON.stringify(result, null, 2) + '\n');
+  const { matrices: _omitted, ...json } = result;
+  await writeTextAtomic(path, JSON.stringify(json, null, 2) + '\n');
 }
 
 /** Writes the AIMD log as CSV `iteration,epsilon,size,coverage,next`, to pick another point on the curve. */

@@ -1,0 +1,73 @@
+/**
+ * Opens whatever a user points `scan` at and says what it found: a wide table (CSV/TSV/Arrow), a
+ * Train Ticket day directory (`metric/`, with `trace/` and `fault_list.json` beside it), or PetShop
+ * data (a `metrics.csv` with four header rows, `graph.csv` beside it or one level up).
+ */
+import { stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { open } from 'node:fs/promises';
+import { ErrorCode, MetricsiftError } from '../errors.js';
+import type { ColumnTable } from '../table.js';
+import { fileError } from './csv.js';
+import { readPetshopMetrics, readTrainTicketDay } from './layouts.js';
+import { readTable } from './read.js';
+
+export interface Dataset {
+  table: ColumnTable;
+  layout: 'table' | 'trainticket' | 'petshop';
+  /** Found beside the metrics (used when the caller gives none). */
+  traces?: string;
+  graph?: string;
+  faults?: string;
+}
+
+async function kind(path: string): Promise<'file' | 'dir' | undefined> {
+  try {
+    const s = await stat(path);
+    return s.isDirectory() ? 'dir' : 'file';
+  } catch {
+    return undefined;
+  }
+}
+
+async function startsWith(path: string, prefix: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(prefix.length);
+    await fh.read(buf, 0, prefix.length, 0);
+    return buf.toString('utf8') === prefix;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function firstExisting(paths: string[], want: 'file' | 'dir'): Promise<string | undefined> {
+  for (const p of paths) if ((await kind(p)) === want) return p;
+  return undefined;
+}
+
+/** Reads metrics from a file or a directory of a known layout, with the side files it finds. */
+export async function openDataset(path: string): Promise<Dataset> {
+  const k = await kind(path);
+  if (!k) throw fileError(path, Object.assign(new Error('not found'), { code: 'ENOENT' }));
+  if (k === 'dir') {
+    if ((await kind(join(path, 'metric'))) === 'dir') {
+      return {
+        table: await readTrainTicketDay(path), layout: 'trainticket',
+        traces: await firstExisting([join(path, 'trace')], 'dir'),
+        faults: await firstExisting([join(path, 'fault_list.json')], 'file'),
+      };
+    }
+    const pet = await firstExisting([join(path, 'metrics.csv'), join(path, 'noissue', 'metrics.csv')], 'file');
+    if (pet) return openDataset(pet);
+    throw new MetricsiftError(
+      `${path}: a directory of unknown layout (expected a Train Ticket day with metric/, or PetShop data with metrics.csv or noissue/metrics.csv)`,
+      ErrorCode.BAD_FORMAT,
+    );
+  }
+  if (/\.csv$/i.test(path) && (await startsWith(path, 'microservice,'))) {
+    const graph = await firstExisting([join(dirname(path), 'graph.csv'), join(dirname(path), '..', 'graph.csv')], 'file');
+    return { table: await readPetshopMetrics(path), layout: 'petshop', graph };
+  }
+  return { table: await readTable(path), layout: 'table' };
+}

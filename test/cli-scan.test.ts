@@ -1,0 +1,90 @@
+// `metricsift scan` as a user runs it: the shipped example, the recorded layouts in ../shared, the
+// rules file checked by Prometheus's own promtool, and bad input.
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { tableFromIPC } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from './helpers.js';
+
+const run = promisify(execFile);
+const root = new URL('..', import.meta.url).pathname;
+const example = join(root, 'examples/trainticket/metrics.csv.gz');
+const tempDir = useTempDir('scan');
+const hasPromtool = (() => {
+  try {
+    execFileSync('promtool', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+async function cli(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin/metricsift.js'), ...args], { cwd: root, maxBuffer: 1 << 26 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe.skipIf(!existsSync(join(root, 'dist/cli/main.js')))('metricsift scan (needs `npm run build:ts`)', () => {
+  it('writes selection.json, aimd.csv, mi.arrow and rules.yaml for the shipped example, with a summary', async () => {
+    const out = join(tempDir(), 'ex');
+    const r = await cli('scan', example, '--out', out, '--iterations', '50');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/read 879 metrics × 741 rows/);
+    expect(r.stderr).toMatch(/dropped \d+ constant or empty metrics/);
+    expect(r.stderr).toMatch(/selected \d+ metrics in \d+ services \(topology\).*coverage/);
+    expect(readdirSync(out).sort()).toEqual(['aimd.csv', 'mi.arrow', 'rules.yaml', 'selection.json']);
+    const sel = JSON.parse(readFileSync(join(out, 'selection.json'), 'utf8'));
+    for (const k of ['selected', 'byService', 'epsilon', 'coverage', 'measure', 'theta', 'mode', 'iterations', 'options', 'version']) expect(sel).toHaveProperty(k);
+    expect(sel.iterations).toHaveLength(50);
+    expect(sel).not.toHaveProperty('matrices');
+    expect(readFileSync(join(out, 'aimd.csv'), 'utf8').split('\n')[0]).toBe('iteration,epsilon,size,coverage,next');
+    expect(tableFromIPC(readFileSync(join(out, 'mi.arrow'))).numCols).toBe(880);
+    const rules = readFileSync(join(out, 'rules.yaml'), 'utf8');
+    expect(rules.match(/- alert:/g)).toHaveLength(sel.selected.length);
+  });
+  it.skipIf(!hasPromtool)('rules.yaml passes `promtool check rules` (Debian package prometheus)', async () => {
+    const out = join(tempDir(), 'ex');
+    const { stdout } = await run('promtool', ['check', 'rules', join(out, 'rules.yaml')]);
+    expect(stdout).toMatch(/SUCCESS: \d+ rules found/);
+  });
+  it('finds the traces beside a Train Ticket day and the graph beside PetShop data; --json prints the selection', async () => {
+    const tt = await cli('scan', '../shared/datasets/trainticket/2023-01-30', '--out', join(tempDir(), 'tt'), '--iterations', '20');
+    expect(tt.code).toBe(0);
+    expect(tt.stderr).toMatch(/\(trainticket\); call graph from traces .*2023-01-30\/trace/);
+    const pet = await cli('scan', '../shared/datasets/petshop/high_traffic', '--out', join(tempDir(), 'pet'), '--iterations', '20', '--json', '--measure', 'spearman');
+    expect(pet.code).toBe(0);
+    const sel = JSON.parse(pet.stdout);
+    expect(sel.measure).toBe('spearman');
+    expect(sel.warnings.map((w: { code: string }) => w.code)).toContain('MS_SERVICE_WITHOUT_METRICS');
+  });
+  it('bad input: one clear line, exit 2, and no output directory left looking complete', async () => {
+    const dir = join(tempDir(), 'wrong');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'notes.txt'), 'x');
+    const textOnly = join(tempDir(), 'text.csv');
+    writeFileSync(textOnly, 'time\n2023-01-01\n');
+    const badTrace = join(tempDir(), 'bad.json');
+    writeFileSync(badTrace, '{"data": [');
+    for (const [args, re] of [
+      [['scan', join(tempDir(), 'missing.csv')], /missing\.csv.*MS_FILE_NOT_FOUND/],
+      [['scan', dir], /unknown layout.*MS_BAD_FORMAT/],
+      [['scan', textOnly], /MS_NO_COLUMNS/],
+      [['scan', example, '--traces', badTrace], /bad\.json.*malformed JSON.*MS_BAD_FORMAT/],
+      [['scan', example, '--theta', '2'], /theta.*MS_BAD_OPTION/],
+    ] as const) {
+      const out = join(tempDir(), `o${Math.random()}`);
+      const r = await cli(...args, '--out', out);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(join(out, 'selection.json'))).toBe(false);
+    }
+  });
+});
