@@ -39,7 +39,7 @@ describe.skipIf(!existsSync(join(root, 'dist/cli/main.js')))('metricsift scan (n
     expect(r.stderr).toMatch(/read 879 metrics × 741 rows/);
     expect(r.stderr).toMatch(/dropped \d+ constant or empty metrics/);
     expect(r.stderr).toMatch(/selected \d+ metrics in \d+ services \(topology\).*coverage/);
-    expect(readdirSync(out).sort()).toEqual(['aimd.csv', 'mi.arrow', 'rules.yaml', 'selection.json']);
+    expect(readdirSync(out).sort()).toEqual(['aimd.csv', 'mi.arrow', 'report.html', 'rules.yaml', 'selection.json']);
     const sel = JSON.parse(readFileSync(join(out, 'selection.json'), 'utf8'));
     for (const k of ['selected', 'byService', 'epsilon', 'coverage', 'measure', 'theta', 'mode', 'iterations', 'options', 'version']) expect(sel).toHaveProperty(k);
     expect(sel.iterations).toHaveLength(50);

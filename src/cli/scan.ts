@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { openDataset } from '../io/dataset.js';
 import { callGraphFromSpans, readGraph, readTraces } from '../io/traces.js';
 import { writeMatrix } from '../io/write.js';
+import { writeReport } from '../report/html.js';
 import { writeAlertRules } from '../report/rules.js';
 import { selectMetrics, writeAimdLog, writeSelection, type CallGraph, type KimetrixOptions } from '../select/index.js';
 import { intArg, numArg, runCommand } from './common.js';
@@ -54,8 +55,8 @@ export function scanCommand(): Command {
     .option('--verbose', 'stack traces on errors')
     .addHelpText('after', `
 Writes to --out: selection.json (the choice per service, ε, coverage, options), aimd.csv (the
-size/coverage trade-off log), mi.arrow (the MI matrix, bits) and rules.yaml (Prometheus alerting-rule
-skeletons, thresholds to fill in).
+size/coverage trade-off log), mi.arrow (the MI matrix, bits), rules.yaml (Prometheus alerting-rule
+skeletons, thresholds to fill in) and report.html (a self-contained page to review the choice).
 
 Examples:
   metricsift scan examples/trainticket/metrics.csv.gz
@@ -87,6 +88,7 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   await writeAimdLog(join(f.out, 'aimd.csv'), res);
   await writeMatrix(join(f.out, 'mi.arrow'), res.matrices!.mi);
   await writeAlertRules(join(f.out, 'rules.yaml'), res.byService);
+  await writeReport(join(f.out, 'report.html'), res, graph);
   if (f.json) {
     const { matrices: _m, ...json } = res;
     process.stdout.write(JSON.stringify(json, null, 2) + '\n');
@@ -100,7 +102,7 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
     `selected ${res.selected.length} metrics in ${Object.keys(res.byService).length} services (${res.mode}), ε = ${res.epsilon.toPrecision(3)}, coverage ${(100 * res.coverage).toFixed(1)} % (${res.measure}, θ = ${res.theta})`,
     ...Object.entries(res.byService).sort().map(([s, m]) => `  ${s}: ${m.length}`),
     ...res.warnings.map((w) => `warning [${w.code}]: ${w.message}`),
-    `wrote ${['selection.json', 'aimd.csv', 'mi.arrow', 'rules.yaml'].map((x) => join(f.out, x)).join(', ')}`,
+    `wrote ${['selection.json', 'aimd.csv', 'mi.arrow', 'rules.yaml', 'report.html'].map((x) => join(f.out, x)).join(', ')}`,
   ];
   process.stderr.write(lines.join('\n') + '\n');
 }
