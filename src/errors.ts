@@ -30,6 +30,10 @@ export const ErrorCode = {
   FILE_NOT_FOUND: 'MS_FILE_NOT_FOUND',
   /** An output file could not be written (missing directory, permission, full disk). */
   WRITE_FAILED: 'MS_WRITE_FAILED',
+  /** A Prometheus server could not be reached (connection refused, DNS, timeout). */
+  PROMETHEUS_UNREACHABLE: 'MS_PROMETHEUS_UNREACHABLE',
+  /** A Prometheus server answered with an error (bad query, HTTP error). */
+  PROMETHEUS_ERROR: 'MS_PROMETHEUS_ERROR',
   /** Traces hold no span at all. */
   EMPTY_TRACES: 'MS_EMPTY_TRACES',
   /** A file exists but its format is not understood (unknown extension, corrupt content). */

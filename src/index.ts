@@ -31,3 +31,8 @@ export { readTraces, callGraphFromSpans, parseJaeger, parseOtlp, parseSpanCsv, p
 export { selectKBest, mrmr, maxWeightClique, relevanceTo, type CliqueResult } from './select/baselines.js';
 export { readFaultList, faultRows, withoutRows, anomalousMetrics, type Fault, type AnomalyOptions } from './select/labels.js';
 export { readTrainTicketDay, readPetshopMetrics } from './io/layouts.js';
+export { readPrometheus, type PrometheusOptions } from './io/prometheus.js';
+export { readPrometheusUrl } from './io/read.js';
+export { openDataset, type Dataset } from './io/dataset.js';
+export { reportHtml, writeReport } from './report/html.js';
+export { alertRules, writeAlertRules, promName } from './report/rules.js';

@@ -48,6 +48,7 @@ async function firstExisting(paths: string[], want: 'file' | 'dir'): Promise<str
 
 /** Reads metrics from a file or a directory of a known layout, with the side files it finds. */
 export async function openDataset(path: string): Promise<Dataset> {
+  if (/^https?:\/\//i.test(path)) return { table: await readTable(path), layout: 'table' };  // Prometheus
   const k = await kind(path);
   if (!k) throw fileError(path, Object.assign(new Error('not found'), { code: 'ENOENT' }));
   if (k === 'dir') {

@@ -3,6 +3,26 @@ import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { ColumnTable } from '../table.js';
 import { readArrow } from './arrow.js';
 import { readCsv, type CsvOptions } from './csv.js';
+import { readPrometheus } from './prometheus.js';
+
+/**
+ * A Prometheus range query written as one URL: the server's address with `query` (repeatable) or
+ * `job`, `start`, `end` (RFC 3339 or epoch seconds) and `step` (seconds, default 60), e.g.
+ * `http://127.0.0.1:9090/?job=shop&start=2023-01-30T00:00:00Z&end=2023-01-30T06:00:00Z&step=60`.
+ */
+export function readPrometheusUrl(spec: string): Promise<ColumnTable> {
+  const u = new URL(spec);
+  const p = u.searchParams;
+  const time = (k: string) => {
+    const v = p.get(k);
+    if (v === null) throw new MetricsiftError(`${spec}: the URL needs ${k}= (RFC 3339 or epoch seconds)`, ErrorCode.BAD_OPTION);
+    return /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  };
+  return readPrometheus({
+    url: u.origin + u.pathname.replace(/\/$/, ''), queries: p.getAll('query'), job: p.get('job') ?? undefined,
+    start: time('start'), end: time('end'), step: p.has('step') ? Number(p.get('step')) : undefined,
+  });
+}
 
 /** Options for {@link readTable}; `timeColumn` and `delimiter` apply to CSV/TSV only. */
 export type ReadOptions = CsvOptions;
@@ -20,6 +40,7 @@ export const SUPPORTED_EXTENSIONS = ['.csv', '.csv.gz', '.tsv', '.tsv.gz', '.arr
  *   ones), and every error of {@link readCsv} / {@link readArrow}.
  */
 export async function readTable(path: string, options: ReadOptions = {}): Promise<ColumnTable> {
+  if (/^https?:\/\//i.test(path)) return readPrometheusUrl(path);
   const lower = path.toLowerCase();
   if (lower.endsWith('.csv') || lower.endsWith('.csv.gz')) return readCsv(path, options);
   if (lower.endsWith('.tsv') || lower.endsWith('.tsv.gz')) return readCsv(path, { ...options, delimiter: options.delimiter ?? '\t' });
