@@ -34,6 +34,8 @@ export const ErrorCode = {
   PROMETHEUS_UNREACHABLE: 'MS_PROMETHEUS_UNREACHABLE',
   /** A Prometheus server answered with an error (bad query, HTTP error). */
   PROMETHEUS_ERROR: 'MS_PROMETHEUS_ERROR',
+  /** An optional dependency needed for this input is not installed (the message says which). */
+  MISSING_DEPENDENCY: 'MS_MISSING_DEPENDENCY',
   /** Traces hold no span at all. */
   EMPTY_TRACES: 'MS_EMPTY_TRACES',
   /** A file exists but its format is not understood (unknown extension, corrupt content). */

@@ -36,3 +36,4 @@ export { readPrometheusUrl } from './io/read.js';
 export { openDataset, type Dataset } from './io/dataset.js';
 export { reportHtml, writeReport } from './report/html.js';
 export { alertRules, writeAlertRules, promName } from './report/rules.js';
+export { readParquet } from './io/parquet.js';

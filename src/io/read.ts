@@ -3,6 +3,7 @@ import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { ColumnTable } from '../table.js';
 import { readArrow } from './arrow.js';
 import { readCsv, type CsvOptions } from './csv.js';
+import { readParquet } from './parquet.js';
 import { readPrometheus } from './prometheus.js';
 
 /**
@@ -28,7 +29,7 @@ export function readPrometheusUrl(spec: string): Promise<ColumnTable> {
 export type ReadOptions = CsvOptions;
 
 /** The extensions {@link readTable} understands, for messages and CLI help. */
-export const SUPPORTED_EXTENSIONS = ['.csv', '.csv.gz', '.tsv', '.tsv.gz', '.arrow', '.ipc', '.feather'] as const;
+export const SUPPORTED_EXTENSIONS = ['.csv', '.csv.gz', '.tsv', '.tsv.gz', '.arrow', '.ipc', '.feather', '.parquet'] as const;
 
 /**
  * Reads a metrics table, choosing the reader by extension (case-insensitive):
@@ -45,6 +46,7 @@ export async function readTable(path: string, options: ReadOptions = {}): Promis
   if (lower.endsWith('.csv') || lower.endsWith('.csv.gz')) return readCsv(path, options);
   if (lower.endsWith('.tsv') || lower.endsWith('.tsv.gz')) return readCsv(path, { ...options, delimiter: options.delimiter ?? '\t' });
   if (lower.endsWith('.arrow') || lower.endsWith('.ipc') || lower.endsWith('.feather')) return readArrow(path);
+  if (lower.endsWith('.parquet')) return readParquet(path);
   const base = path.split(/[\\/]/).pop() ?? path;
   const parts = base.split('.').slice(1);
   // Show ".gz" with the extension before it ("x.json.gz" → ".json.gz").
