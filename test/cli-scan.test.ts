@@ -54,6 +54,12 @@ describe.skipIf(!existsSync(join(root, 'dist/cli/main.js')))('metricsift scan (n
     const { stdout } = await run('promtool', ['check', 'rules', join(out, 'rules.yaml')]);
     expect(stdout).toMatch(/SUCCESS: \d+ rules found/);
   });
+  it('--format names the reader; progress appears only on a terminal (none here: stderr is a pipe)', async () => {
+    const r = await cli('scan', '../shared/datasets/petshop/high_traffic/noissue/metrics.csv', '--format', 'petshop', '--out', join(tempDir(), 'pf'), '--iterations', '10');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\(petshop\); call graph from graph .*graph\.csv/);
+    expect(r.stderr).not.toMatch(/\r|%\n/);
+  });
   it('finds the traces beside a Train Ticket day and the graph beside PetShop data; --json prints the selection', async () => {
     const tt = await cli('scan', '../shared/datasets/trainticket/2023-01-30', '--out', join(tempDir(), 'tt'), '--iterations', '20');
     expect(tt.code).toBe(0);
@@ -78,6 +84,8 @@ describe.skipIf(!existsSync(join(root, 'dist/cli/main.js')))('metricsift scan (n
       [['scan', textOnly], /MS_NO_COLUMNS/],
       [['scan', example, '--traces', badTrace], /bad\.json.*malformed JSON.*MS_BAD_FORMAT/],
       [['scan', example, '--theta', '2'], /theta.*MS_BAD_OPTION/],
+      [['scan', 'http://127.0.0.1:9/?job=shop&start=0&end=600'], /Prometheus at http:\/\/127\.0\.0\.1:9 is unreachable.*MS_PROMETHEUS_UNREACHABLE/],
+      [['scan', example, '--format', 'trainticket'], /needs a day directory.*MS_BAD_FORMAT/],
     ] as const) {
       const out = join(tempDir(), `o${Math.random()}`);
       const r = await cli(...args, '--out', out);

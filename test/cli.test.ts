@@ -48,16 +48,18 @@ describe.skipIf(!existsSync(join(root, 'dist/cli/main.js')))('metricsift CLI (ne
     expect(rows[0]).toBe('metric_a,metric_b,value,rows_used');
     for (const r of rows.slice(1)) expect(Math.abs(Number(r.split(',').at(-2)))).toBeGreaterThan(0.99);
   });
-  it('entropy writes metric,entropy_bits,rows_used', async () => {
+  it('entropy writes metric,entropy_bits,rows_used,missing', async () => {
     const { code, stdout } = await cli('entropy', example, '--bins', '8');
     expect(code).toBe(0);
     const rows = stdout.trimEnd().split('\n');
-    expect(rows[0]).toBe('metric,entropy_bits,rows_used');
+    expect(rows[0]).toBe('metric,entropy_bits,rows_used,missing');
     expect(rows.length).toBe(880);
     for (const r of rows.slice(1)) {
-      const h = Number(r.split(',').at(-2));
+      const [h, used, missing] = r.split(',').slice(-3).map(Number);
       if (!Number.isNaN(h)) expect(h).toBeLessThanOrEqual(3 + 1e-12);  // ≤ log2(8)
+      expect(used + missing).toBe(741);
     }
+    expect(rows.some((r) => Number(r.split(',').at(-1)) > 0)).toBe(true);
   });
   it('bad input: one clear line, exit 2, no stack', async () => {
     for (const args of [['matrix', 'nope.csv'], ['matrix', example, '--bins', '1'], ['matrix', example, '--measure', 'ksg'], ['entropy', join(root, 'package.json')]]) {

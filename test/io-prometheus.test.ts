@@ -85,8 +85,8 @@ describe.skipIf(!installed)('Prometheus reader (Debian package prometheus; skipp
     const bin = new URL('../bin/metricsift.js', import.meta.url).pathname;
     const out = run(process.execPath, [bin, 'entropy', `${url}/?job=shop&start=${START}&end=${START + 3540}&step=60`], { encoding: 'utf8' });
     const rows = out.trimEnd().split('\n');
-    expect(rows[0]).toBe('metric,entropy_bits,rows_used');
-    expect(rows.slice(1).map((r) => r.split(',').at(-1))).toEqual(['60', '60', '60']);
+    expect(rows[0]).toBe('metric,entropy_bits,rows_used,missing');
+    expect(rows.slice(1).map((r) => r.split(',').slice(-2).join(','))).toEqual(['60,0', '60,0', '60,0']);
   });
   it('reports a rejected query and an unreachable server with their codes', async () => {
     const bad = await errorOfAsync(readPrometheus({ url, queries: ['cpu{'], start: START, end: START + 600 }));

@@ -33,6 +33,19 @@ export function progress(label: string, quiet: boolean | undefined): ((done: num
   };
 }
 
+/** Stage-by-stage progress on stderr (one line rewritten in place), only on a terminal and not --quiet. */
+export function stagedProgress(quiet: boolean | undefined): ((stage: string, done: number, total: number) => void) | undefined {
+  if (quiet || !process.stderr.isTTY) return undefined;
+  let last = '';
+  return (stage, done, total) => {
+    const pct = total > 0 ? Math.min(100, Math.floor((100 * done) / total)) : 100;
+    const line = `${stage}: ${pct}%`;
+    if (line === last) return;
+    last = line;
+    process.stderr.write(`\r\x1b[K${line}${pct === 100 ? '\n' : ''}`);
+  };
+}
+
 /** Runs a command body; prints one clear line for expected errors (stack only with --verbose). */
 export async function runCommand(verbose: boolean | undefined, body: () => Promise<void>): Promise<void> {
   try {

@@ -17,7 +17,7 @@ interface EntropyFlags {
 
 export function entropyCommand(): Command {
   return new Command('entropy')
-    .description('binned entropy of every metric column: metric,entropy_bits,rows_used')
+    .description('binned entropy and missing-value count of every metric column: metric,entropy_bits,rows_used,missing')
     .argument('<input>', 'wide table: .csv, .csv.gz, .tsv or .arrow')
     .option('-b, --bins <n>', 'bins per column (default 16)', intArg('--bins', 2))
     .addOption(new Option('--binning <rule>', 'how to bin continuous columns (default quantile)').choices(['quantile', 'uniform', 'auto']))
@@ -32,7 +32,7 @@ export function entropyCommand(): Command {
         const table = await readTable(input);
         const units = f.nats ? 'nats' : 'bits';
         const h = await entropies(table, { bins: f.bins, binning: f.binning, millerMadow: f.millerMadow, units, threads: f.threads });
-        const rows = h.names.map((name, i) => ({ name, entropy: h.entropy[i], rowsUsed: h.rowsUsed[i] }));
+        const rows = h.names.map((name, i) => ({ name, entropy: h.entropy[i], rowsUsed: h.rowsUsed[i], missing: table.rows - h.rowsUsed[i] }));
         await writeEntropy(f.out ?? '-', rows, `entropy_${units}`);
       }),
     );

@@ -2,15 +2,16 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { openDataset } from '../io/dataset.js';
+import { INPUT_FORMATS, openDataset, type InputFormat } from '../io/dataset.js';
 import { callGraphFromSpans, readGraph, readTraces } from '../io/traces.js';
 import { writeMatrix } from '../io/write.js';
 import { writeReport } from '../report/html.js';
 import { writeAlertRules } from '../report/rules.js';
 import { selectMetrics, writeAimdLog, writeSelection, type CallGraph, type KimetrixOptions } from '../select/index.js';
-import { intArg, numArg, runCommand } from './common.js';
+import { intArg, numArg, runCommand, stagedProgress } from './common.js';
 
 interface ScanFlags {
+  format?: InputFormat;
   traces?: string;
   graph?: string;
   out: string;
@@ -35,6 +36,7 @@ export function scanCommand(): Command {
   return new Command('scan')
     .description('choose a small, non-redundant set of metrics per service (KIMetrix) and write the results')
     .argument('<metrics>', 'a wide table (.csv, .csv.gz, .tsv, .arrow), a Train Ticket day directory, or PetShop metrics')
+    .addOption(new Option('--format <format>', 'name the input format instead of detecting it').choices([...INPUT_FORMATS]))
     .option('--traces <path>', 'spans for the call graph: Jaeger/OTLP JSON or span CSVs, a file or a directory (default: trace/ beside the metrics)')
     .option('--graph <file>', 'a given call graph without probabilities: JSON edges or an adjacency CSV (default: graph.csv beside the metrics)')
     .option('-o, --out <dir>', 'output directory', 'metricsift-out')
@@ -66,7 +68,10 @@ Examples:
 }
 
 async function scan(input: string, f: ScanFlags): Promise<void> {
-  const data = await openDataset(input);
+  const progress = stagedProgress(f.quiet || f.json);
+  progress?.(`loading ${input}`, 0, 1);
+  const data = await openDataset(input, f.format);
+  progress?.(`loading ${input}`, 1, 1);
   let graph: CallGraph | undefined;
   let graphFrom = 'none (every service a root)';
   const traces = f.traces ?? (f.graph ? undefined : data.traces);
@@ -80,6 +85,7 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   const opts: KimetrixOptions = {
     mode: f.mode, measure: f.measure, theta: f.theta, alpha: f.alpha, beta: f.beta, iterations: f.iterations, epsilon0: f.epsilon0,
     tolerance: f.tolerance, compare: f.compare, bins: f.bins, binning: f.binning, threads: f.threads, graph, keepMatrices: true,
+    onProgress: progress,
   };
   for (const k of Object.keys(opts) as (keyof KimetrixOptions)[]) if (opts[k] === undefined) delete opts[k];
   const res = await selectMetrics(data.table, opts);

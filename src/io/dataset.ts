@@ -10,7 +10,10 @@ import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { ColumnTable } from '../table.js';
 import { fileError } from './csv.js';
 import { readPetshopMetrics, readTrainTicketDay } from './layouts.js';
-import { readTable } from './read.js';
+import { readArrow } from './arrow.js';
+import { readCsv } from './csv.js';
+import { readParquet } from './parquet.js';
+import { readPrometheusUrl, readTable } from './read.js';
 
 export interface Dataset {
   table: ColumnTable;
@@ -46,8 +49,29 @@ async function firstExisting(paths: string[], want: 'file' | 'dir'): Promise<str
   return undefined;
 }
 
-/** Reads metrics from a file or a directory of a known layout, with the side files it finds. */
-export async function openDataset(path: string): Promise<Dataset> {
+/** Input formats `scan --format` names (otherwise detected). */
+export const INPUT_FORMATS = ['csv', 'tsv', 'arrow', 'parquet', 'trainticket', 'petshop', 'prometheus'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+/**
+ * Reads metrics from a file, a directory of a known layout or a Prometheus URL, with the side files
+ * it finds; `format` names the reader instead of detecting it.
+ */
+export async function openDataset(path: string, format?: InputFormat): Promise<Dataset> {
+  switch (format) {
+    case undefined: break;
+    case 'csv': return { table: await readCsv(path), layout: 'table' };
+    case 'tsv': return { table: await readCsv(path, { delimiter: '\t' }), layout: 'table' };
+    case 'arrow': return { table: await readArrow(path), layout: 'table' };
+    case 'parquet': return { table: await readParquet(path), layout: 'table' };
+    case 'prometheus': return { table: await readPrometheusUrl(path), layout: 'table' };
+    case 'trainticket':
+      if ((await kind(path)) !== 'dir') throw new MetricsiftError(`${path}: --format trainticket needs a day directory (with metric/)`, ErrorCode.BAD_FORMAT);
+      return openDataset(path);
+    case 'petshop':
+      if ((await kind(path)) === 'dir') return openDataset(path);
+      return { table: await readPetshopMetrics(path), layout: 'petshop', graph: await firstExisting([join(dirname(path), 'graph.csv'), join(dirname(path), '..', 'graph.csv')], 'file') };
+  }
   if (/^https?:\/\//i.test(path)) return { table: await readTable(path), layout: 'table' };  // Prometheus
   const k = await kind(path);
   if (!k) throw fileError(path, Object.assign(new Error('not found'), { code: 'ENOENT' }));

@@ -33,6 +33,8 @@ export interface EntropyRow {
   name: string;
   entropy: number;
   rowsUsed: number;
+  /** Missing cells; when every row has it, a trailing `missing` column is written. */
+  missing?: number;
 }
 
 /** A list of matrix entries, e.g. the pairs above a threshold: entry k is (i[k], j[k]). */
@@ -242,6 +244,7 @@ export async function writeEntropy(path: string, rows: EntropyRow[], unitsLabel 
   if (!Array.isArray(rows)) {
     throw new MetricsiftError(`Expected an array of {name, entropy, rowsUsed} but received ${describe(rows)}`, ErrorCode.BAD_INPUT);
   }
+  const withMissing = rows.length > 0 && rows.every((r) => r.missing !== undefined);
   if (format === 'arrow') {
     const fields = [new Field('metric', new Utf8(), false), new Field(unitsLabel, new Float64(), false), new Field('rows_used', new Float64(), false)];
     const children = [
@@ -249,19 +252,23 @@ export async function writeEntropy(path: string, rows: EntropyRow[], unitsLabel 
       makeData({ type: new Float64(), length: rows.length, data: Float64Array.from(rows, (r) => r.entropy), nullCount: 0 }),
       makeData({ type: new Float64(), length: rows.length, data: Float64Array.from(rows, (r) => r.rowsUsed), nullCount: 0 }),
     ] as Data[];
+    if (withMissing) {
+      fields.push(new Field('missing', new Float64(), false));
+      children.push(makeData({ type: new Float64(), length: rows.length, data: Float64Array.from(rows, (r) => r.missing!), nullCount: 0 }));
+    }
     const bytes = tableToIPC(tableOf(fields, children, rows.length), 'file');
     return writeAtomic(path, async (fh) => { await fh.write(bytes); });
   }
   const fmt = numberFormatter(undefined, format === 'json' ? 'null' : 'text');
   return writeText(path, async (out) => {
     if (format === 'csv') {
-      await out.put(`metric,${csvField(unitsLabel)},rows_used\n`);
-      for (const r of rows) await out.put(`${csvField(r.name)},${fmt(r.entropy)},${fmt(r.rowsUsed)}\n`);
+      await out.put(`metric,${csvField(unitsLabel)},rows_used${withMissing ? ',missing' : ''}\n`);
+      for (const r of rows) await out.put(`${csvField(r.name)},${fmt(r.entropy)},${fmt(r.rowsUsed)}${withMissing ? `,${fmt(r.missing!)}` : ''}\n`);
     } else {
       await out.put('[\n');
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i];
-        const obj = `{"metric": ${JSON.stringify(r.name)}, ${JSON.stringify(unitsLabel)}: ${fmt(r.entropy)}, "rows_used": ${fmt(r.rowsUsed)}}`;
+        const obj = `{"metric": ${JSON.stringify(r.name)}, ${JSON.stringify(unitsLabel)}: ${fmt(r.entropy)}, "rows_used": ${fmt(r.rowsUsed)}${withMissing ? `, "missing": ${fmt(r.missing!)}` : ''}}`;
         await out.put(obj + (i < rows.length - 1 ? ',\n' : '\n'));
       }
       await out.put(']\n');

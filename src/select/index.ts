@@ -34,6 +34,8 @@ export interface KimetrixOptions extends AimdOptions {
   maxPaths?: number;
   /** Also return the MI and coverage matrices (for writing or reporting; not in selection.json). */
   keepMatrices?: boolean;
+  /** Progress: the two native matrices (pairs done of total), then the AIMD iterations. */
+  onProgress?: (stage: 'mi matrix' | 'coverage matrix' | 'AIMD', done: number, total: number) => void;
 }
 
 export interface KimetrixWarning {
@@ -89,10 +91,12 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
 
   const t0 = performance.now();
   const common = { bins: opts.bins, binning: opts.binning, threads: opts.threads };
-  const mi = await miMatrix(table, { ...common, measure: 'mi', units: 'bits' });
+  const report = opts.onProgress;
+  const progress = (stage: 'mi matrix' | 'coverage matrix') => (report ? (d: number, t: number) => report(stage, d, t) : undefined);
+  const mi = await miMatrix(table, { ...common, measure: 'mi', units: 'bits', onProgress: progress('mi matrix') });
   const redundancy = measure === 'mi'
-    ? await miMatrix(table, { ...common, measure: 'nmi', normalization: opts.normalization })
-    : await correlationMatrix(table, { method: measure, threads: opts.threads });
+    ? await miMatrix(table, { ...common, measure: 'nmi', normalization: opts.normalization, onProgress: progress('coverage matrix') })
+    : await correlationMatrix(table, { method: measure, threads: opts.threads, onProgress: progress('coverage matrix') });
   const matricesMs = performance.now() - t0;
 
   const data: SelectionData = { names: table.names, service, entropy: mi.columnEntropy.entropy, mi };
@@ -113,10 +117,17 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   const universe = all.slice().sort((a, b) => a - b);
 
   const t1 = performance.now();
+  const iterations = opts.iterations ?? 100;
+  let step = 0;
   const result = tuneEpsilon(
-    (eps) => (topo ? selectTopology(data, topo, eps, ordered) : selectFlat(data, eps, all)),
+    (eps) => {
+      // The loop is synchronous and fast (milliseconds an iteration): report every few percent.
+      if (report && (step++ % Math.max(1, Math.floor(iterations / 20)) === 0)) report('AIMD', step - 1, iterations);
+      return topo ? selectTopology(data, topo, eps, ordered) : selectFlat(data, eps, all);
+    },
     redundancy, universe, table.names.length, opts,
   );
+  report?.('AIMD', iterations, iterations);
   const iterationsMs = performance.now() - t1;
 
   const byService: Record<string, string[]> = {};
@@ -133,7 +144,7 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
     droppedEdges: topo?.droppedEdges ?? [],
     warnings,
     timing: { matricesMs, iterationsMs },
-    options: Object.fromEntries(Object.entries(opts).filter(([k, v]) => k !== 'graph' && k !== 'serviceOf' && k !== 'keepMatrices' && typeof v !== 'function')),
+    options: Object.fromEntries(Object.entries(opts).filter(([k, v]) => k !== 'graph' && k !== 'serviceOf' && k !== 'keepMatrices' && k !== 'onProgress' && typeof v !== 'function')),
     version: packageVersion(),
     ...(opts.keepMatrices ? { matrices: { mi, redundancy } } : {}),
   };
