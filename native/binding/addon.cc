@@ -12,6 +12,7 @@
 
 #include "binding/convert.h"
 #include "kernels/corr.h"
+#include "kernels/ksg.h"
 #include "kernels/mi_tile.h"
 #include "kernels/pair_sink.h"
 
@@ -334,6 +335,69 @@ Napi::Value MiPair(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// ksg(columns, names, {x, y, z?, k, algorithm, standardize, jitter, seed}) → {value (nats), rowsUsed}.
+// Rows with a missing value in any used column are left out.
+Napi::Value Ksg(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Common c;
+  Napi::Object opts;
+  if (!c.read(info, &opts)) return env.Undefined();
+  auto indices = [&](const char* key, std::vector<int>* out) {
+    Napi::Value v = opts.Get(key);
+    if (v.IsUndefined()) return true;
+    if (!v.IsArray()) { throwError(env, "MS_BAD_OPTION", std::string(key) + " must be an array of column indices"); return false; }
+    Napi::Array a = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      const double d = a.Get(i).ToNumber().DoubleValue();
+      if (!(d >= 0 && d < c.cols.size()) || d != std::floor(d)) { throwError(env, "MS_BAD_OPTION", std::string(key) + " holds an invalid column index"); return false; }
+      out->push_back(static_cast<int>(d));
+    }
+    return true;
+  };
+  std::vector<int> x, y, z;
+  if (!indices("x", &x) || !indices("y", &y) || !indices("z", &z)) return env.Undefined();
+  ms::KsgOptions o;
+  if (!optInt(env, opts, "k", 1, 1 << 20, &o.k) || !optInt(env, opts, "algorithm", 1, 2, &o.algorithm) ||
+      !optBool(env, opts, "standardize", &o.standardize) || !optBool(env, opts, "jitter", &o.jitter)) return env.Undefined();
+  double seed = 0;
+  if (!optDouble(env, opts, "seed", &seed)) return env.Undefined();
+  o.seed = static_cast<uint64_t>(seed);
+  // Listwise-complete rows over the used columns, materialised as doubles.
+  const int64_t n = c.cols[0].length;
+  std::vector<std::vector<double>> raw(c.cols.size(), std::vector<double>(n));
+  for (size_t k = 0; k < c.cols.size(); ++k) ms::readColumn(c.cols[k], raw[k].data());
+  std::vector<int> used = x;
+  used.insert(used.end(), y.begin(), y.end());
+  used.insert(used.end(), z.begin(), z.end());
+  std::vector<std::vector<double>> kept(c.cols.size());
+  int64_t m = 0;
+  for (int64_t t = 0; t < n; ++t) {
+    bool ok = true;
+    for (int u : used) ok = ok && !std::isnan(raw[u][t]);
+    if (!ok) continue;
+    for (int u : used) kept[u].push_back(raw[u][t]);
+    ++m;
+  }
+  std::vector<const double*> dims(c.cols.size(), nullptr);
+  for (int u : used) dims[u] = kept[u].data();
+  // The kernel standardises every dimension it is given: pass only the used ones.
+  std::vector<const double*> usedDims;
+  std::vector<int> pos(c.cols.size(), -1);
+  for (int u : used) if (pos[u] < 0) { pos[u] = static_cast<int>(usedDims.size()); usedDims.push_back(dims[u]); }
+  auto map = [&](const std::vector<int>& v) { std::vector<int> r; for (int u : v) r.push_back(pos[u]); return r; };
+  double value = NAN;
+  ms::Status st = z.empty() ? ms::ksgMutualInformation(usedDims, m, map(x), map(y), o, &value)
+                            : ms::ksgConditionalMutualInformation(usedDims, m, map(x), map(y), map(z), o, &value);
+  if (!st.ok()) {
+    throwError(env, ms::codeName(st.code), st.message);
+    return env.Undefined();
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("value", Napi::Number::New(env, value));
+  r.Set("rowsUsed", Napi::Number::New(env, static_cast<double>(m)));
+  return r;
+}
+
 Napi::Value KendallTau(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsTypedArray() || !info[1].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
@@ -365,6 +429,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("discretize", Napi::Function::New(env, Discretize));
   exports.Set("miPair", Napi::Function::New(env, MiPair));
   exports.Set("kendallTau", Napi::Function::New(env, KendallTau));
+  exports.Set("ksg", Napi::Function::New(env, Ksg));
   exports.Set("hardwareConcurrency", Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
   return exports;
 }

@@ -1,0 +1,228 @@
+#include "ksg.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <queue>
+#include <random>
+
+namespace ms {
+namespace {
+
+// ψ(m) for integer m ≥ 1: −γ + Σ_{j<m} 1/j.
+struct Digamma {
+  std::vector<double> t;
+  explicit Digamma(int64_t n) : t(n + 2) {
+    t[1] = -0.57721566490153286061;
+    for (int64_t m = 2; m < static_cast<int64_t>(t.size()); ++m) t[m] = t[m - 1] + 1.0 / (m - 1);
+  }
+  double operator()(int64_t m) const { return t[m]; }
+};
+
+// Row-major points of one (sub)space with a k-d tree over them.
+class Space {
+ public:
+  Space(const std::vector<std::vector<double>>& cols, const std::vector<int>& use, int64_t n) : D_(static_cast<int>(use.size())), n_(n) {
+    p_.resize(static_cast<size_t>(n) * D_);
+    for (int64_t i = 0; i < n; ++i)
+      for (int d = 0; d < D_; ++d) p_[i * D_ + d] = cols[use[d]][i];
+    idx_.resize(n);
+    std::iota(idx_.begin(), idx_.end(), 0);
+    build(0, n);
+  }
+  int dims() const { return D_; }
+  const double* point(int64_t i) const { return &p_[i * D_]; }
+  double dist(int64_t a, int64_t b) const {
+    double m = 0;
+    for (int d = 0; d < D_; ++d) m = std::max(m, std::fabs(p_[a * D_ + d] - p_[b * D_ + d]));
+    return m;
+  }
+
+  // The k nearest neighbours of point q (itself excluded), by max-norm; ties broken by index.
+  void knn(int64_t q, int k, std::vector<std::pair<double, int64_t>>& heap) const {
+    heap.clear();
+    knnNode(0, q, k, heap);
+    std::sort_heap(heap.begin(), heap.end());
+  }
+  // Points other than q within max-norm distance r of q: < r (strict) or ≤ r.
+  int64_t countWithin(int64_t q, double r, bool strict) const { return countNode(0, q, r, strict) - 1; }
+
+ private:
+  struct Node {
+    int64_t lo, hi;          // idx_[lo, hi)
+    int left = -1, right = -1;
+    std::vector<double> mn, mx;
+  };
+  int D_;
+  int64_t n_;
+  std::vector<double> p_;
+  std::vector<int64_t> idx_;
+  std::vector<Node> nodes_;
+  static constexpr int64_t kLeaf = 12;
+
+  int build(int64_t lo, int64_t hi) {
+    const int id = static_cast<int>(nodes_.size());
+    nodes_.push_back({lo, hi, -1, -1, std::vector<double>(D_, INFINITY), std::vector<double>(D_, -INFINITY)});
+    for (int64_t k = lo; k < hi; ++k)
+      for (int d = 0; d < D_; ++d) {
+        nodes_[id].mn[d] = std::min(nodes_[id].mn[d], p_[idx_[k] * D_ + d]);
+        nodes_[id].mx[d] = std::max(nodes_[id].mx[d], p_[idx_[k] * D_ + d]);
+      }
+    if (hi - lo <= kLeaf) return id;
+    int split = 0;
+    for (int d = 1; d < D_; ++d)
+      if (nodes_[id].mx[d] - nodes_[id].mn[d] > nodes_[id].mx[split] - nodes_[id].mn[split]) split = d;
+    if (!(nodes_[id].mx[split] > nodes_[id].mn[split])) return id;  // all points equal: a leaf
+    const int64_t mid = lo + (hi - lo) / 2;
+    std::nth_element(idx_.begin() + lo, idx_.begin() + mid, idx_.begin() + hi,
+                     [&](int64_t a, int64_t b) { return p_[a * D_ + split] < p_[b * D_ + split]; });
+    const int l = build(lo, mid);
+    const int r = build(mid, hi);
+    nodes_[id].left = l;
+    nodes_[id].right = r;
+    return id;
+  }
+  double boxDist(const Node& nd, const double* q) const {
+    double m = 0;
+    for (int d = 0; d < D_; ++d) m = std::max(m, std::max(nd.mn[d] - q[d], q[d] - nd.mx[d]));
+    return m;
+  }
+  void knnNode(int id, int64_t q, int k, std::vector<std::pair<double, int64_t>>& heap) const {
+    const Node& nd = nodes_[id];
+    const double* qp = point(q);
+    if (static_cast<int>(heap.size()) == k && boxDist(nd, qp) > heap.front().first) return;
+    if (nd.left < 0) {
+      for (int64_t s = nd.lo; s < nd.hi; ++s) {
+        const int64_t j = idx_[s];
+        if (j == q) continue;
+        const std::pair<double, int64_t> c{dist(q, j), j};
+        if (static_cast<int>(heap.size()) < k) {
+          heap.push_back(c);
+          std::push_heap(heap.begin(), heap.end());
+        } else if (c < heap.front()) {
+          std::pop_heap(heap.begin(), heap.end());
+          heap.back() = c;
+          std::push_heap(heap.begin(), heap.end());
+        }
+      }
+      return;
+    }
+    const int a = nd.left, b = nd.right;
+    const bool leftFirst = boxDist(nodes_[a], qp) <= boxDist(nodes_[b], qp);
+    knnNode(leftFirst ? a : b, q, k, heap);
+    knnNode(leftFirst ? b : a, q, k, heap);
+  }
+  int64_t countNode(int id, int64_t q, double r, bool strict) const {
+    const Node& nd = nodes_[id];
+    const double* qp = point(q);
+    const double bd = boxDist(nd, qp);
+    if (strict ? bd >= r : bd > r) return 0;
+    double far = 0;  // max-norm distance from q to the farthest corner of the box
+    for (int d = 0; d < D_; ++d) far = std::max(far, std::max(std::fabs(qp[d] - nd.mn[d]), std::fabs(qp[d] - nd.mx[d])));
+    if (strict ? far < r : far <= r) return nd.hi - nd.lo;
+    if (nd.left < 0) {
+      int64_t c = 0;
+      for (int64_t s = nd.lo; s < nd.hi; ++s) {
+        const double dd = dist(q, idx_[s]);
+        c += strict ? dd < r : dd <= r;
+      }
+      return c;
+    }
+    return countNode(nd.left, q, r, strict) + countNode(nd.right, q, r, strict);
+  }
+};
+
+// Copies the used dimensions, standardised and jittered as asked.
+Status prepare(const std::vector<const double*>& dims, int64_t n, const KsgOptions& o, std::vector<std::vector<double>>* out) {
+  if (o.k < 1) return Status::error(Code::BadOption, "k must be at least 1");
+  if (n < o.k + 1) {
+    return Status::error(Code::TooFewRows, std::to_string(n) + " complete rows; KSG with k = " + std::to_string(o.k) + " needs at least k + 1 = " + std::to_string(o.k + 1));
+  }
+  std::mt19937_64 rng(o.seed);
+  std::normal_distribution<double> normal;
+  out->assign(dims.size(), std::vector<double>(n));
+  for (size_t d = 0; d < dims.size(); ++d) {
+    std::vector<double>& v = (*out)[d];
+    double mean = 0, absMean = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const double x = dims[d][i];
+      if (!std::isfinite(x)) return Status::error(Code::BadInput, "dimension " + std::to_string(d) + " has an infinite value at row " + std::to_string(i));
+      v[i] = x;
+      mean += x;
+    }
+    mean /= n;
+    double ss = 0;
+    for (int64_t i = 0; i < n; ++i) ss += (v[i] - mean) * (v[i] - mean);
+    const double sd = std::sqrt(ss / n);
+    if (!(sd > 0)) return Status::error(Code::BadInput, "dimension " + std::to_string(d) + " is constant");
+    if (o.standardize)
+      for (int64_t i = 0; i < n; ++i) v[i] /= sd;
+    if (o.jitter) {
+      for (int64_t i = 0; i < n; ++i) absMean += std::fabs(v[i]);
+      const double amp = 1e-10 * std::max(1.0, absMean / n);
+      for (int64_t i = 0; i < n; ++i) v[i] += amp * normal(rng);
+    }
+  }
+  return {};
+}
+
+std::vector<int> concat(std::initializer_list<const std::vector<int>*> parts) {
+  std::vector<int> out;
+  for (const auto* p : parts) out.insert(out.end(), p->begin(), p->end());
+  return out;
+}
+
+}  // namespace
+
+Status ksgMutualInformation(const std::vector<const double*>& dims, int64_t n, const std::vector<int>& x, const std::vector<int>& y,
+                            const KsgOptions& o, double* out) {
+  if (x.empty() || y.empty()) return Status::error(Code::BadInput, "X and Y each need at least one column");
+  if (o.algorithm != 1 && o.algorithm != 2) return Status::error(Code::BadOption, "algorithm must be 1 or 2");
+  std::vector<std::vector<double>> cols;
+  Status s = prepare(dims, n, o, &cols);
+  if (!s.ok()) return s;
+  const std::vector<int> xy = concat({&x, &y});
+  const Space joint(cols, xy, n), sx(cols, x, n), sy(cols, y, n);
+  const Digamma psi(n);
+  std::vector<std::pair<double, int64_t>> heap;
+  double acc = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    joint.knn(i, o.k, heap);
+    if (o.algorithm == 1) {
+      const double eps = heap.back().first;
+      acc += psi(sx.countWithin(i, eps, true) + 1) + psi(sy.countWithin(i, eps, true) + 1);
+    } else {
+      double ex = 0, ey = 0;
+      for (const auto& h : heap) {
+        ex = std::max(ex, sx.dist(i, h.second));
+        ey = std::max(ey, sy.dist(i, h.second));
+      }
+      acc += psi(sx.countWithin(i, ex, false)) + psi(sy.countWithin(i, ey, false));
+    }
+  }
+  const double base = psi(o.k) + psi(n) - (o.algorithm == 2 ? 1.0 / o.k : 0.0);
+  *out = base - acc / n;
+  return {};
+}
+
+Status ksgConditionalMutualInformation(const std::vector<const double*>& dims, int64_t n, const std::vector<int>& x,
+                                       const std::vector<int>& y, const std::vector<int>& z, const KsgOptions& o, double* out) {
+  if (x.empty() || y.empty() || z.empty()) return Status::error(Code::BadInput, "X, Y and Z each need at least one column");
+  std::vector<std::vector<double>> cols;
+  Status s = prepare(dims, n, o, &cols);
+  if (!s.ok()) return s;
+  const std::vector<int> xyz = concat({&x, &y, &z}), xz = concat({&x, &z}), yz = concat({&y, &z});
+  const Space joint(cols, xyz, n), sxz(cols, xz, n), syz(cols, yz, n), sz(cols, z, n);
+  const Digamma psi(n);
+  std::vector<std::pair<double, int64_t>> heap;
+  double acc = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    joint.knn(i, o.k, heap);
+    const double eps = heap.back().first;
+    acc += psi(sxz.countWithin(i, eps, true) + 1) + psi(syz.countWithin(i, eps, true) + 1) - psi(sz.countWithin(i, eps, true) + 1);
+  }
+  *out = psi(o.k) - acc / n;
+  return {};
+}
+
+}  // namespace ms

@@ -1,0 +1,27 @@
+// Kraskov–Stögbauer–Grassberger estimators of mutual information (algorithms 1 and 2, max-norm,
+// digamma form) for multivariate X and Y, and conditional MI I(X;Y|Z) by the Frenzel–Pompe
+// construction. Exact neighbour search (k-d tree with box pruning), O(n log n) per estimate.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "status.h"
+
+namespace ms {
+
+struct KsgOptions {
+  int k = 3;
+  int algorithm = 1;         // 1 or 2
+  bool standardize = true;   // divide every dimension by its standard deviation (ddof 0), as scikit-learn
+  bool jitter = true;        // add 1e-10·max(1, mean|v|)·N(0,1) noise after scaling, as scikit-learn
+  uint64_t seed = 0;         // for the jitter
+};
+
+// Points as dimensions: dims[d][i], all of length n, no NaN (missing rows removed by the caller).
+// X, Y (and Z for CMI) are index lists into dims. Result in nats.
+Status ksgMutualInformation(const std::vector<const double*>& dims, int64_t n, const std::vector<int>& x, const std::vector<int>& y,
+                            const KsgOptions& o, double* out);
+Status ksgConditionalMutualInformation(const std::vector<const double*>& dims, int64_t n, const std::vector<int>& x,
+                                       const std::vector<int>& y, const std::vector<int>& z, const KsgOptions& o, double* out);
+
+}  // namespace ms
