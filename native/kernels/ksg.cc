@@ -172,6 +172,117 @@ std::vector<int> concat(std::initializer_list<const std::vector<int>*> parts) {
   return out;
 }
 
+// Points other than the one at sorted position p with |v − v_p| < e (strict) or ≤ e, in values
+// sorted ascending: galloping outward from p (the window is small and local), then a binary search
+// inside the last step. Exact: each boundary is decided by the same |v − v_p| test as the definition.
+int64_t countSorted(const std::vector<double>& s, int64_t p, double e, bool strict) {
+  const double vi = s[p];
+  auto inside = [&](double v) { const double d = std::fabs(v - vi); return strict ? d < e : d <= e; };
+  const int64_t n = static_cast<int64_t>(s.size());
+  // Rightmost inside: gallop, then binary search in (last inside, first outside).
+  int64_t in = p, step = 1;
+  while (in + step < n && inside(s[in + step])) { in += step; step *= 2; }
+  int64_t out = std::min(n, in + step);
+  while (out - in > 1) { const int64_t m = in + (out - in) / 2; (inside(s[m]) ? in : out) = m; }
+  const int64_t right = inside(s[p]) ? in : p - 1;  // e = 0 and strict: nothing is inside
+  int64_t in2 = p;
+  step = 1;
+  while (in2 - step >= 0 && inside(s[in2 - step])) { in2 -= step; step *= 2; }
+  int64_t out2 = std::max<int64_t>(-1, in2 - step);
+  while (in2 - out2 > 1) { const int64_t m = out2 + (in2 - out2) / 2; (inside(s[m]) ? in2 : out2) = m; }
+  const int64_t left = inside(s[p]) ? in2 : p + 1;
+  return std::max<int64_t>(0, right - left + 1 - (inside(s[p]) ? 1 : 0));
+}
+
+// Scalar X and Y: k nearest neighbours by a ring search over a G×G grid whose cells are quantiles
+// of x and of y (about k + 1 points a cell), stopping when the ring's lower bound exceeds the k-th
+// distance; marginal counts by binary search. Same definitions (and tie order) as the k-d tree path.
+double ksgScalar(const std::vector<double>& x, const std::vector<double>& y, int k, int algorithm, const Digamma& psi) {
+  const int64_t n = static_cast<int64_t>(x.size());
+  const int G = std::max<int>(1, static_cast<int>(std::sqrt(static_cast<double>(n) / (k + 1))));
+  auto cellsOf = [&](const std::vector<double>& v, std::vector<int>& cell, std::vector<double>& edge, std::vector<double>& sorted, std::vector<int64_t>& pos) {
+    std::vector<int64_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return v[a] < v[b]; });
+    cell.resize(n);
+    sorted.resize(n);
+    pos.resize(n);
+    edge.assign(G + 1, INFINITY);  // edge[c]: smallest value in cell column c; edge[G] = +inf
+    for (int64_t r = 0; r < n; ++r) {
+      const int c = static_cast<int>((r * G) / n);
+      cell[order[r]] = c;
+      sorted[r] = v[order[r]];
+      pos[order[r]] = r;
+      if (edge[c] == INFINITY) edge[c] = v[order[r]];
+    }
+  };
+  std::vector<int> cx, cy;
+  std::vector<double> ex, ey, sx, sy;
+  std::vector<int64_t> px, py;
+  cellsOf(x, cx, ex, sx, px);
+  cellsOf(y, cy, ey, sy, py);
+  std::vector<int64_t> start(static_cast<size_t>(G) * G + 1, 0), pts(n);
+  for (int64_t i = 0; i < n; ++i) start[static_cast<size_t>(cx[i]) * G + cy[i] + 1]++;
+  for (size_t c = 1; c < start.size(); ++c) start[c] += start[c - 1];
+  // Coordinates stored in cell order, so a cell's candidates are read sequentially.
+  std::vector<double> gx(n), gy(n);
+  {
+    std::vector<int64_t> fill(start.begin(), start.end() - 1);
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t slot = fill[static_cast<size_t>(cx[i]) * G + cy[i]]++;
+      pts[slot] = i;
+      gx[slot] = x[i];
+      gy[slot] = y[i];
+    }
+  }
+  std::vector<std::pair<double, int64_t>> best;
+  best.reserve(k + 1);
+  double acc = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    best.clear();
+    const double xi = x[i], yi = y[i];
+    for (int r = 0;; ++r) {
+      const int c0 = cx[i] - r, c1 = cx[i] + r, r0 = cy[i] - r, r1 = cy[i] + r;
+      for (int c = std::max(0, c0); c <= std::min(G - 1, c1); ++c) {
+        const bool edgeCol = c == c0 || c == c1;
+        for (int q = std::max(0, r0); q <= std::min(G - 1, r1); ++q) {
+          if (!edgeCol && q != r0 && q != r1) continue;  // only the ring's own cells
+          const size_t cell = static_cast<size_t>(c) * G + q;
+          for (int64_t s = start[cell]; s < start[cell + 1]; ++s) {
+            const int64_t j = pts[s];
+            if (j == i) continue;
+            const std::pair<double, int64_t> cand{std::max(std::fabs(gx[s] - xi), std::fabs(gy[s] - yi)), j};
+            // The k best so far, ascending; k is small, so insertion beats a heap.
+            if (static_cast<int>(best.size()) < k) {
+              best.insert(std::upper_bound(best.begin(), best.end(), cand), cand);
+            } else if (cand < best.back()) {
+              best.pop_back();
+              best.insert(std::upper_bound(best.begin(), best.end(), cand), cand);
+            }
+          }
+        }
+      }
+      if (c0 <= 0 && c1 >= G - 1 && r0 <= 0 && r1 >= G - 1) break;  // the whole grid is searched
+      // Points beyond this ring are at least this far (cell edges are data values; ties stay safe).
+      const double bound = std::min({c0 > 0 ? xi - ex[c0] : INFINITY, c1 + 1 < G ? ex[c1 + 1] - xi : INFINITY,
+                                     r0 > 0 ? yi - ey[r0] : INFINITY, r1 + 1 < G ? ey[r1 + 1] - yi : INFINITY});
+      if (static_cast<int>(best.size()) == k && bound > best.back().first) break;
+    }
+    if (algorithm == 1) {
+      const double eps = best.back().first;
+      acc += psi(countSorted(sx, px[i], eps, true) + 1) + psi(countSorted(sy, py[i], eps, true) + 1);
+    } else {
+      double e1 = 0, e2 = 0;
+      for (const auto& h : best) {
+        e1 = std::max(e1, std::fabs(x[h.second] - xi));
+        e2 = std::max(e2, std::fabs(y[h.second] - yi));
+      }
+      acc += psi(countSorted(sx, px[i], e1, false)) + psi(countSorted(sy, py[i], e2, false));
+    }
+  }
+  return acc;
+}
+
 }  // namespace
 
 Status ksgMutualInformation(const std::vector<const double*>& dims, int64_t n, const std::vector<int>& x, const std::vector<int>& y,
@@ -181,9 +292,14 @@ Status ksgMutualInformation(const std::vector<const double*>& dims, int64_t n, c
   std::vector<std::vector<double>> cols;
   Status s = prepare(dims, n, o, &cols);
   if (!s.ok()) return s;
+  const Digamma psi(n);
+  const double base = psi(o.k) + psi(n) - (o.algorithm == 2 ? 1.0 / o.k : 0.0);
+  if (x.size() == 1 && y.size() == 1) {
+    *out = base - ksgScalar(cols[x[0]], cols[y[0]], o.k, o.algorithm, psi) / n;
+    return {};
+  }
   const std::vector<int> xy = concat({&x, &y});
   const Space joint(cols, xy, n), sx(cols, x, n), sy(cols, y, n);
-  const Digamma psi(n);
   std::vector<std::pair<double, int64_t>> heap;
   double acc = 0;
   for (int64_t i = 0; i < n; ++i) {
@@ -200,7 +316,6 @@ Status ksgMutualInformation(const std::vector<const double*>& dims, int64_t n, c
       acc += psi(sx.countWithin(i, ex, false)) + psi(sy.countWithin(i, ey, false));
     }
   }
-  const double base = psi(o.k) + psi(n) - (o.algorithm == 2 ? 1.0 / o.k : 0.0);
   *out = base - acc / n;
   return {};
 }
