@@ -41,6 +41,16 @@ describe.skipIf(!existsSync(join(root, 'dist/cli/main.js')))('metricsift CLI (ne
     expect(t.getChild('metric')!.get(0)).toBe('front/SuccessRate(%)');
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
+  it('matrix --measure ksg (KSG MI, bits) with its options; NaN diagonal', async () => {
+    const out = join(dir, 'ksg.json');
+    expect((await cli('matrix', example, '--measure', 'ksg', '--k', '4', '--ksg', '2', '--jitter', '7', '--out', out)).code).toBe(0);
+    const j = JSON.parse(readFileSync(out, 'utf8'));
+    expect(j.names.length).toBe(879);
+    expect(j.values[1][1]).toBeNull();  // NaN written as null
+    expect(j.values[1][2]).toBe(j.values[2][1]);
+    expect(typeof j.values[1][2]).toBe('number');
+    expect((await cli('matrix', example, '--measure', 'ksg', '--threshold', '0.5')).code).toBe(2);
+  });
   it('matrix --threshold lists pairs; bits by default', async () => {
     const { code, stdout } = await cli('matrix', example, '--measure', 'kendall', '--threshold', '0.99', '--quiet');
     expect(code).toBe(0);

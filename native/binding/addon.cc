@@ -274,6 +274,42 @@ Napi::Value CorrMatrix(const Napi::CallbackInfo& info) {
   return dispatch(env, std::move(job), info[4].ToBoolean().Value(), keep);
 }
 
+class KsgJob : public Job {
+ public:
+  Common c;
+  ms::KsgOptions o;
+  ms::PairSink out;
+
+  ms::Status run() override {
+    out.init(static_cast<int>(c.cols.size()), c.threads);
+    ms::Status s = ms::ksgAllPairs(c.cols, o, c.threads, c.rowFirst, c.rowLast, c.ctl,
+                                   [this](int tid, int i, int j, double v, uint32_t r) { out.put(tid, i, j, v, r); });
+    if (!s.ok()) return s;
+    if (out.kind == ms::PairSink::Dense64 || out.kind == ms::PairSink::Dense32) {
+      for (size_t i = 0; i < c.cols.size(); ++i) out.put(0, static_cast<int>(i), static_cast<int>(i), NAN, 0);  // I(X;X) is infinite for continuous X
+    }
+    return {};
+  }
+  Napi::Value result(Napi::Env env) override { return sinkResult(env, out); }
+};
+
+// ksgMatrix(columns, names, {k, algorithm, standardize, jitter, seed, output, …}, control, async)
+Napi::Value KsgMatrix(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto job = std::make_unique<KsgJob>();
+  Napi::Object opts;
+  if (!job->c.read(info, &opts)) return env.Undefined();
+  double seed = 0;
+  if (!optInt(env, opts, "k", 1, 1 << 20, &job->o.k) || !optInt(env, opts, "algorithm", 1, 2, &job->o.algorithm) ||
+      !optBool(env, opts, "standardize", &job->o.standardize) || !optBool(env, opts, "jitter", &job->o.jitter) ||
+      !optDouble(env, opts, "seed", &seed) || !job->c.readOutput(env, opts, &job->out)) return env.Undefined();
+  job->o.seed = static_cast<uint64_t>(seed);
+  Napi::Object keep = Napi::Object::New(env);
+  keep.Set("columns", info[0]);
+  if (info[3].IsObject()) keep.Set("control", info[3]);
+  return dispatch(env, std::move(job), info[4].ToBoolean().Value(), keep);
+}
+
 // discretize(columns[1], names, options) → {codes: Int32Array (-1 missing), cuts, levels, discrete, rowsUsed}
 Napi::Value Discretize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -430,6 +466,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("miPair", Napi::Function::New(env, MiPair));
   exports.Set("kendallTau", Napi::Function::New(env, KendallTau));
   exports.Set("ksg", Napi::Function::New(env, Ksg));
+  exports.Set("ksgMatrix", Napi::Function::New(env, KsgMatrix));
   exports.Set("hardwareConcurrency", Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
   return exports;
 }

@@ -6,6 +6,8 @@
 #include <queue>
 #include <random>
 
+#include <omp.h>
+
 namespace ms {
 namespace {
 
@@ -337,6 +339,48 @@ Status ksgConditionalMutualInformation(const std::vector<const double*>& dims, i
     acc += psi(sxz.countWithin(i, eps, true) + 1) + psi(syz.countWithin(i, eps, true) + 1) - psi(sz.countWithin(i, eps, true) + 1);
   }
   *out = psi(o.k) - acc / n;
+  return {};
+}
+
+Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int threads, int rowFirst, int rowLast,
+                   const Control& ctl, const PairSinkFn& sink) {
+  const int M = static_cast<int>(cols.size());
+  const int64_t n = M ? cols[0].length : 0;
+  std::vector<std::vector<double>> raw(M, std::vector<double>(n));
+  for (int c = 0; c < M; ++c) readColumn(cols[c], raw[c].data());
+  const std::vector<Tile> tiles = upperTriangleTiles(M, 8, rowFirst, rowLast);
+  const Digamma psi(n);
+#pragma omp parallel num_threads(threads)
+  {
+    const int tid = omp_get_thread_num();
+    std::vector<double> a, b;
+    std::vector<std::vector<double>> prepared;
+#pragma omp for schedule(dynamic, 1)
+    for (size_t t = 0; t < tiles.size(); ++t) {
+      if (ctl.cancelled()) continue;
+      const Tile& tile = tiles[t];
+      for (int i = tile.r0; i < tile.r1; ++i) {
+        for (int j = std::max(tile.c0, i + 1); j < tile.c1; ++j) {
+          a.clear();
+          b.clear();
+          for (int64_t r = 0; r < n; ++r) {
+            if (std::isnan(raw[i][r]) || std::isnan(raw[j][r])) continue;
+            a.push_back(raw[i][r]);
+            b.push_back(raw[j][r]);
+          }
+          const int64_t m = static_cast<int64_t>(a.size());
+          double v = NAN;
+          if (prepare({a.data(), b.data()}, m, o, &prepared).ok()) {
+            const double base = psi(o.k) + psi(m) - (o.algorithm == 2 ? 1.0 / o.k : 0.0);
+            v = base - ksgScalar(prepared[0], prepared[1], o.k, o.algorithm, psi) / m;
+          }
+          sink(tid, i, j, v, static_cast<uint32_t>(m));
+        }
+      }
+      ctl.progress(tilePairs(tile));
+    }
+  }
+  if (ctl.cancelled()) return Status::error(Code::Aborted, "the computation was cancelled");
   return {};
 }
 

@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "column.h"
+#include "mi_tile.h"  // PairSinkFn
 #include "status.h"
+#include "tiles.h"
 
 namespace ms {
 
@@ -23,5 +26,12 @@ Status ksgMutualInformation(const std::vector<const double*>& dims, int64_t n, c
                             const KsgOptions& o, double* out);
 Status ksgConditionalMutualInformation(const std::vector<const double*>& dims, int64_t n, const std::vector<int>& x,
                                        const std::vector<int>& y, const std::vector<int>& z, const KsgOptions& o, double* out);
+
+// All pairs i < j of scalar columns (rows [rowFirst, rowLast) of the pair matrix), each on its
+// pairwise-complete rows and computed exactly as the single-pair call with x = i, y = j; values in
+// nats, handed to `sink` from the computing thread. A pair whose column is constant or has too few
+// rows gets NaN.
+Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int threads, int rowFirst, int rowLast,
+                   const Control& ctl, const PairSinkFn& sink);
 
 }  // namespace ms

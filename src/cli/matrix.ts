@@ -3,12 +3,18 @@ import { Command, Option } from 'commander';
 import { correlationMatrix, correlationPairsAbove } from '../estimators/correlation.js';
 import { miMatrix, miPairsAbove, type Binning, type Normalization } from '../estimators/binned.js';
 import type { PairList, PairMatrix } from '../estimators/matrix.js';
+import { ErrorCode, MetricsiftError } from '../errors.js';
+import { ksgMatrix } from '../estimators/ksg.js';
 import { readTable } from '../io/read.js';
 import { writeMatrix, writePairs } from '../io/write.js';
 import { intArg, numArg, progress, runCommand } from './common.js';
 
 interface MatrixFlags {
-  measure: 'mi' | 'nmi' | 'pearson' | 'spearman' | 'kendall';
+  measure: 'mi' | 'nmi' | 'ksg' | 'pearson' | 'spearman' | 'kendall';
+  k?: number;
+  ksg?: '1' | '2';
+  jitter?: string;
+  standardize?: boolean;
   bins?: number;
   binning?: Binning;
   normalization?: Normalization;
@@ -24,9 +30,13 @@ interface MatrixFlags {
 
 export function matrixCommand(): Command {
   return new Command('matrix')
-    .description('pairwise matrix of all metric columns (MI and NMI binned; Pearson, Spearman, Kendall tau-b)')
+    .description('pairwise matrix of all metric columns (MI and NMI binned, KSG MI; Pearson, Spearman, Kendall tau-b)')
     .argument('<input>', 'wide table: .csv, .csv.gz, .tsv or .arrow (first CSV column is time)')
-    .addOption(new Option('-m, --measure <measure>', 'what to compute').choices(['mi', 'nmi', 'pearson', 'spearman', 'kendall']).default('mi'))
+    .addOption(new Option('-m, --measure <measure>', 'what to compute').choices(['mi', 'nmi', 'ksg', 'pearson', 'spearman', 'kendall']).default('mi'))
+    .option('-k, --k <n>', 'KSG neighbours (default 3)', intArg('--k', 1))
+    .addOption(new Option('--ksg <algorithm>', 'KSG algorithm (default 1)').choices(['1', '2']))
+    .option('--jitter <seed|none>', 'KSG tie-breaking jitter seed, or none (default 0)')
+    .option('--no-standardize', 'KSG: do not scale each column to unit variance')
     .option('-b, --bins <n>', 'bins per column (binned measures; default 16, the cap for auto)', intArg('--bins', 2))
     .addOption(new Option('--binning <rule>', 'how to bin continuous columns (default quantile)').choices(['quantile', 'uniform', 'auto']))
     .addOption(new Option('--normalization <n>', 'NMI denominator (default arithmetic)').choices(['arithmetic', 'geometric', 'min', 'max', 'joint']))
@@ -50,7 +60,14 @@ async function matrix(input: string, f: MatrixFlags): Promise<void> {
   const onProgress = progress(`${f.measure} matrix`, f.quiet);
   const precision = f.float32 ? 'float32' : 'float64';
   let result: PairMatrix | PairList;
-  if (f.measure === 'mi' || f.measure === 'nmi') {
+  if (f.measure === 'ksg') {
+    if (f.threshold !== undefined) throw new MetricsiftError('--threshold is not available with --measure ksg yet; write the dense matrix', ErrorCode.BAD_OPTION);
+    const jitter = f.jitter === undefined ? undefined : f.jitter === 'none' ? 'none' : Number(f.jitter);
+    result = await ksgMatrix(table, {
+      k: f.k, algorithm: f.ksg === undefined ? undefined : (Number(f.ksg) as 1 | 2), jitter: jitter as number | 'none' | undefined,
+      standardize: f.standardize, units: f.nats ? 'nats' : 'bits', threads: f.threads, precision, onProgress,
+    });
+  } else if (f.measure === 'mi' || f.measure === 'nmi') {
     const opts = {
       measure: f.measure, bins: f.bins, binning: f.binning, normalization: f.normalization, millerMadow: f.millerMadow,
       units: f.nats ? 'nats' : 'bits', threads: f.threads, precision, onProgress,

@@ -12,7 +12,9 @@ import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
 import { binding } from '../native.js';
 import { columnFromArray, type ColumnChunk } from '../table.js';
 import type { Estimate, Series } from './binned.js';
-import { checkEnum, checkInt, runNativeSync } from './run.js';
+import type { PairMatrix } from './matrix.js';
+import { checkEnum, checkInt, pairCount, prepareTable, rawColumns, rawRunOptions, runNative, runNativeSync, type RunOptions } from './run.js';
+import type { TableInput } from '../table.js';
 
 export interface KsgOptions {
   /** Neighbours (default 3). */
@@ -37,13 +39,20 @@ function columnsOf(name: string, v: Vars): Series[] {
   return list;
 }
 
-function run(sets: [string, Vars][], opts: KsgOptions): Estimate {
+function checked(opts: KsgOptions) {
   const k = checkInt('k', opts.k, 1, 1 << 20) ?? 3;
   const algorithm = opts.algorithm ?? 1;
   if (algorithm !== 1 && algorithm !== 2) badOption('algorithm', '1 or 2', algorithm);
   const jitter = opts.jitter ?? 0;
   if (jitter !== 'none' && !(Number.isInteger(jitter) && (jitter as number) >= 0)) badOption('jitter', 'a seed (integer ≥ 0) or "none"', jitter);
   const units = checkEnum('units', opts.units, ['bits', 'nats'] as const) ?? 'bits';
+  if (opts.standardize !== undefined && typeof opts.standardize !== 'boolean') badOption('standardize', 'a boolean', opts.standardize);
+  const native = { k, algorithm, standardize: opts.standardize ?? true, jitter: jitter !== 'none', seed: jitter === 'none' ? 0 : (jitter as number) };
+  return { k, units, native };
+}
+
+function run(sets: [string, Vars][], opts: KsgOptions): Estimate {
+  const { k, units, native } = checked(opts);
   const cols: ColumnChunk[][] = [], names: string[] = [], idx: number[][] = [];
   for (const [name, v] of sets) {
     const list = columnsOf(name, v);
@@ -58,10 +67,7 @@ function run(sets: [string, Vars][], opts: KsgOptions): Estimate {
     if (c[0].values.length !== n) throw new MetricsiftError(`${names[i]} has ${c[0].values.length} values but ${names[0]} has ${n}`, ErrorCode.LENGTH_MISMATCH);
   });
   if (n <= k) throw new MetricsiftError(`k = ${k} needs more than k rows but the data has ${n}`, ErrorCode.BAD_OPTION);
-  const r = runNativeSync(() => binding.ksg(cols, names, {
-    x: idx[0], y: idx[1], z: idx[2], k, algorithm, standardize: opts.standardize ?? true,
-    jitter: jitter !== 'none', seed: jitter === 'none' ? 0 : jitter, threads: 1,
-  }));
+  const r = runNativeSync(() => binding.ksg(cols, names, { x: idx[0], y: idx[1], z: idx[2], ...native, threads: 1 }));
   return { value: units === 'bits' ? r.value / Math.LN2 : r.value, rowsUsed: r.rowsUsed };
 }
 
@@ -73,4 +79,20 @@ export function ksgMutualInformation(x: Vars, y: Vars, opts: KsgOptions = {}): E
 /** Conditional MI I(X; Y | Z) (Frenzel–Pompe, KSG algorithm 1). */
 export function ksgConditionalMutualInformation(x: Vars, y: Vars, z: Vars, opts: Omit<KsgOptions, 'algorithm'> = {}): Estimate {
   return run([['x', x], ['y', y], ['z', z]], { ...opts, algorithm: 1 });
+}
+
+/**
+ * All-pairs KSG MI matrix of a table's columns, off the main thread, each pair on its
+ * pairwise-complete rows exactly as {@link ksgMutualInformation}; the diagonal is NaN (I(X; X) is
+ * infinite for a continuous X) and so is a pair with a constant side or at most k rows.
+ */
+export async function ksgMatrix(input: TableInput, opts: KsgOptions & RunOptions & { precision?: 'float64' | 'float32' } = {}): Promise<PairMatrix & { units: 'bits' | 'nats' }> {
+  const t = prepareTable(input, opts);
+  const { units, native } = checked(opts);
+  const output = checkEnum('precision', opts.precision, ['float64', 'float32'] as const) ?? 'float64';
+  const raw = { ...native, ...rawRunOptions(opts), output };
+  const r = await runNative(opts, pairCount(t.names.length, opts.rows), (ctl) => binding.ksgMatrix(rawColumns(t), t.names, raw, ctl, true));
+  const values = r.values!;
+  if (units === 'bits') for (let i = 0; i < values.length; i++) values[i] /= Math.LN2;
+  return { names: t.names, size: t.names.length, values, rowsUsed: r.rowsUsed!, measure: 'ksg', units };
 }
