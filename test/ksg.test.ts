@@ -141,3 +141,14 @@ describe('KSG matrix', () => {
     expect(m1.rowsUsed[2 * 4 + 3]).toBeLessThan(n);
   });
 });
+
+describe('KSG against scikit-learn (test/golden/ksg.json, with the command that made it)', () => {
+  it('mutual_info_regression values agree to rounding', async () => {
+    const { readFileSync } = await import('node:fs');
+    const golden = JSON.parse(readFileSync(new URL('./golden/ksg.json', import.meta.url), 'utf8'));
+    expect(golden.cases).toHaveLength(5);
+    for (const c of golden.cases) {
+      expect(ksgMutualInformation(c.x, c.y, { k: c.k, units: 'nats' }).value).toBeCloseTo(c.sklearn_nats, 9);
+    }
+  });
+});
