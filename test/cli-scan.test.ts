@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { useTempDir } from './helpers.js';
+import { cli, cliBuilt, repoRoot, useTempDir } from './helpers.js';
 
 const run = promisify(execFile);
-const root = new URL('..', import.meta.url).pathname;
+
+const root = repoRoot;
 const example = join(root, 'examples/trainticket/metrics.csv.gz');
 const tempDir = useTempDir('scan');
 const hasPromtool = (() => {
@@ -21,17 +22,8 @@ const hasPromtool = (() => {
   }
 })();
 
-async function cli(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin/metricsift.js'), ...args], { cwd: root, maxBuffer: 1 << 26 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
-describe.skipIf(!existsSync(join(root, 'dist/cli/main.js')))('metricsift scan (needs `npm run build:ts`)', () => {
+describe.skipIf(!cliBuilt)('metricsift scan (needs `npm run build:ts`)', () => {
   it('writes selection.json, aimd.csv, mi.arrow and rules.yaml for the shipped example, with a summary', async () => {
     const out = join(tempDir(), 'ex');
     const r = await cli('scan', example, '--out', out, '--iterations', '50');

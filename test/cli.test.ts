@@ -1,29 +1,17 @@
 // The command line, run as a user would: a child process on the shipped example.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { cli, cliBuilt, repoRoot } from './helpers.js';
 
-const run = promisify(execFile);
-const root = new URL('..', import.meta.url).pathname;
-const bin = join(root, 'bin/metricsift.js');
+const root = repoRoot;
 const example = join(root, 'examples/trainticket/metrics.csv.gz');
 const dir = mkdtempSync(join(tmpdir(), 'metricsift-cli-'));
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: root, maxBuffer: 1 << 28 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
-describe.skipIf(!existsSync(join(root, 'dist/cli/main.js')))('metricsift CLI (needs `npm run build:ts`)', () => {
+describe.skipIf(!cliBuilt)('metricsift CLI (needs `npm run build:ts`)', () => {
   it('matrix writes CSV, JSON and Arrow with the documented layout', async () => {
     const csv = join(dir, 'nmi.csv'), json = join(dir, 'nmi.json'), arrow = join(dir, 'nmi.arrow');
     expect((await cli('matrix', example, '--measure', 'nmi', '--out', csv)).code).toBe(0);

@@ -1,7 +1,9 @@
 // Small deterministic data makers and assertion helpers shared by the tests.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { MetricsiftError } from '../src/errors.js';
 
@@ -81,4 +83,19 @@ export function useTempDir(prefix: string, perTest = false): () => string {
     rmSync(dir, { recursive: true, force: true });
   });
   return () => dir;
+}
+
+/** The repo root, and whether the compiled CLI exists (CLI tests need `npm run build:ts`). */
+export const repoRoot = new URL('..', import.meta.url).pathname;
+export const cliBuilt = existsSync(join(repoRoot, 'dist/cli/main.js'));
+
+/** Runs `metricsift …` as a user would (a child process in the repo root); never throws. */
+export async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(repoRoot, 'bin/metricsift.js'), ...args], { cwd: repoRoot, maxBuffer: 1 << 28 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
 }
