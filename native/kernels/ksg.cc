@@ -1,5 +1,7 @@
 #include "ksg.h"
 
+#include "sort.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -203,9 +205,9 @@ double ksgScalar(const std::vector<double>& x, const std::vector<double>& y, int
   const int64_t n = static_cast<int64_t>(x.size());
   const int G = std::max<int>(1, static_cast<int>(std::sqrt(static_cast<double>(n) / (k + 1))));
   auto cellsOf = [&](const std::vector<double>& v, std::vector<int>& cell, std::vector<double>& edge, std::vector<double>& sorted, std::vector<int64_t>& pos) {
-    std::vector<int64_t> order(n);
+    std::vector<int32_t> order(n);
     std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return v[a] < v[b]; });
+    radixArgsort(v.data(), order.data(), n);
     cell.resize(n);
     sorted.resize(n);
     pos.resize(n);
@@ -246,9 +248,12 @@ double ksgScalar(const std::vector<double>& x, const std::vector<double>& y, int
     for (int r = 0;; ++r) {
       const int c0 = cx[i] - r, c1 = cx[i] + r, r0 = cy[i] - r, r1 = cy[i] + r;
       for (int c = std::max(0, c0); c <= std::min(G - 1, c1); ++c) {
+        // The ring's own cells: whole edge columns, only the top and bottom cells of inner ones.
         const bool edgeCol = c == c0 || c == c1;
-        for (int q = std::max(0, r0); q <= std::min(G - 1, r1); ++q) {
-          if (!edgeCol && q != r0 && q != r1) continue;  // only the ring's own cells
+        const int qFirst = std::max(0, r0), qLast = std::min(G - 1, r1);
+        const int qStep = edgeCol || r == 0 ? 1 : std::max(1, r1 - r0);
+        for (int q = edgeCol ? qFirst : (r0 >= 0 ? r0 : r1); q <= qLast; q += qStep) {
+          if (!edgeCol && q != r0 && q != r1) continue;
           const size_t cell = static_cast<size_t>(c) * G + q;
           for (int64_t s = start[cell]; s < start[cell + 1]; ++s) {
             const int64_t j = pts[s];
