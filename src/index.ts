@@ -37,4 +37,4 @@ export { openDataset, type Dataset } from './io/dataset.js';
 export { reportHtml, writeReport } from './report/html.js';
 export { alertRules, writeAlertRules, promName } from './report/rules.js';
 export { readParquet } from './io/parquet.js';
-export { ksgMutualInformation, ksgConditionalMutualInformation, ksgMatrix, type KsgOptions } from './estimators/ksg.js';
+export { ksgMutualInformation, ksgConditionalMutualInformation, ksgMatrix, ksgPairsAbove, type KsgOptions } from './estimators/ksg.js';

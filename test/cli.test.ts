@@ -43,7 +43,9 @@ describe.skipIf(!cliBuilt)('metricsift CLI (needs `npm run build:ts`)', () => {
     expect(j.values[1][1]).toBeNull();  // NaN written as null
     expect(j.values[1][2]).toBe(j.values[2][1]);
     expect(typeof j.values[1][2]).toBe('number');
-    expect((await cli('matrix', small, '--measure', 'ksg', '--threshold', '0.5')).code).toBe(2);
+    const pairs = await cli('matrix', small, '--measure', 'ksg', '--threshold', '0.5');
+    expect(pairs.code).toBe(0);
+    expect(pairs.stdout.trimEnd().split('\n')).toEqual(['metric_a,metric_b,value,rows_used', expect.stringMatching(/^a\/x,a\/y,[0-9.]+,300$/)]);
   });
   it('matrix --threshold lists pairs; bits by default', async () => {
     const { code, stdout } = await cli('matrix', example, '--measure', 'kendall', '--threshold', '0.99', '--quiet');

@@ -138,6 +138,11 @@ describe('KSG matrix', () => {
       expect(m1.rowsUsed[i * 4 + j]).toBe(single.rowsUsed);
     }
     expect(m1.values[0]).toBeNaN();
+    const { ksgPairsAbove } = await import('../src/index.js');
+    const above = await ksgPairsAbove(table, 0.3);
+    const expected = [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]].filter(([i, j]) => m1.values[i * 4 + j] > 0.3);
+    expect(Array.from(above.i, (i, x) => [i, above.j[x]])).toEqual(expected);
+    above.i.forEach((i, x) => expect(above.value[x]).toBeCloseTo(m1.values[i * 4 + above.j[x]], 12));
     expect(m1.rowsUsed[2 * 4 + 3]).toBeLessThan(n);
   });
 });

@@ -3,8 +3,7 @@ import { Command, Option } from 'commander';
 import { correlationMatrix, correlationPairsAbove } from '../estimators/correlation.js';
 import { miMatrix, miPairsAbove, type Binning, type Normalization } from '../estimators/binned.js';
 import type { PairList, PairMatrix } from '../estimators/matrix.js';
-import { ErrorCode, MetricsiftError } from '../errors.js';
-import { ksgMatrix } from '../estimators/ksg.js';
+import { ksgMatrix, ksgPairsAbove } from '../estimators/ksg.js';
 import { readTable } from '../io/read.js';
 import { writeMatrix, writePairs } from '../io/write.js';
 import { intArg, numArg, progress, runCommand } from './common.js';
@@ -61,12 +60,12 @@ async function matrix(input: string, f: MatrixFlags): Promise<void> {
   const precision = f.float32 ? 'float32' : 'float64';
   let result: PairMatrix | PairList;
   if (f.measure === 'ksg') {
-    if (f.threshold !== undefined) throw new MetricsiftError('--threshold is not available with --measure ksg yet; write the dense matrix', ErrorCode.BAD_OPTION);
     const jitter = f.jitter === undefined ? undefined : f.jitter === 'none' ? 'none' : Number(f.jitter);
-    result = await ksgMatrix(table, {
+    const opts = {
       k: f.k, algorithm: f.ksg === undefined ? undefined : (Number(f.ksg) as 1 | 2), jitter: jitter as number | 'none' | undefined,
-      standardize: f.standardize, units: f.nats ? 'nats' : 'bits', threads: f.threads, precision, onProgress,
-    });
+      standardize: f.standardize, units: f.nats ? 'nats' : 'bits', threads: f.threads, onProgress,
+    } as const;
+    result = f.threshold === undefined ? await ksgMatrix(table, { ...opts, precision }) : await ksgPairsAbove(table, f.threshold, opts);
   } else if (f.measure === 'mi' || f.measure === 'nmi') {
     const opts = {
       measure: f.measure, bins: f.bins, binning: f.binning, normalization: f.normalization, millerMadow: f.millerMadow,

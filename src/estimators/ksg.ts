@@ -12,8 +12,8 @@ import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
 import { binding } from '../native.js';
 import { columnFromArray, type ColumnChunk } from '../table.js';
 import type { Estimate, Series } from './binned.js';
-import type { PairMatrix } from './matrix.js';
-import { checkEnum, checkInt, pairCount, prepareTable, rawColumns, rawRunOptions, runNative, runNativeSync, type RunOptions } from './run.js';
+import type { PairList, PairMatrix } from './matrix.js';
+import { checkEnum, checkInt, checkNumber, pairCount, prepareTable, rawColumns, rawRunOptions, runNative, runNativeSync, type RunOptions } from './run.js';
 import type { TableInput } from '../table.js';
 
 export interface KsgOptions {
@@ -95,4 +95,17 @@ export async function ksgMatrix(input: TableInput, opts: KsgOptions & RunOptions
   const values = r.values!;
   if (units === 'bits') for (let i = 0; i < values.length; i++) values[i] /= Math.LN2;
   return { names: t.names, size: t.names.length, values, rowsUsed: r.rowsUsed!, measure: 'ksg', units };
+}
+
+/** Only the pairs whose KSG MI is above `threshold` (in `units`), without the dense matrix. */
+export async function ksgPairsAbove(input: TableInput, threshold: number, opts: KsgOptions & RunOptions = {}): Promise<PairList & { units: 'bits' | 'nats' }> {
+  const t = prepareTable(input, opts);
+  const { units, native } = checked(opts);
+  const th = checkNumber('threshold', threshold)!;
+  // The native side works in nats.
+  const raw = { ...native, ...rawRunOptions(opts), output: 'threshold' as const, threshold: units === 'bits' ? th * Math.LN2 : th };
+  const r = await runNative(opts, pairCount(t.names.length, opts.rows), (ctl) => binding.ksgMatrix(rawColumns(t), t.names, raw, ctl, true));
+  const value = r.value!;
+  if (units === 'bits') for (let i = 0; i < value.length; i++) value[i] /= Math.LN2;
+  return { names: t.names, size: t.names.length, measure: 'ksg', units, threshold: th, i: r.i!, j: r.j!, value, rowsUsed: r.rows! };
 }
