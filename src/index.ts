@@ -38,3 +38,4 @@ export { reportHtml, writeReport } from './report/html.js';
 export { alertRules, writeAlertRules, promName } from './report/rules.js';
 export { readParquet } from './io/parquet.js';
 export { ksgMutualInformation, ksgConditionalMutualInformation, ksgMatrix, ksgPairsAbove, type KsgOptions } from './estimators/ksg.js';
+export { redundancyIndex, type RedundancyIndex } from './analysis/redundancy.js';
