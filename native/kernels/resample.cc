@@ -1,0 +1,86 @@
+#include "resample.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace ms {
+namespace {
+
+// SplitMix64: a small, fast generator whose streams for (seed, b) are independent enough here.
+struct SplitMix {
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  uint64_t below(uint64_t n) { return next() % n; }  // bias < 2^-40 for the sizes used here
+};
+
+double miOf(const uint16_t* a, const uint16_t* b, const int64_t* perm, int64_t n, int levels, std::vector<uint32_t>& joint,
+            const std::vector<double>& xlogx) {
+  std::fill(joint.begin(), joint.end(), 0u);
+  for (int64_t t = 0; t < n; ++t) joint[static_cast<size_t>(a[t]) * levels + b[perm ? perm[t] : t]]++;
+  std::vector<uint32_t> ra(levels, 0), rb(levels, 0);
+  double sxy = 0;
+  for (int i = 0; i < levels; ++i)
+    for (int j = 0; j < levels; ++j) {
+      const uint32_t c = joint[static_cast<size_t>(i) * levels + j];
+      ra[i] += c;
+      rb[j] += c;
+      sxy += xlogx[c];
+    }
+  double sa = 0, sb = 0;
+  for (int i = 0; i < levels; ++i) { sa += xlogx[ra[i]]; sb += xlogx[rb[i]]; }
+  const double mi = (sxy - sa - sb) / n + std::log(static_cast<double>(n));
+  return mi > 0 ? mi : 0.0;
+}
+
+}  // namespace
+
+Status miPermutationNull(const std::vector<uint16_t>& a, const std::vector<uint16_t>& b, int levels, int permutations, int block,
+                         uint64_t seed, int threads, double* observed, std::vector<double>* null) {
+  const int64_t n = static_cast<int64_t>(a.size());
+  if (n < 2) return Status::error(Code::TooFewRows, "a permutation test needs at least 2 complete rows");
+  if (permutations < 1) return Status::error(Code::BadOption, "permutations must be at least 1");
+  if (block < 1 || block > n / 2) {
+    return Status::error(Code::BadOption, "block length " + std::to_string(block) + " must be between 1 and half the " + std::to_string(n) + " complete rows");
+  }
+  std::vector<double> xlogx(n + 1, 0.0);
+  for (int64_t c = 1; c <= n; ++c) xlogx[c] = c * std::log(static_cast<double>(c));
+  {
+    std::vector<uint32_t> joint(static_cast<size_t>(levels) * levels);
+    *observed = miOf(a.data(), b.data(), nullptr, n, levels, joint, xlogx);
+  }
+  null->assign(permutations, 0.0);
+  const int64_t blocks = (n + block - 1) / block;
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<uint32_t> joint(static_cast<size_t>(levels) * levels);
+    std::vector<int64_t> perm(n), order(blocks);
+#pragma omp for schedule(static)
+    for (int p = 0; p < permutations; ++p) {
+      SplitMix rng{seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(p) + 1};
+      if (block == 1) {
+        std::iota(perm.begin(), perm.end(), 0);
+        for (int64_t t = n - 1; t > 0; --t) std::swap(perm[t], perm[rng.below(t + 1)]);
+      } else {
+        // Circular blocks: a random rotation, then the blocks in random order.
+        const int64_t shift = static_cast<int64_t>(rng.below(n));
+        std::iota(order.begin(), order.end(), 0);
+        for (int64_t t = blocks - 1; t > 0; --t) std::swap(order[t], order[rng.below(t + 1)]);
+        int64_t k = 0;
+        for (int64_t q = 0; q < blocks; ++q)  // the last block may be short: still a permutation
+          for (int64_t u = 0; u < block && order[q] * block + u < n; ++u) perm[k++] = (order[q] * block + u + shift) % n;
+      }
+      (*null)[p] = miOf(a.data(), b.data(), perm.data(), n, levels, joint, xlogx);
+    }
+  }
+  return {};
+}
+
+}  // namespace ms

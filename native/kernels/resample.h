@@ -1,0 +1,18 @@
+// Resampling for binned MI: permutation tests against independence (plain or block permutations
+// for autocorrelated series). Permutation b uses its own generator seeded from (seed, b), so the
+// null distribution is identical for any thread count.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "status.h"
+
+namespace ms {
+
+// Complete rows only: a[t], b[t] in [0, levels). `block` = 1 permutes rows; > 1 permutes circular
+// blocks of that length (keeping within-block order). Fills null[0, permutations) with MI (nats)
+// of (a, permuted b) and *observed with MI(a, b).
+Status miPermutationNull(const std::vector<uint16_t>& a, const std::vector<uint16_t>& b, int levels, int permutations, int block,
+                         uint64_t seed, int threads, double* observed, std::vector<double>* null);
+
+}  // namespace ms
