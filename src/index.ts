@@ -39,4 +39,4 @@ export { alertRules, writeAlertRules, promName } from './report/rules.js';
 export { readParquet } from './io/parquet.js';
 export { ksgMutualInformation, ksgConditionalMutualInformation, ksgMatrix, ksgPairsAbove, type KsgOptions } from './estimators/ksg.js';
 export { redundancyIndex, type RedundancyIndex } from './analysis/redundancy.js';
-export { miPermutationTest, type PermutationOptions, type PermutationResult } from './analysis/significance.js';
+export { miPermutationTest, miBootstrapInterval, type PermutationOptions, type PermutationResult, type BootstrapOptions, type BootstrapResult } from './analysis/significance.js';

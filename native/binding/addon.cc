@@ -435,33 +435,65 @@ Napi::Value Ksg(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// Codes of two columns on their complete rows, for the resampling functions.
+bool completeCodes(Napi::Env env, const Common& c, const ms::BinSpec& spec, std::vector<uint16_t>* a, std::vector<uint16_t>* b, int* levels) {
+  if (c.cols.size() != 2) { throwError(env, "MS_BAD_INPUT", "resampling needs exactly two columns"); return false; }
+  ms::CodedTable t;
+  int bad = -1;
+  ms::Status s = ms::codeColumns(c.cols, spec, false, 1, &t, &bad);
+  if (!s.ok()) { throwError(env, ms::codeName(s.code), c.columnError(s, bad).message); return false; }
+  const int missing = t.stride - 1;
+  for (int64_t k = 0; k < t.n; ++k) {
+    const int x = t.codes8 ? t.codes8[k] : t.codes16[k];
+    const int y = t.codes8 ? t.codes8[t.n + k] : t.codes16[t.n + k];
+    if (x != missing && y != missing) { a->push_back(static_cast<uint16_t>(x)); b->push_back(static_cast<uint16_t>(y)); }
+  }
+  *levels = std::max(1, missing);
+  return true;
+}
+
+// miBootstrap(columns[2], names, {binning…, replicates, block, seed}) → {replicates: Float64Array, rowsUsed} (nats).
+Napi::Value MiBootstrap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Common c;
+  Napi::Object opts;
+  if (!c.read(info, &opts)) return env.Undefined();
+  ms::BinSpec spec;
+  std::vector<double> edges;
+  int replicates = 1000, block = 1;
+  double seed = 0;
+  if (!readBinSpec(env, opts, &spec, &edges) || !optInt(env, opts, "replicates", 1, 10000000, &replicates) ||
+      !optInt(env, opts, "block", 1, INT32_MAX, &block) || !optDouble(env, opts, "seed", &seed)) return env.Undefined();
+  std::vector<uint16_t> a, b;
+  int levels = 1;
+  if (!completeCodes(env, c, spec, &a, &b, &levels)) return env.Undefined();
+  std::vector<double> reps;
+  ms::Status s = ms::miBootstrap(a, b, levels, replicates, block, static_cast<uint64_t>(seed), c.threads, &reps);
+  if (!s.ok()) { throwError(env, ms::codeName(s.code), s.message); return env.Undefined(); }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("replicates", toTyped(env, std::move(reps)));
+  r.Set("rowsUsed", Napi::Number::New(env, static_cast<double>(a.size())));
+  return r;
+}
+
 // miPermutation(columns[2], names, {binning…, permutations, block, seed}) → {observed, p, null, rowsUsed} (nats).
 Napi::Value MiPermutation(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Common c;
   Napi::Object opts;
   if (!c.read(info, &opts)) return env.Undefined();
-  if (c.cols.size() != 2) { throwError(env, "MS_BAD_INPUT", "a permutation test needs exactly two columns"); return env.Undefined(); }
   ms::BinSpec spec;
   std::vector<double> edges;
   int permutations = 999, block = 1;
   double seed = 0;
   if (!readBinSpec(env, opts, &spec, &edges) || !optInt(env, opts, "permutations", 1, 10000000, &permutations) ||
       !optInt(env, opts, "block", 1, INT32_MAX, &block) || !optDouble(env, opts, "seed", &seed)) return env.Undefined();
-  ms::CodedTable t;
-  int bad = -1;
-  ms::Status s = ms::codeColumns(c.cols, spec, false, 1, &t, &bad);
-  if (!s.ok()) { throwError(env, ms::codeName(s.code), c.columnError(s, bad).message); return env.Undefined(); }
-  const int missing = t.stride - 1;
   std::vector<uint16_t> a, b;
-  for (int64_t k = 0; k < t.n; ++k) {
-    const int x = t.codes8 ? t.codes8[k] : t.codes16[k];
-    const int y = t.codes8 ? t.codes8[t.n + k] : t.codes16[t.n + k];
-    if (x != missing && y != missing) { a.push_back(static_cast<uint16_t>(x)); b.push_back(static_cast<uint16_t>(y)); }
-  }
+  int levels = 1;
+  if (!completeCodes(env, c, spec, &a, &b, &levels)) return env.Undefined();
   double observed = 0;
   std::vector<double> null;
-  s = ms::miPermutationNull(a, b, std::max(1, missing), permutations, block, static_cast<uint64_t>(seed), c.threads, &observed, &null);
+  ms::Status s = ms::miPermutationNull(a, b, levels, permutations, block, static_cast<uint64_t>(seed), c.threads, &observed, &null);
   if (!s.ok()) { throwError(env, ms::codeName(s.code), s.message); return env.Undefined(); }
   int64_t atLeast = 0;
   for (double v : null) atLeast += v >= observed - 1e-12;  // ties with the observed value count against it
@@ -507,6 +539,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ksg", Napi::Function::New(env, Ksg));
   exports.Set("ksgMatrix", Napi::Function::New(env, KsgMatrix));
   exports.Set("miPermutation", Napi::Function::New(env, MiPermutation));
+  exports.Set("miBootstrap", Napi::Function::New(env, MiBootstrap));
   exports.Set("hardwareConcurrency", Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
   return exports;
 }

@@ -83,4 +83,35 @@ Status miPermutationNull(const std::vector<uint16_t>& a, const std::vector<uint1
   return {};
 }
 
+Status miBootstrap(const std::vector<uint16_t>& a, const std::vector<uint16_t>& b, int levels, int replicates, int block,
+                   uint64_t seed, int threads, std::vector<double>* out) {
+  const int64_t n = static_cast<int64_t>(a.size());
+  if (n < 2) return Status::error(Code::TooFewRows, "a bootstrap needs at least 2 complete rows");
+  if (replicates < 1) return Status::error(Code::BadOption, "replicates must be at least 1");
+  if (block < 1 || block > n / 2) {
+    return Status::error(Code::BadOption, "block length " + std::to_string(block) + " must be between 1 and half the " + std::to_string(n) + " complete rows");
+  }
+  std::vector<double> xlogx(n + 1, 0.0);
+  for (int64_t c = 1; c <= n; ++c) xlogx[c] = c * std::log(static_cast<double>(c));
+  out->assign(replicates, 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<uint32_t> joint(static_cast<size_t>(levels) * levels);
+    std::vector<uint16_t> ra(n), rb(n);
+#pragma omp for schedule(static)
+    for (int r = 0; r < replicates; ++r) {
+      SplitMix rng{(seed ^ 0xB5AD4ECEDA1CE2A9ull) * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(r) + 1};
+      for (int64_t k = 0; k < n;) {  // block = 1: single rows
+        const int64_t start = static_cast<int64_t>(rng.below(n));
+        for (int64_t u = 0; u < block && k < n; ++u, ++k) {
+          ra[k] = a[(start + u) % n];
+          rb[k] = b[(start + u) % n];
+        }
+      }
+      (*out)[r] = miOf(ra.data(), rb.data(), nullptr, n, levels, joint, xlogx);
+    }
+  }
+  return {};
+}
+
 }  // namespace ms
