@@ -28,6 +28,14 @@ export interface RawMiOptions extends RawBinOptions {
   units?: 'bits' | 'nats';
   millerMadow?: boolean;
 }
+/** Options of the resampling calls (miBootstrap reads `replicates`, miPermutation `permutations`). */
+export interface RawResamplingOptions extends RawBinOptions {
+  replicates?: number;
+  permutations?: number;
+  block?: number;
+  seed?: number;
+  threads?: number;
+}
 export interface RawRunOptions {
   threads?: number;
   /** Shard of pair rows [rowFirst, rowLast) to compute; the default is all. */
@@ -67,8 +75,8 @@ export interface Binding {
   discretize(columns: RawColumns, names: string[], options: RawBinOptions): { codes: Int32Array; cuts: Float64Array; levels: number; discrete: boolean; rowsUsed: number };
   miPair(columns: RawColumns, names: string[], options: RawMiOptions): { hx: number; hy: number; hxy: number; mi: number; nmi: number; rowsUsed: number };
   kendallTau(x: Int32Array, y: Int32Array): number;
-  miBootstrap(columns: RawColumns, names: string[], options: RawBinOptions & { replicates?: number; block?: number; seed?: number; threads?: number }): { replicates: Float64Array; rowsUsed: number };
-  miPermutation(columns: RawColumns, names: string[], options: RawBinOptions & { permutations?: number; block?: number; seed?: number; threads?: number }): { observed: number; p: number; null: Float64Array; rowsUsed: number };
+  miBootstrap(columns: RawColumns, names: string[], options: RawResamplingOptions): { observed: number; replicates: Float64Array; rowsUsed: number };
+  miPermutation(columns: RawColumns, names: string[], options: RawResamplingOptions): { observed: number; p: number; null: Float64Array; rowsUsed: number };
   ksgMatrix(columns: RawColumns, names: string[], options: { k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean; seed?: number } & RawRunOptions, control: Int32Array | null, async: true): Promise<RawPairResult>;
   ksg(columns: RawColumns, names: string[], options: { x: number[]; y: number[]; z?: number[]; k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean; seed?: number; threads?: number }): { value: number; rowsUsed: number };
   hardwareConcurrency: number;

@@ -1,5 +1,7 @@
 #include "resample.h"
 
+#include "mi_tile.h"  // xlogxTable
+
 #include <omp.h>
 
 #include <algorithm>
@@ -40,18 +42,24 @@ double miOf(const uint16_t* a, const uint16_t* b, const int64_t* perm, int64_t n
   return mi > 0 ? mi : 0.0;
 }
 
+// Arguments both resampling functions share; `what` names the function in messages.
+Status checkResampling(int64_t n, int count, int block, const char* what, const char* countName) {
+  if (n < 2) return Status::error(Code::TooFewRows, std::string(what) + " needs at least 2 complete rows");
+  if (count < 1) return Status::error(Code::BadOption, std::string(countName) + " must be at least 1");
+  if (block < 1 || block > n / 2) {
+    return Status::error(Code::BadOption, "block length " + std::to_string(block) + " must be between 1 and half the " + std::to_string(n) + " complete rows");
+  }
+  return {};
+}
+
 }  // namespace
 
 Status miPermutationNull(const std::vector<uint16_t>& a, const std::vector<uint16_t>& b, int levels, int permutations, int block,
                          uint64_t seed, int threads, double* observed, std::vector<double>* null) {
   const int64_t n = static_cast<int64_t>(a.size());
-  if (n < 2) return Status::error(Code::TooFewRows, "a permutation test needs at least 2 complete rows");
-  if (permutations < 1) return Status::error(Code::BadOption, "permutations must be at least 1");
-  if (block < 1 || block > n / 2) {
-    return Status::error(Code::BadOption, "block length " + std::to_string(block) + " must be between 1 and half the " + std::to_string(n) + " complete rows");
-  }
-  std::vector<double> xlogx(n + 1, 0.0);
-  for (int64_t c = 1; c <= n; ++c) xlogx[c] = c * std::log(static_cast<double>(c));
+  const Status s = checkResampling(n, permutations, block, "a permutation test", "permutations");
+  if (!s.ok()) return s;
+  const std::vector<double> xlogx = xlogxTable(n);
   {
     std::vector<uint32_t> joint(static_cast<size_t>(levels) * levels);
     *observed = miOf(a.data(), b.data(), nullptr, n, levels, joint, xlogx);
@@ -84,15 +92,15 @@ Status miPermutationNull(const std::vector<uint16_t>& a, const std::vector<uint1
 }
 
 Status miBootstrap(const std::vector<uint16_t>& a, const std::vector<uint16_t>& b, int levels, int replicates, int block,
-                   uint64_t seed, int threads, std::vector<double>* out) {
+                   uint64_t seed, int threads, double* observed, std::vector<double>* out) {
   const int64_t n = static_cast<int64_t>(a.size());
-  if (n < 2) return Status::error(Code::TooFewRows, "a bootstrap needs at least 2 complete rows");
-  if (replicates < 1) return Status::error(Code::BadOption, "replicates must be at least 1");
-  if (block < 1 || block > n / 2) {
-    return Status::error(Code::BadOption, "block length " + std::to_string(block) + " must be between 1 and half the " + std::to_string(n) + " complete rows");
+  const Status s = checkResampling(n, replicates, block, "a bootstrap", "replicates");
+  if (!s.ok()) return s;
+  const std::vector<double> xlogx = xlogxTable(n);
+  {
+    std::vector<uint32_t> joint(static_cast<size_t>(levels) * levels);
+    *observed = miOf(a.data(), b.data(), nullptr, n, levels, joint, xlogx);
   }
-  std::vector<double> xlogx(n + 1, 0.0);
-  for (int64_t c = 1; c <= n; ++c) xlogx[c] = c * std::log(static_cast<double>(c));
   out->assign(replicates, 0.0);
 #pragma omp parallel num_threads(threads)
   {

@@ -15,9 +15,10 @@ namespace ms {
 Status miPermutationNull(const std::vector<uint16_t>& a, const std::vector<uint16_t>& b, int levels, int permutations, int block,
                          uint64_t seed, int threads, double* observed, std::vector<double>* null);
 
-// Bootstrap replicates of MI(a, b) (nats): rows drawn with replacement (`block` = 1) or circular
-// blocks of `block` rows (time series); replicate r uses its own generator seeded from (seed, r).
+// Bootstrap replicates of MI(a, b) (nats) into out, and MI(a, b) itself into *observed: rows drawn
+// with replacement (`block` = 1) or circular blocks of `block` rows (time series); replicate r
+// uses its own generator seeded from (seed, r).
 Status miBootstrap(const std::vector<uint16_t>& a, const std::vector<uint16_t>& b, int levels, int replicates, int block,
-                   uint64_t seed, int threads, std::vector<double>* out);
+                   uint64_t seed, int threads, double* observed, std::vector<double>* out);
 
 }  // namespace ms

@@ -5,7 +5,7 @@
  * parallel; p = (1 + #{null ≥ observed}) / (1 + permutations).
  */
 import { ErrorCode, MetricsiftError } from '../errors.js';
-import { binding } from '../native.js';
+import { binding, type RawResamplingOptions } from '../native.js';
 import { columnFromArray } from '../table.js';
 import { type BinningOptions, type Series } from '../estimators/binned.js';
 import { checkEnum, checkInt, defaultThreads, runNativeSync } from '../estimators/run.js';
@@ -31,21 +31,31 @@ export interface PermutationResult {
   units: 'bits' | 'nats';
 }
 
-/** Permutation test of binned MI between x and y against independence. */
-export function miPermutationTest(x: Series, y: Series, opts: PermutationOptions = {}): PermutationResult {
+/** Options both resampling calls share, as their options type names them. */
+type ResamplingOptions = Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> & { block?: number; seed?: number; threads?: number; units?: 'bits' | 'nats' };
+
+/** The two series as native columns, the checked options, and the nats → units factor. */
+function resampling(x: Series, y: Series, opts: ResamplingOptions, countKey: 'permutations' | 'replicates', count: number | undefined, countDefault: number) {
   const a = columnFromArray('x', x), b = columnFromArray('y', y);
   if (a.values.length !== b.values.length) {
     throw new MetricsiftError(`x has ${a.values.length} values but y has ${b.values.length}`, ErrorCode.LENGTH_MISMATCH);
   }
   const units = checkEnum('units', opts.units, ['bits', 'nats'] as const) ?? 'bits';
-  const raw = {
+  const raw: RawResamplingOptions = {
     bins: checkInt('bins', opts.bins, 2, 1024), binning: checkEnum('binning', opts.binning, ['quantile', 'uniform', 'auto'] as const),
-    discreteMax: checkInt('discreteMax', opts.discreteMax, 0, 1024), permutations: checkInt('permutations', opts.permutations, 1, 10_000_000) ?? 999,
+    discreteMax: checkInt('discreteMax', opts.discreteMax, 0, 1024),
     block: checkInt('block', opts.block, 1) ?? 1, seed: checkInt('seed', opts.seed, 0) ?? 0, threads: checkInt('threads', opts.threads, 1, 1024) ?? defaultThreads(),
   };
-  for (const k of Object.keys(raw) as (keyof typeof raw)[]) if (raw[k] === undefined) delete raw[k];
-  const r = runNativeSync(() => binding.miPermutation([[a], [b]], ['x', 'y'], raw));
-  const f = units === 'bits' ? 1 / Math.LN2 : 1;
+  raw[countKey] = checkInt(countKey, count, 1, 10_000_000) ?? countDefault;
+  // The addon treats a present key as set: drop the ones left undefined.
+  for (const k of Object.keys(raw) as (keyof RawResamplingOptions)[]) if (raw[k] === undefined) delete raw[k];
+  return { cols: [[a], [b]], raw, units, f: units === 'bits' ? 1 / Math.LN2 : 1 };
+}
+
+/** Permutation test of binned MI between x and y against independence. */
+export function miPermutationTest(x: Series, y: Series, opts: PermutationOptions = {}): PermutationResult {
+  const { cols, raw, units, f } = resampling(x, y, opts, 'permutations', opts.permutations, 999);
+  const r = runNativeSync(() => binding.miPermutation(cols, ['x', 'y'], raw));
   return { mi: r.observed * f, p: r.p, null: r.null.map((v) => v * f), rowsUsed: r.rowsUsed, units };
 }
 
@@ -75,26 +85,14 @@ export interface BootstrapResult {
 
 /** Percentile bootstrap interval of binned MI, resampled natively in parallel. */
 export function miBootstrapInterval(x: Series, y: Series, opts: BootstrapOptions = {}): BootstrapResult {
-  const a = columnFromArray('x', x), b = columnFromArray('y', y);
-  if (a.values.length !== b.values.length) {
-    throw new MetricsiftError(`x has ${a.values.length} values but y has ${b.values.length}`, ErrorCode.LENGTH_MISMATCH);
-  }
   const level = opts.level ?? 0.95;
   if (typeof level !== 'number' || !(level > 0 && level < 1)) throw new MetricsiftError(`Expected a level in (0, 1) but received ${level}`, ErrorCode.BAD_OPTION);
-  const units = checkEnum('units', opts.units, ['bits', 'nats'] as const) ?? 'bits';
-  const raw = {
-    bins: checkInt('bins', opts.bins, 2, 1024), binning: checkEnum('binning', opts.binning, ['quantile', 'uniform', 'auto'] as const),
-    discreteMax: checkInt('discreteMax', opts.discreteMax, 0, 1024), replicates: checkInt('replicates', opts.replicates, 1, 10_000_000) ?? 1000,
-    block: checkInt('block', opts.block, 1) ?? 1, seed: checkInt('seed', opts.seed, 0) ?? 0, threads: checkInt('threads', opts.threads, 1, 1024) ?? defaultThreads(),
-  };
-  for (const k of Object.keys(raw) as (keyof typeof raw)[]) if (raw[k] === undefined) delete raw[k];
-  const f = units === 'bits' ? 1 / Math.LN2 : 1;
-  const r = runNativeSync(() => binding.miBootstrap([[a], [b]], ['x', 'y'], raw));
+  const { cols, raw, units, f } = resampling(x, y, opts, 'replicates', opts.replicates, 1000);
+  const r = runNativeSync(() => binding.miBootstrap(cols, ['x', 'y'], raw));
   const reps = r.replicates.map((v) => v * f);
   const sorted = Float64Array.from(reps).sort();
   const B = sorted.length;
   const lo = sorted[Math.max(0, Math.floor(((1 - level) / 2) * B))];
   const hi = sorted[Math.min(B - 1, Math.ceil(((1 + level) / 2) * B) - 1)];
-  const mi = runNativeSync(() => binding.miPermutation([[a], [b]], ['x', 'y'], { ...raw, permutations: 1, block: 1 })).observed * f;
-  return { mi, ci: [lo, hi], level, replicates: reps, rowsUsed: r.rowsUsed, units };
+  return { mi: r.observed * f, ci: [lo, hi], level, replicates: reps, rowsUsed: r.rowsUsed, units };
 }
