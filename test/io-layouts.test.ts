@@ -36,6 +36,11 @@ describe('Train Ticket layout', () => {
     expect(e.code).toBe('MS_RAGGED_ROW');
     expect(e.message).toMatch(/ts-x-service-1-2_metric\.csv line 3/);
     expect((await errorOfAsync(readTrainTicketDay(join(tempDir(), 'nope')))).code).toBe('MS_FILE_NOT_FOUND');
+    // Cells follow readCsv's rules: missing spellings are NaN, other text is an error, not a silent NaN.
+    writeFileSync(join(metric, 'ts-x-service-1-2_metric.csv'), 'Time,TimeStamp,PodName,Cpu\na,60,p,N/A\nb,120,p,abc\n');
+    const text = await errorOfAsync(readTrainTicketDay(dir));
+    expect(text.code).toBe('MS_NON_NUMERIC');
+    expect(text.message).toMatch(/ts-x-service-1-2_metric\.csv line 3, column "Cpu": "abc" is not a number/);
   });
 });
 

@@ -247,9 +247,9 @@ class Scanner {
 
 /**
  * Parses one cell into a number: NaN for missing spellings, ±Infinity for inf spellings.
- * Returns undefined when the cell is not a number.
+ * Returns undefined when the cell is not a number. Shared with the recorded-layout readers.
  */
-function parseCell(s: string): number | undefined {
+export function parseCell(s: string): number | undefined {
   if (s.length === 0 || s === 'NaN') return NaN;
   const x = +s; // fast path: Number() handles ints, decimals, exponents, "Infinity"
   if (x === x) {

@@ -10,11 +10,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ErrorCode, MetricsiftError } from '../errors.js';
 import { toColumnTable, type ColumnTable } from '../table.js';
-import { fileError } from './csv.js';
+import { fileError, parseCell } from './csv.js';
 import { podToService } from './traces.js';
 
-const MISSING = new Set(['', 'nan', 'NaN', 'NA', 'null', 'None']);
-const cell = (v: string | undefined): number => (v === undefined || MISSING.has(v.trim()) ? NaN : Number(v));
+/** A numeric cell by readCsv's rules (missing spellings → NaN); anything else is MS_NON_NUMERIC. */
+function cell(v: string, where: () => string): number {
+  const x = parseCell(v);
+  if (x === undefined) throw new MetricsiftError(`${where()}: ${JSON.stringify(v)} is not a number`, ErrorCode.NON_NUMERIC);
+  return x;
+}
 
 async function text(path: string): Promise<string> {
   try {
@@ -57,7 +61,7 @@ export async function readTrainTicketDay(dayDir: string): Promise<ColumnTable> {
         if (skip.has(h)) return;
         const name = `${service}/${h}`;
         if (!columns.has(name)) columns.set(name, new Map());
-        columns.get(name)!.set(minute, cell(cells[c]));
+        columns.get(name)!.set(minute, cell(cells[c], () => `${join(metricDir, f)} line ${l + 1}, column "${h}"`));
       });
     }
   }
@@ -79,7 +83,7 @@ export async function readPetshopMetrics(path: string): Promise<ColumnTable> {
   const cols = names.map(() => new Float64Array(data.length));
   data.forEach((cells, r) => {
     if (cells.length !== names.length + 1) throw new MetricsiftError(`${path} line ${r + 5}: ${cells.length} cells but the header has ${names.length + 1}`, ErrorCode.RAGGED_ROW);
-    for (let c = 0; c < names.length; c++) cols[c][r] = cell(cells[c + 1]);
+    for (let c = 0; c < names.length; c++) cols[c][r] = cell(cells[c + 1], () => `${path} line ${r + 5}, column "${names[c]}"`);
   });
   const time = data.map((cells) => iso(Number(cells[0]) * 1000));
   return { ...toColumnTable({ names, columns: cols }), time, source: path };
