@@ -63,7 +63,10 @@ function samplingStep(t: number[]): number {
 /** Rows whose sampling interval [t, t + step) overlaps a fault window (1), others 0. */
 export function faultRows(table: ColumnTable, faults: Fault[]): Uint8Array {
   const t = rowTimes(table);
-  const step = samplingStep(t);
+  return overlapping(t, samplingStep(t), faults);
+}
+
+function overlapping(t: number[], step: number, faults: Fault[]): Uint8Array {
   return Uint8Array.from(t, (x) => (faults.some((f) => x + step > f.start && x < f.end) ? 1 : 0));
 }
 
@@ -99,9 +102,9 @@ export interface AnomalyOptions {
 export function anomalousMetrics(table: ColumnTable, faults: Fault[], opts: AnomalyOptions = {}): number[] {
   const bound = opts.bound ?? 3, refRows = opts.referenceRows ?? 30;
   const serviceOf = opts.serviceOf ?? ((n: string) => n.slice(0, Math.max(0, n.lastIndexOf('/'))));
-  const inFault = faultRows(table, faults);
   const t = rowTimes(table);
   const step = samplingStep(t);
+  const inFault = overlapping(t, step, faults);
   const result = new Set<number>();
   for (const f of faults) {
     const window = [...t.keys()].filter((r) => t[r] + step > f.start && t[r] < f.end);
