@@ -46,9 +46,34 @@ export const ErrorCode = {
   ABORTED: 'MS_ABORTED',
   /** Memory for the result could not be allocated. */
   OUT_OF_MEMORY: 'MS_OUT_OF_MEMORY',
+  /** A target (a column to rank against) is not in the table and not a usable labels file. */
+  TARGET_MISSING: 'MS_TARGET_MISSING',
+  /** A named column (a pair, a confounder, a pseudonym, an identifier, a group-by column) is not in the table. */
+  COLUMN_MISSING: 'MS_COLUMN_MISSING',
+  /** A target or labels series has fewer than two distinct values (constant, or one class): MI to it is 0 by construction. */
+  ONE_CLASS: 'MS_ONE_CLASS',
+  /** A sliding window is longer than the series. */
+  WINDOW_TOO_LONG: 'MS_WINDOW_TOO_LONG',
   /** A bug in metricsift: please report it. */
   INTERNAL: 'MS_INTERNAL',
 } as const;
+
+/**
+ * Stable codes of warnings (results that are computed but should be read with care). Like error
+ * codes, they do not change.
+ */
+export const WarningCode = {
+  /** More joint bins than rows / 5: the plug-in estimate is dominated by its small-sample bias. */
+  SMALL_SAMPLE: 'MS_SMALL_SAMPLE',
+  /** A window (or segment) has too few complete rows for an estimate; its values are NaN. */
+  TOO_FEW_ROWS: 'MS_TOO_FEW_ROWS',
+} as const;
+
+/** A warning attached to a result: a stable `code` and a message naming what it concerns. */
+export interface AnalysisWarning {
+  code: string;
+  message: string;
+}
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -3,7 +3,7 @@
  * computed by a native (C++) core in parallel tiles.
  * @packageDocumentation
  */
-export { ErrorCode, MetricsiftError, type ErrorCodeValue } from './errors.js';
+export { ErrorCode, MetricsiftError, WarningCode, type ErrorCodeValue, type AnalysisWarning } from './errors.js';
 export { toColumnTable, selectColumns, type ColumnTable, type Column, type ColumnChunk, type NumericArray, type TableInput } from './table.js';
 export type { PairMatrix, PairList } from './estimators/matrix.js';
 export { at, toRows } from './estimators/matrix.js';
@@ -19,7 +19,6 @@ export {
   type CorrelationMethod, type CorrelationOptions,
 } from './estimators/correlation.js';
 export { readTable, SUPPORTED_EXTENSIONS, type ReadOptions } from './io/read.js';
-export { readCsv, parseCsv, type CsvOptions } from './io/csv.js';
 export { readArrow, arrowToColumnTable, tableToArrow, type ArrowReadOptions } from './io/arrow.js';
 export { writeMatrix, writeEntropy, writePairs, matrixToArrow, type WriteMatrixOptions, type EntropyRow, type PairListResult } from './io/write.js';
 export {
@@ -40,3 +39,6 @@ export { readParquet } from './io/parquet.js';
 export { ksgMutualInformation, ksgConditionalMutualInformation, ksgMatrix, ksgPairsAbove, type KsgOptions } from './estimators/ksg.js';
 export { redundancyIndex, type RedundancyIndex } from './analysis/redundancy.js';
 export { miPermutationTest, miBootstrapInterval, type PermutationOptions, type PermutationResult, type BootstrapOptions, type BootstrapResult } from './analysis/significance.js';
+export { biasCheck, binnedEstimateInfo, ROWS_PER_CELL, type EstimateInfo } from './analysis/bias.js';
+export { rankToTarget, type RankOptions, type RankEntry, type Ranking, type VariableInput } from './analysis/rank.js';
+export { categoryCodes, conditionalMutualInformation, type Coded, type Categories } from './analysis/codes.js';

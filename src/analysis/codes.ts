@@ -1,0 +1,211 @@
+/**
+ * Plug-in information measures over integer codes (bins or categories), computed in TypeScript for
+ * what the native kernels do not cover: conditional MI, transfer entropy and categorical columns
+ * with more categories than bins. Codes are Int32Arrays with −1 for missing, as `discretize` gives.
+ */
+import { ErrorCode, MetricsiftError } from '../errors.js';
+import { discretize, type BinningOptions, type Estimate, type InfoOptions, type Series } from '../estimators/binned.js';
+import { checkEnum } from '../estimators/run.js';
+import type { Column } from '../table.js';
+
+/** Codes of one variable: values in [0, levels), −1 = missing. */
+export interface Coded {
+  codes: Int32Array;
+  levels: number;
+}
+
+/** Codes of a categorical variable with the category of each code. */
+export interface Categories extends Coded {
+  categories: (string | number)[];
+}
+
+/** One column's values as one Float64Array (chunks joined, Arrow nulls as NaN). */
+export function columnValues(col: Column): Float64Array {
+  if (col.chunks.length === 1 && !col.chunks[0].validity) {
+    const v = col.chunks[0].values;
+    return v instanceof Float64Array ? v : Float64Array.from(v);
+  }
+  const out = new Float64Array(col.length);
+  let at = 0;
+  for (const ch of col.chunks) {
+    const { values, validity } = ch;
+    const off = ch.validityOffset ?? 0;
+    for (let i = 0; i < values.length; i++) {
+      const bit = off + i;
+      out[at++] = validity && !((validity[bit >> 3] >> (bit & 7)) & 1) ? NaN : values[i];
+    }
+  }
+  return out;
+}
+
+function isMissing(v: unknown): boolean {
+  return v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v));
+}
+
+/**
+ * Exact category codes: one code per distinct value (strings compared as strings, numbers as
+ * numbers; a mix is compared as text), in sorted order. `null`, `undefined`, NaN and the empty
+ * string are missing (−1).
+ */
+export function categoryCodes(values: ArrayLike<unknown>): Categories {
+  const n = values.length;
+  let strings = false, numbers = false;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (isMissing(v)) continue;
+    if (typeof v === 'number') numbers = true;
+    else if (typeof v === 'string') strings = true;
+    else throw new MetricsiftError(`Row ${i}: expected a string or a number as a category but received ${typeof v}`, ErrorCode.BAD_INPUT);
+  }
+  const key = strings && numbers ? (v: unknown) => String(v) : (v: unknown) => v as string | number;
+  const distinct = new Set<string | number>();
+  for (let i = 0; i < n; i++) if (!isMissing(values[i])) distinct.add(key(values[i]));
+  const categories = [...distinct];
+  if (strings) categories.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  else categories.sort((a, b) => (a as number) - (b as number));
+  const index = new Map(categories.map((c, k) => [c, k]));
+  const codes = new Int32Array(n);
+  for (let i = 0; i < n; i++) codes[i] = isMissing(values[i]) ? -1 : index.get(key(values[i]))!;
+  return { codes, levels: categories.length, categories };
+}
+
+/** The bins `discretize` gives a numeric series, as {@link Coded}. */
+export function binCodes(x: Series, opts: BinningOptions): Coded {
+  const d = discretize(x, opts);
+  return { codes: d.codes, levels: d.levels };
+}
+
+/** Codes as numbers for the native resampling calls (−1 → NaN, i.e. missing). */
+export function codesAsSeries(c: Coded): Float64Array {
+  return Float64Array.from(c.codes, (v) => (v < 0 ? NaN : v));
+}
+
+/** Cells up to which joint counts use a dense array; above, sorted keys. */
+const DENSE_CELLS = 1 << 21;
+
+/**
+ * Plug-in entropy (nats) of the joint variable whose cell of row r is `keys[r]` in [0, cells):
+ * H = ln N − Σ c·ln c / N. Also the number of occupied cells (for Miller–Madow).
+ */
+export function entropyOfKeys(keys: ArrayLike<number>, cells: number): { h: number; occupied: number } {
+  const n = keys.length;
+  if (n === 0) return { h: NaN, occupied: 0 };
+  let s = 0, occupied = 0;
+  if (cells <= DENSE_CELLS) {
+    const counts = new Uint32Array(cells);
+    for (let r = 0; r < n; r++) counts[keys[r]]++;
+    for (let k = 0; k < cells; k++) {
+      const c = counts[k];
+      if (c > 0) { s += c * Math.log(c); occupied++; }
+    }
+  } else {
+    // Many cells (e.g. an identifier against its pseudonym): count runs of sorted keys.
+    const sorted = Float64Array.from(keys).sort();
+    let run = 1;
+    for (let r = 1; r <= n; r++) {
+      if (r < n && sorted[r] === sorted[r - 1]) { run++; continue; }
+      s += run * Math.log(run);
+      occupied++;
+      run = 1;
+    }
+  }
+  return { h: Math.max(0, Math.log(n) - s / n), occupied };
+}
+
+/** Rows where every variable is present, as compact code arrays. */
+export function completeRows(vars: Coded[]): { codes: Int32Array[]; rows: number } {
+  const n = vars[0].codes.length;
+  for (const v of vars) {
+    if (v.codes.length !== n) throw new MetricsiftError(`Series of different lengths: ${n} and ${v.codes.length} values`, ErrorCode.LENGTH_MISMATCH);
+  }
+  let rows = 0;
+  const keep = new Uint8Array(n);
+  for (let r = 0; r < n; r++) {
+    let ok = 1;
+    for (const v of vars) if (v.codes[r] < 0) { ok = 0; break; }
+    keep[r] = ok;
+    rows += ok;
+  }
+  const codes = vars.map((v) => {
+    const out = new Int32Array(rows);
+    let k = 0;
+    for (let r = 0; r < n; r++) if (keep[r]) out[k++] = v.codes[r];
+    return out;
+  });
+  return { codes, rows };
+}
+
+/** Joint cell index of the listed variables (mixed radix), over aligned complete rows. */
+export function jointKeys(codes: Int32Array[], levels: number[]): { keys: Float64Array; cells: number } {
+  const n = codes.length ? codes[0].length : 0;
+  const keys = new Float64Array(n);
+  let cells = 1;
+  for (let v = 0; v < codes.length; v++) {
+    const c = codes[v], L = Math.max(1, levels[v]);
+    for (let r = 0; r < n; r++) keys[r] += cells * c[r];
+    cells *= L;
+  }
+  if (cells > Number.MAX_SAFE_INTEGER) throw new MetricsiftError(`Too many joint cells (${cells}) to count exactly`, ErrorCode.BAD_INPUT);
+  return { keys, cells };
+}
+
+/** Joint entropy (nats) of the listed variables over aligned complete rows, with Miller–Madow if asked. */
+export function jointEntropyNats(codes: Int32Array[], levels: number[], millerMadow = false): number {
+  const { keys, cells } = jointKeys(codes, levels);
+  const { h, occupied } = entropyOfKeys(keys, cells);
+  return millerMadow && keys.length > 0 ? h + (occupied - 1) / (2 * keys.length) : h;
+}
+
+/** Plug-in MI (nats) of two coded variables on their complete rows. */
+export function mutualInformationNats(x: Coded, y: Coded, millerMadow = false): { value: number; rowsUsed: number } {
+  const { codes, rows } = completeRows([x, y]);
+  if (rows === 0) return { value: NaN, rowsUsed: 0 };
+  const L = [x.levels, y.levels];
+  const mi = jointEntropyNats([codes[0]], [L[0]], millerMadow) + jointEntropyNats([codes[1]], [L[1]], millerMadow) - jointEntropyNats(codes, L, millerMadow);
+  return { value: millerMadow ? mi : Math.max(0, mi), rowsUsed: rows };
+}
+
+/**
+ * Plug-in conditional MI (nats) I(X; Y | Z) = H(X,Z) + H(Y,Z) − H(X,Y,Z) − H(Z), every term over
+ * the rows where X, Y and Z are all present. Clamped at 0 (rounding only).
+ */
+export function conditionalMutualInformationNats(x: Coded, y: Coded, z: Coded): { value: number; rowsUsed: number } {
+  const { codes, rows } = completeRows([x, y, z]);
+  if (rows === 0) return { value: NaN, rowsUsed: 0 };
+  return { value: cmiOfCompact(codes[0], codes[1], codes[2], x.levels, y.levels, z.levels), rowsUsed: rows };
+}
+
+/**
+ * Binned conditional mutual information I(X; Y | Z) = H(X,Z) + H(Y,Z) − H(X,Y,Z) − H(Z), plug-in,
+ * each series binned as `discretize` does, over the rows where all three are present.
+ * @example
+ * conditionalMutualInformation(cpu, latency, load, { bins: 8 }); // { value: bits, rowsUsed }
+ */
+export function conditionalMutualInformation(x: Series, y: Series, z: Series, opts: Omit<InfoOptions, 'millerMadow'> = {}): Estimate {
+  const units = checkEnum('units', opts.units, ['bits', 'nats'] as const) ?? 'bits';
+  const { units: _u, ...bin } = opts;
+  const r = conditionalMutualInformationNats(binCodes(x, bin), binCodes(y, bin), binCodes(z, bin));
+  return { value: r.value * unitFactor(units), rowsUsed: r.rowsUsed };
+}
+
+/** CMI (nats) of aligned complete-row codes. */
+export function cmiOfCompact(x: Int32Array, y: Int32Array, z: Int32Array, lx: number, ly: number, lz: number): number {
+  const v = jointEntropyNats([x, z], [lx, lz]) + jointEntropyNats([y, z], [ly, lz]) - jointEntropyNats([x, y, z], [lx, ly, lz]) - jointEntropyNats([z], [lz]);
+  return Math.max(0, v);
+}
+
+/** Seeded generator in [0, 1) (mulberry32): reproducible resampling in TypeScript. */
+export function seededRandom(seed: number): () => number {
+  let a = (seed >>> 0) ^ 0x9e3779b9;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Factor from nats to the requested units. */
+export function unitFactor(units: 'bits' | 'nats'): number {
+  return units === 'bits' ? 1 / Math.LN2 : 1;
+}
