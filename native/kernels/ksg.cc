@@ -1,27 +1,17 @@
 #include "ksg.h"
 
-#include "sort.h"
+#include "ksg_scalar.h"
+#include "random.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
-#include <queue>
-#include <random>
 
 #include <omp.h>
 
 namespace ms {
 namespace {
-
-// ψ(m) for integer m ≥ 1: −γ + Σ_{j<m} 1/j.
-struct Digamma {
-  std::vector<double> t;
-  explicit Digamma(int64_t n) : t(n + 2) {
-    t[1] = -0.57721566490153286061;
-    for (int64_t m = 2; m < static_cast<int64_t>(t.size()); ++m) t[m] = t[m - 1] + 1.0 / (m - 1);
-  }
-  double operator()(int64_t m) const { return t[m]; }
-};
 
 // Row-major points of one (sub)space with a k-d tree over them.
 class Space {
@@ -136,36 +126,56 @@ class Space {
   }
 };
 
-// Copies the used dimensions, standardised and jittered as asked.
-Status prepare(const std::vector<const double*>& dims, int64_t n, const KsgOptions& o, std::vector<std::vector<double>>* out) {
+Status checkRows(int64_t n, const KsgOptions& o) {
   if (o.k < 1) return Status::error(Code::BadOption, "k must be at least 1");
   if (n < o.k + 1) {
     return Status::error(Code::TooFewRows, std::to_string(n) + " complete rows; KSG with k = " + std::to_string(o.k) + " needs at least k + 1 = " + std::to_string(o.k + 1));
   }
-  std::mt19937_64 rng(o.seed);
-  std::normal_distribution<double> normal;
-  out->assign(dims.size(), std::vector<double>(n));
+  return {};
+}
+
+// One dimension of n values (no NaN), standardised and jittered as asked, into out. The jitter's
+// generator is seeded from the seed and a hash of the values themselves, so a variable gets the same
+// noise in every call it is in, whatever its position: an estimate does not depend on argument order,
+// and a matrix entry equals the single-pair call on the same rows.
+Status prepareDim(const double* x, int64_t n, const KsgOptions& o, int d, std::vector<double>* out) {
+  std::vector<double>& v = *out;
+  v.resize(n);
+  double mean = 0;
+  uint64_t h = o.seed ^ 0x6A09E667F3BCC909ull;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(x[i])) return Status::error(Code::BadInput, "dimension " + std::to_string(d) + " has an infinite value at row " + std::to_string(i));
+    v[i] = x[i];
+    mean += x[i];
+    uint64_t bits;
+    std::memcpy(&bits, &x[i], 8);
+    h = (h ^ bits) * 0x100000001B3ull;  // FNV-style; SplitMix below mixes the result
+  }
+  mean /= n;
+  double ss = 0;
+  for (int64_t i = 0; i < n; ++i) ss += (v[i] - mean) * (v[i] - mean);
+  const double sd = std::sqrt(ss / n);
+  if (!(sd > 0)) return Status::error(Code::BadInput, "dimension " + std::to_string(d) + " is constant");
+  if (o.standardize)
+    for (int64_t i = 0; i < n; ++i) v[i] /= sd;
+  if (o.jitter) {
+    double absMean = 0;
+    for (int64_t i = 0; i < n; ++i) absMean += std::fabs(v[i]);
+    const double amp = 1e-10 * std::max(1.0, absMean / n);
+    Ziggurat normal(SplitMix{h}.next());
+    for (int64_t i = 0; i < n; ++i) v[i] += amp * normal();
+  }
+  return {};
+}
+
+// Every dimension prepared (see prepareDim).
+Status prepare(const std::vector<const double*>& dims, int64_t n, const KsgOptions& o, std::vector<std::vector<double>>* out) {
+  Status s = checkRows(n, o);
+  if (!s.ok()) return s;
+  out->resize(dims.size());
   for (size_t d = 0; d < dims.size(); ++d) {
-    std::vector<double>& v = (*out)[d];
-    double mean = 0, absMean = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      const double x = dims[d][i];
-      if (!std::isfinite(x)) return Status::error(Code::BadInput, "dimension " + std::to_string(d) + " has an infinite value at row " + std::to_string(i));
-      v[i] = x;
-      mean += x;
-    }
-    mean /= n;
-    double ss = 0;
-    for (int64_t i = 0; i < n; ++i) ss += (v[i] - mean) * (v[i] - mean);
-    const double sd = std::sqrt(ss / n);
-    if (!(sd > 0)) return Status::error(Code::BadInput, "dimension " + std::to_string(d) + " is constant");
-    if (o.standardize)
-      for (int64_t i = 0; i < n; ++i) v[i] /= sd;
-    if (o.jitter) {
-      for (int64_t i = 0; i < n; ++i) absMean += std::fabs(v[i]);
-      const double amp = 1e-10 * std::max(1.0, absMean / n);
-      for (int64_t i = 0; i < n; ++i) v[i] += amp * normal(rng);
-    }
+    s = prepareDim(dims[d], n, o, static_cast<int>(d), &(*out)[d]);
+    if (!s.ok()) return s;
   }
   return {};
 }
@@ -174,120 +184,6 @@ std::vector<int> concat(std::initializer_list<const std::vector<int>*> parts) {
   std::vector<int> out;
   for (const auto* p : parts) out.insert(out.end(), p->begin(), p->end());
   return out;
-}
-
-// Points other than the one at sorted position p with |v − v_p| < e (strict) or ≤ e, in values
-// sorted ascending: galloping outward from p (the window is small and local), then a binary search
-// inside the last step. Exact: each boundary is decided by the same |v − v_p| test as the definition.
-int64_t countSorted(const std::vector<double>& s, int64_t p, double e, bool strict) {
-  const double vi = s[p];
-  auto inside = [&](double v) { const double d = std::fabs(v - vi); return strict ? d < e : d <= e; };
-  const int64_t n = static_cast<int64_t>(s.size());
-  // Rightmost inside: gallop, then binary search in (last inside, first outside).
-  int64_t in = p, step = 1;
-  while (in + step < n && inside(s[in + step])) { in += step; step *= 2; }
-  int64_t out = std::min(n, in + step);
-  while (out - in > 1) { const int64_t m = in + (out - in) / 2; (inside(s[m]) ? in : out) = m; }
-  const int64_t right = inside(s[p]) ? in : p - 1;  // e = 0 and strict: nothing is inside
-  int64_t in2 = p;
-  step = 1;
-  while (in2 - step >= 0 && inside(s[in2 - step])) { in2 -= step; step *= 2; }
-  int64_t out2 = std::max<int64_t>(-1, in2 - step);
-  while (in2 - out2 > 1) { const int64_t m = out2 + (in2 - out2) / 2; (inside(s[m]) ? in2 : out2) = m; }
-  const int64_t left = inside(s[p]) ? in2 : p + 1;
-  return std::max<int64_t>(0, right - left + 1 - (inside(s[p]) ? 1 : 0));
-}
-
-// Scalar X and Y: k nearest neighbours by a ring search over a G×G grid whose cells are quantiles
-// of x and of y (about k + 1 points a cell), stopping when the ring's lower bound exceeds the k-th
-// distance; marginal counts by binary search. Same definitions (and tie order) as the k-d tree path.
-double ksgScalar(const std::vector<double>& x, const std::vector<double>& y, int k, int algorithm, const Digamma& psi) {
-  const int64_t n = static_cast<int64_t>(x.size());
-  const int G = std::max<int>(1, static_cast<int>(std::sqrt(static_cast<double>(n) / (k + 1))));
-  auto cellsOf = [&](const std::vector<double>& v, std::vector<int>& cell, std::vector<double>& edge, std::vector<double>& sorted, std::vector<int64_t>& pos) {
-    std::vector<int32_t> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    radixArgsort(v.data(), order.data(), n);
-    cell.resize(n);
-    sorted.resize(n);
-    pos.resize(n);
-    edge.assign(G + 1, INFINITY);  // edge[c]: smallest value in cell column c; edge[G] = +inf
-    for (int64_t r = 0; r < n; ++r) {
-      const int c = static_cast<int>((r * G) / n);
-      cell[order[r]] = c;
-      sorted[r] = v[order[r]];
-      pos[order[r]] = r;
-      if (edge[c] == INFINITY) edge[c] = v[order[r]];
-    }
-  };
-  std::vector<int> cx, cy;
-  std::vector<double> ex, ey, sx, sy;
-  std::vector<int64_t> px, py;
-  cellsOf(x, cx, ex, sx, px);
-  cellsOf(y, cy, ey, sy, py);
-  std::vector<int64_t> start(static_cast<size_t>(G) * G + 1, 0), pts(n);
-  for (int64_t i = 0; i < n; ++i) start[static_cast<size_t>(cx[i]) * G + cy[i] + 1]++;
-  for (size_t c = 1; c < start.size(); ++c) start[c] += start[c - 1];
-  // Coordinates stored in cell order, so a cell's candidates are read sequentially.
-  std::vector<double> gx(n), gy(n);
-  {
-    std::vector<int64_t> fill(start.begin(), start.end() - 1);
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t slot = fill[static_cast<size_t>(cx[i]) * G + cy[i]]++;
-      pts[slot] = i;
-      gx[slot] = x[i];
-      gy[slot] = y[i];
-    }
-  }
-  std::vector<std::pair<double, int64_t>> best;
-  best.reserve(k + 1);
-  double acc = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    best.clear();
-    const double xi = x[i], yi = y[i];
-    for (int r = 0;; ++r) {
-      const int c0 = cx[i] - r, c1 = cx[i] + r, r0 = cy[i] - r, r1 = cy[i] + r;
-      for (int c = std::max(0, c0); c <= std::min(G - 1, c1); ++c) {
-        // The ring's own cells: whole edge columns, only the top and bottom cells of inner ones.
-        const bool edgeCol = c == c0 || c == c1;
-        const int qFirst = std::max(0, r0), qLast = std::min(G - 1, r1);
-        const int qStep = edgeCol || r == 0 ? 1 : std::max(1, r1 - r0);
-        for (int q = edgeCol ? qFirst : (r0 >= 0 ? r0 : r1); q <= qLast; q += qStep) {
-          if (!edgeCol && q != r0 && q != r1) continue;
-          const size_t cell = static_cast<size_t>(c) * G + q;
-          for (int64_t s = start[cell]; s < start[cell + 1]; ++s) {
-            const int64_t j = pts[s];
-            if (j == i) continue;
-            const std::pair<double, int64_t> cand{std::max(std::fabs(gx[s] - xi), std::fabs(gy[s] - yi)), j};
-            // The k best so far, ascending; k is small, so insertion beats a heap.
-            if (static_cast<int>(best.size()) < k) {
-              best.insert(std::upper_bound(best.begin(), best.end(), cand), cand);
-            } else if (cand < best.back()) {
-              best.pop_back();
-              best.insert(std::upper_bound(best.begin(), best.end(), cand), cand);
-            }
-          }
-        }
-      }
-      if (c0 <= 0 && c1 >= G - 1 && r0 <= 0 && r1 >= G - 1) break;  // the whole grid is searched
-      // Points beyond this ring are at least this far (cell edges are data values; ties stay safe).
-      const double bound = std::min({c0 > 0 ? xi - ex[c0] : INFINITY, c1 + 1 < G ? ex[c1 + 1] - xi : INFINITY,
-                                     r0 > 0 ? yi - ey[r0] : INFINITY, r1 + 1 < G ? ey[r1 + 1] - yi : INFINITY});
-      if (static_cast<int>(best.size()) == k && bound > best.back().first) break;
-    }
-    if (algorithm == 1) {
-      const double eps = best.back().first;
-      acc += psi(countSorted(sx, px[i], eps, true) + 1) + psi(countSorted(sy, py[i], eps, true) + 1);
-    } else {
-      double e1 = 0, e2 = 0;
-      for (const auto& h : best) {
-        e1 = std::max(e1, std::fabs(x[h.second] - xi));
-        e2 = std::max(e2, std::fabs(y[h.second] - yi));
-      }
-      acc += psi(countSorted(sx, px[i], e1, false)) + psi(countSorted(sy, py[i], e2, false));
-    }
-  }
-  return acc;
 }
 
 }  // namespace
@@ -302,7 +198,10 @@ Status ksgMutualInformation(const std::vector<const double*>& dims, int64_t n, c
   const Digamma psi(n);
   const double base = psi(o.k) + psi(n) - (o.algorithm == 2 ? 1.0 / o.k : 0.0);
   if (x.size() == 1 && y.size() == 1) {
-    *out = base - ksgScalar(cols[x[0]], cols[y[0]], o.k, o.algorithm, psi) / n;
+    Marginal mx, my;
+    mx.build(cols[x[0]]);
+    my.build(cols[y[0]]);
+    *out = base - ScalarKsg().sum(mx, my, o.k, o.algorithm, psi) / n;
     return {};
   }
   const std::vector<int> xy = concat({&x, &y});
@@ -352,32 +251,70 @@ Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int
   const int M = static_cast<int>(cols.size());
   const int64_t n = M ? cols[0].length : 0;
   std::vector<std::vector<double>> raw(M, std::vector<double>(n));
-  for (int c = 0; c < M; ++c) readColumn(cols[c], raw[c].data());
-  const std::vector<Tile> tiles = upperTriangleTiles(M, 8, rowFirst, rowLast);
+  std::vector<char> complete(M);
+  for (int c = 0; c < M; ++c) {
+    readColumn(cols[c], raw[c].data());
+    complete[c] = std::none_of(raw[c].begin(), raw[c].end(), [](double v) { return std::isnan(v); });
+  }
+  // Tiles of 16 × 16 columns: the sorted marginals of a tile's complete columns are built once and
+  // serve its (up to) 256 pairs — a few per cent of the tile's time — while memory stays at two
+  // tiles' columns a thread, whatever M.
+  constexpr int kTile = 16;
+  const std::vector<Tile> tiles = upperTriangleTiles(M, kTile, rowFirst, rowLast);
   const Digamma psi(n);
+  const double base = psi(o.k) + psi(n) - (o.algorithm == 2 ? 1.0 / o.k : 0.0);
 #pragma omp parallel num_threads(threads)
   {
     const int tid = omp_get_thread_num();
     std::vector<double> a, b;
     std::vector<std::vector<double>> prepared;
+    std::vector<double> one;
+    std::vector<Marginal> cache(2 * kTile);
+    std::vector<int> cached(2 * kTile, -1);   // column held by each cache slot
+    std::vector<char> usable(2 * kTile, 0);  // its preparation succeeded (not constant, enough rows)
+    Marginal mx, my;
+    ScalarKsg scalar;
+    auto marginalOf = [&](int c) -> int {
+      for (int s = 0; s < 2 * kTile; ++s)
+        if (cached[s] == c) return s;
+      return -1;
+    };
 #pragma omp for schedule(dynamic, 1)
     for (size_t t = 0; t < tiles.size(); ++t) {
       if (ctl.cancelled()) continue;
       const Tile& tile = tiles[t];
+      std::fill(cached.begin(), cached.end(), -1);
+      int slot = 0;
+      for (int part = 0; part < 2; ++part)
+        for (int c = part ? tile.c0 : tile.r0; c < (part ? tile.c1 : tile.r1); ++c) {
+          if (!complete[c] || marginalOf(c) >= 0) continue;
+          cached[slot] = c;
+          usable[slot] = checkRows(n, o).ok() && prepareDim(raw[c].data(), n, o, 0, &one).ok();
+          if (usable[slot]) cache[slot].build(one);
+          ++slot;
+        }
       for (int i = tile.r0; i < tile.r1; ++i) {
         for (int j = std::max(tile.c0, i + 1); j < tile.c1; ++j) {
-          a.clear();
-          b.clear();
-          for (int64_t r = 0; r < n; ++r) {
-            if (std::isnan(raw[i][r]) || std::isnan(raw[j][r])) continue;
-            a.push_back(raw[i][r]);
-            b.push_back(raw[j][r]);
-          }
-          const int64_t m = static_cast<int64_t>(a.size());
           double v = NAN;
-          if (prepare({a.data(), b.data()}, m, o, &prepared).ok()) {
-            const double base = psi(o.k) + psi(m) - (o.algorithm == 2 ? 1.0 / o.k : 0.0);
-            v = base - ksgScalar(prepared[0], prepared[1], o.k, o.algorithm, psi) / m;
+          int64_t m = n;
+          if (complete[i] && complete[j]) {
+            const int si = marginalOf(i), sj = marginalOf(j);
+            if (usable[si] && usable[sj]) v = base - scalar.sum(cache[si], cache[sj], o.k, o.algorithm, psi) / n;
+          } else {
+            // Pairwise-complete rows: prepared for this pair alone, exactly as the single-pair call.
+            a.clear();
+            b.clear();
+            for (int64_t r = 0; r < n; ++r) {
+              if (std::isnan(raw[i][r]) || std::isnan(raw[j][r])) continue;
+              a.push_back(raw[i][r]);
+              b.push_back(raw[j][r]);
+            }
+            m = static_cast<int64_t>(a.size());
+            if (prepare({a.data(), b.data()}, m, o, &prepared).ok()) {
+              mx.build(prepared[0]);
+              my.build(prepared[1]);
+              v = psi(o.k) + psi(m) - (o.algorithm == 2 ? 1.0 / o.k : 0.0) - scalar.sum(mx, my, o.k, o.algorithm, psi) / m;
+            }
           }
           sink(tid, i, j, v, static_cast<uint32_t>(m));
         }

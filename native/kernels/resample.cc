@@ -1,5 +1,7 @@
 #include "resample.h"
 
+#include "random.h"
+
 #include "mi_tile.h"  // xlogxTable
 
 #include <omp.h>
@@ -10,18 +12,6 @@
 
 namespace ms {
 namespace {
-
-// SplitMix64: a small, fast generator whose streams for (seed, b) are independent enough here.
-struct SplitMix {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  uint64_t below(uint64_t n) { return next() % n; }  // bias < 2^-40 for the sizes used here
-};
 
 double miOf(const uint16_t* a, const uint16_t* b, const int64_t* perm, int64_t n, int levels, std::vector<uint32_t>& joint,
             const std::vector<double>& xlogx) {

@@ -1,0 +1,373 @@
+// KSG for one scalar X and one scalar Y — every all-pairs matrix entry — with exact neighbour search
+// over x strips kept in y order (about a dozen candidates a query whatever the dependence) and the
+// marginal counts by a block-guided search of the sorted values. Internal to ksg.cc.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
+
+#include "sort.h"
+
+namespace ms {
+
+// ψ(m) for integer m ≥ 1: −γ + Σ_{j<m} 1/j.
+struct Digamma {
+  std::vector<double> t;
+  explicit Digamma(int64_t n) : t(n + 2) {
+    t[1] = -0.57721566490153286061;
+    for (int64_t m = 2; m < static_cast<int64_t>(t.size()); ++m) t[m] = t[m - 1] + 1.0 / (m - 1);
+  }
+  double operator()(int64_t m) const { return t[m]; }
+};
+
+// One prepared scalar variable: the rows in ascending order of value, the sorted values (padded with
+// +inf to whole blocks plus one) and each row's position in that order. Built once a column and
+// shared by every pair the column is in.
+struct Marginal {
+  static constexpr int64_t B = 16;  // block of sorted values counted at once
+  std::vector<double> sorted, last, density;
+  std::vector<int32_t> order, rank;
+  int64_t n = 0, blocks = 0;
+
+  void build(const std::vector<double>& v) {
+    n = static_cast<int64_t>(v.size());
+    order.resize(n);
+    std::iota(order.begin(), order.end(), 0);
+    radixArgsort(v.data(), order.data(), n);
+    blocks = n / B + 1;  // the last block ends in padding, so a predicate false at +inf fails there
+    sorted.assign(blocks * B, INFINITY);
+    rank.resize(n);
+    for (int64_t r = 0; r < n; ++r) {
+      sorted[r] = v[order[r]];
+      rank[order[r]] = static_cast<int32_t>(r);
+    }
+    last.resize(blocks);
+    for (int64_t b = 0; b < blocks; ++b) last[b] = sorted[b * B + B - 1];
+    // Sorted positions per unit of value around each block, to guess where a window ends.
+    density.resize(blocks);
+    for (int64_t b = 0; b < blocks; ++b) {
+      const int64_t lo = std::max<int64_t>(0, b * B - 4 * B), hi = std::min<int64_t>(n - 1, b * B + 4 * B);
+      const double span = sorted[hi] - sorted[lo];
+      density[b] = span > 0 ? (hi - lo) / span : 0;
+    }
+  }
+
+  // Rows other than the one at sorted position p with |v − v_p| < e (strict) or ≤ e. Both window
+  // ends are prefix lengths of monotone predicates over the whole sorted array (v − v_p < e holds for
+  // every v below v_p too), each found from a guessed block and counted a block at a time. Exact: the
+  // predicates are the definition's |v − v_p| test, and floating-point subtraction is monotone.
+  int64_t countWithin(int64_t p, double e, bool strict) const {
+    const double vp = sorted[p];
+    if (strict && !(e > 0)) return 0;
+    const int64_t reach = static_cast<int64_t>(std::min(e * density[p / B], static_cast<double>(n)));
+    return strict ? prefix<kBelowPlusLt>(p + reach, vp, e) - prefix<kBelowMinusGe>(p - reach, vp, e) - 1
+                  : prefix<kBelowPlusLe>(p + reach, vp, e) - prefix<kBelowMinusGt>(p - reach, vp, e) - 1;
+  }
+
+ private:
+  // The four window-end predicates: v − v_p < e, v_p − v ≥ e, v − v_p ≤ e, v_p − v > e.
+  enum Pred { kBelowPlusLt, kBelowMinusGe, kBelowPlusLe, kBelowMinusGt };
+  template <Pred P>
+  static bool test(double v, double vp, double e) {
+    if constexpr (P == kBelowPlusLt) return v - vp < e;
+    if constexpr (P == kBelowMinusGe) return vp - v >= e;
+    if constexpr (P == kBelowPlusLe) return v - vp <= e;
+    return vp - v > e;
+  }
+  // How many of the m ≤ 16 values at a hold the predicate.
+  template <Pred P, int M>
+  static int countTrue(const double* a, double vp, double e) {
+#ifdef __AVX2__
+    const __m256d VP = _mm256_set1_pd(vp), E = _mm256_set1_pd(e);
+    int bits = 0;
+    for (int i = 0; i < M; i += 4) {
+      const __m256d v = _mm256_loadu_pd(a + i);
+      __m256d c;
+      if constexpr (P == kBelowPlusLt) c = _mm256_cmp_pd(_mm256_sub_pd(v, VP), E, _CMP_LT_OQ);
+      else if constexpr (P == kBelowMinusGe) c = _mm256_cmp_pd(_mm256_sub_pd(VP, v), E, _CMP_GE_OQ);
+      else if constexpr (P == kBelowPlusLe) c = _mm256_cmp_pd(_mm256_sub_pd(v, VP), E, _CMP_LE_OQ);
+      else c = _mm256_cmp_pd(_mm256_sub_pd(VP, v), E, _CMP_GT_OQ);
+      bits |= _mm256_movemask_pd(c) << i;
+    }
+    return __builtin_popcount(bits);
+#else
+    int t = 0;
+    for (int i = 0; i < M; ++i) t += test<P>(a[i], vp, e);
+    return t;
+#endif
+  }
+  // Length of the prefix of sorted values where the predicate holds (true then false), from a guess.
+  template <Pred P>
+  int64_t prefix(int64_t guess, double vp, double e) const {
+    const int64_t b = std::clamp<int64_t>(guess, 0, n) / B;
+    int64_t lo, hi;  // the predicate holds at last[lo] (lo = −1: before the array) and fails at last[hi]
+    if (blocks >= 8) {
+      // Usually within a few blocks of the guess: test the eight around it at once.
+      const int64_t w0 = std::clamp<int64_t>(b - 4, 0, blocks - 8);
+      const int t = countTrue<P, 8>(&last[w0], vp, e);
+      if ((t > 0 || w0 == 0) && t < 8) return (w0 + t) * B + countTrue<P, B>(&sorted[(w0 + t) * B], vp, e);
+      lo = t == 8 ? w0 + 7 : -1;
+      hi = t == 8 ? blocks - 1 : w0;
+    } else {
+      lo = -1;
+      hi = blocks - 1;
+    }
+    while (hi - lo > 1) {  // far from the guess (rare): bisect the rest
+      const int64_t m = lo + (hi - lo) / 2;
+      (test<P>(last[m], vp, e) ? lo : hi) = m;
+    }
+    return hi * B + countTrue<P, B>(&sorted[hi * B], vp, e);
+  }
+};
+
+// Scalar X and Y. Points are cut into strips of S consecutive x ranks, each kept in y order. A query
+// scans its own strip outward in y from its position while |dy| can still beat the k-th distance,
+// then neighbouring strips while their x gap can. With S ≈ √((k+1)·n) that is about a dozen
+// candidates a query whatever the dependence: a strong one narrows the strip's y range and the
+// neighbour distance alike. Queries run strip by strip in y order, so the place a query enters a
+// neighbouring strip only moves forward. Ties in distance go to the lower row index, as in the k-d
+// tree path (algorithm 1 only needs the k-th distance, which no tie order changes).
+class ScalarKsg {
+ public:
+  double sum(const Marginal& X, const Marginal& Y, int k, int algorithm, const Digamma& psi) {
+#ifdef __AVX2__
+    if (algorithm == 1) {
+      switch (k) {
+        case 1: return fast4<1>(X, Y, psi);
+        case 2: return fast4<2>(X, Y, psi);
+        case 3: return fast4<3>(X, Y, psi);
+        case 4: return fast4<4>(X, Y, psi);
+        case 5: return fast4<5>(X, Y, psi);
+        case 6: return fast4<6>(X, Y, psi);
+        case 8: return fast4<8>(X, Y, psi);
+        case 10: return fast4<10>(X, Y, psi);
+        default: break;
+      }
+    }
+#endif
+    return algorithm == 1 ? run<false>(X, Y, k, psi) : run<true>(X, Y, k, psi);
+  }
+
+ private:
+  std::vector<double> sx_, sy_;  // strip layout: coordinates by slot
+  std::vector<int32_t> rx_, ry_, ptr_;  // each slot's x and y rank; strip entry points
+  std::vector<double> epsX_, epsY_;     // k-th distances by x rank and by y rank
+  std::vector<double> bd_, bx_, by_;
+  std::vector<int32_t> bi_;
+
+  // Rows taken in y order and appended to their x strip: every strip ends up sorted by y. Returns S.
+  int64_t layout(const Marginal& X, const Marginal& Y, int k) {
+    const int64_t n = X.n;
+    const int64_t S = std::clamp<int64_t>(static_cast<int64_t>(std::sqrt(static_cast<double>(k + 1) * n)), 8, n);
+    const int64_t strips = (n + S - 1) / S;
+    sx_.resize(n);
+    sy_.resize(n);
+    rx_.resize(n);
+    ry_.resize(n);
+    ptr_.resize(strips);
+    for (int64_t t = 0; t < strips; ++t) ptr_[t] = static_cast<int32_t>(t * S);
+    for (int64_t r = 0; r < n; ++r) {
+      const int32_t rx = X.rank[Y.order[r]];
+      const int32_t slot = ptr_[rx / S]++;
+      sx_[slot] = X.sorted[rx];
+      sy_[slot] = Y.sorted[r];
+      rx_[slot] = rx;
+      ry_[slot] = static_cast<int32_t>(r);
+    }
+    return S;
+  }
+
+#ifdef __AVX2__
+  // Algorithm 1 for a fixed small k, four consecutive queries of a strip at once, one per AVX lane:
+  // they are y neighbours in one strip, so one pass over the union of their candidates serves all
+  // four. The k best distances stay in registers and every candidate goes through a branch-free
+  // insertion; candidates are taken four slots at a time, with the bound tested between groups.
+  template <int K>
+  double fast4(const Marginal& X, const Marginal& Y, const Digamma& psi) {
+    const int64_t n = X.n;
+    const int64_t S = layout(X, Y, K);
+    const int64_t strips = (n + S - 1) / S;
+    const double* SX = sx_.data();
+    const double* SY = sy_.data();
+    epsX_.resize(n);
+    epsY_.resize(n);
+    const __m256d INF = _mm256_set1_pd(INFINITY);
+    const __m256d ABS = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFll));
+    // selfMask[l]: lane l only (the query itself); selfMask[4]: none.
+    alignas(32) static const int64_t masks[5][4] = {{-1, 0, 0, 0}, {0, -1, 0, 0}, {0, 0, -1, 0}, {0, 0, 0, -1}, {0, 0, 0, 0}};
+    auto hmax = [](__m256d v) {
+      const __m128d m = _mm_max_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+      return std::max(_mm_cvtsd_f64(m), _mm_cvtsd_f64(_mm_unpackhi_pd(m, m)));
+    };
+    auto hmin = [](__m256d v) {
+      const __m128d m = _mm_min_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+      return std::min(_mm_cvtsd_f64(m), _mm_cvtsd_f64(_mm_unpackhi_pd(m, m)));
+    };
+    for (int64_t s = 0; s < strips; ++s) {
+      const int64_t beg = s * S, end = std::min(n, beg + S);
+      for (int64_t q0 = beg; q0 < end; q0 += 4) {
+        const int lanes = static_cast<int>(std::min<int64_t>(4, end - q0));
+        // A short last group repeats its last query in the spare lanes (their results are unused).
+        alignas(32) double xs[4], ys[4];
+        for (int l = 0; l < 4; ++l) xs[l] = SX[q0 + std::min(l, lanes - 1)], ys[l] = SY[q0 + std::min(l, lanes - 1)];
+        const __m256d XQ = _mm256_load_pd(xs), YQ = _mm256_load_pd(ys);
+        __m256d bd[K];
+        for (int m = 0; m < K; ++m) bd[m] = INF;
+        auto offer = [&](int64_t j) {
+          const __m256d dx = _mm256_and_pd(_mm256_sub_pd(_mm256_set1_pd(SX[j]), XQ), ABS);
+          const __m256d dy = _mm256_and_pd(_mm256_sub_pd(_mm256_set1_pd(SY[j]), YQ), ABS);
+          const uint64_t rel = static_cast<uint64_t>(j - q0);
+          const __m256d self = _mm256_load_pd(reinterpret_cast<const double*>(masks[rel < 4 && rel < static_cast<uint64_t>(lanes) ? rel : 4]));
+          const __m256d d = _mm256_blendv_pd(_mm256_max_pd(dx, dy), INF, self);
+          for (int m = K - 1; m > 0; --m) bd[m] = _mm256_min_pd(bd[m], _mm256_max_pd(bd[m - 1], d));
+          bd[0] = _mm256_min_pd(bd[0], d);
+        };
+        // y range any lane still needs: [min(y − ε), max(y + ε)].
+        auto lowY = [&] { return hmin(_mm256_sub_pd(YQ, bd[K - 1])); };
+        auto highY = [&] { return hmax(_mm256_add_pd(YQ, bd[K - 1])); };
+        // Own strip: a window around the group, then outward while some lane can still gain.
+        const int64_t w0 = std::max(beg, q0 - K), w1 = std::min(end, q0 + 4 + K);
+        for (int64_t j = w0; j < w1; ++j) offer(j);
+        for (int64_t j = w1; j < end;) {
+          const double hy = highY();
+          if (SY[j] > hy) break;
+          for (const int64_t e = std::min(end, j + 4); j < e; ++j) offer(j);
+        }
+        for (int64_t j = w0 - 1; j >= beg;) {
+          const double ly = lowY();
+          if (SY[j] < ly) break;
+          for (const int64_t e = std::max(beg - 1, j - 4); j > e; --j) offer(j);
+        }
+        // Neighbouring strips while some lane's x gap can beat its k-th distance; inside one, the
+        // slots from the lowest y any lane needs upward.
+        auto visit = [&](int64_t t) {
+          const int64_t lo = t * S, hi = std::min(n, lo + S);
+          const double ly = lowY();
+          const double* b = SY + lo;
+          int64_t len = hi - lo;
+          while (len > 1) {
+            const int64_t half = len / 2;
+            b = b[half] < ly ? b + half : b;
+            len -= half;
+          }
+          for (int64_t j = (b - SY) + (*b < ly); j < hi;) {
+            if (SY[j] > highY()) break;
+            for (const int64_t e = std::min(hi, j + 4); j < e; ++j) offer(j);
+          }
+        };
+        for (int64_t t = s - 1; t >= 0 && X.sorted[(t + 1) * S - 1] >= hmin(_mm256_sub_pd(XQ, bd[K - 1])); --t) visit(t);
+        for (int64_t t = s + 1; t < strips && X.sorted[t * S] <= hmax(_mm256_add_pd(XQ, bd[K - 1])); ++t) visit(t);
+        alignas(32) double eps[4];
+        _mm256_store_pd(eps, bd[K - 1]);
+        for (int l = 0; l < lanes; ++l) epsX_[rx_[q0 + l]] = epsY_[ry_[q0 + l]] = eps[l];
+      }
+    }
+    // ψ(n_x + 1) + ψ(n_y + 1) summed as two sweeps in x order and in y order: each reads its sorted
+    // values sequentially instead of jumping around them query by query.
+    // Summed apart, so that swapping X and Y gives the same bits.
+    double sx = 0, sy = 0;
+    for (int64_t p = 0; p < n; ++p) sx += psi(X.countWithin(p, epsX_[p], true) + 1);
+    for (int64_t p = 0; p < n; ++p) sy += psi(Y.countWithin(p, epsY_[p], true) + 1);
+    return sx + sy;
+  }
+#endif
+
+  // Any k, both algorithms, any target: one query at a time, the k best kept sorted with their x
+  // and y distances and row (algorithm 2 needs the neighbours themselves, ties to the lower row).
+  template <bool kAlg2>
+  double run(const Marginal& X, const Marginal& Y, int k, const Digamma& psi) {
+    const int64_t n = X.n;
+    const int64_t S = layout(X, Y, k);
+    const int64_t strips = (n + S - 1) / S;
+    bd_.assign(k, INFINITY);
+    bx_.assign(k, 0);
+    by_.assign(k, 0);
+    bi_.assign(k, INT32_MAX);
+    const double* SX = sx_.data();
+    const double* SY = sy_.data();
+    const int32_t* RX = rx_.data();
+    const int32_t* RY = ry_.data();
+    const int32_t* rowOf = Y.order.data();  // slot j's row is rowOf[RY[j]]: ties go to the lower row
+    double acc = 0;
+    for (int64_t s = 0; s < strips; ++s) {
+      const int64_t beg = s * S, end = std::min(n, beg + S);
+      for (int64_t t = 0; t < strips; ++t) ptr_[t] = static_cast<int32_t>(t * S);
+      for (int64_t q = beg; q < end; ++q) {
+        const double xq = SX[q], yq = SY[q];
+                std::fill(bd_.begin(), bd_.end(), INFINITY);
+        if constexpr (kAlg2) std::fill(bi_.begin(), bi_.end(), INT32_MAX);
+        double* bd = bd_.data();
+        // Offer slot j, |dy| = ady, to the k best (ascending by distance, then row).
+        auto offer = [&](int64_t j, double ady) {
+          const double adx = std::fabs(SX[j] - xq);
+          const double d = std::max(adx, ady);
+          if constexpr (kAlg2) {
+            if (d > bd[k - 1] || (d == bd[k - 1] && rowOf[RY[j]] > bi_[k - 1])) return;
+            int m = k - 1;
+            while (m > 0 && (bd[m - 1] > d || (bd[m - 1] == d && bi_[m - 1] > rowOf[RY[j]]))) {
+              bd[m] = bd[m - 1], bi_[m] = bi_[m - 1], bx_[m] = bx_[m - 1], by_[m] = by_[m - 1];
+              --m;
+            }
+            bd[m] = d, bi_[m] = rowOf[RY[j]], bx_[m] = adx, by_[m] = ady;
+          } else {
+            if (!(d < bd[k - 1])) return;
+            int m = k - 1;
+            while (m > 0 && bd[m - 1] > d) { bd[m] = bd[m - 1]; --m; }
+            bd[m] = d;
+          }
+        };
+        // Scan strip slots [lo, hi) upward from `up` and downward from `down` while |dy| ≤ k-th distance.
+        auto scan = [&](int64_t lo, int64_t hi, int64_t up, int64_t down) {
+          for (int64_t j = up; j < hi; ++j) {
+            const double ady = SY[j] - yq;
+            if (ady > bd[k - 1]) break;
+            offer(j, ady);
+          }
+          for (int64_t j = down; j >= lo; --j) {
+            const double ady = yq - SY[j];
+            if (ady > bd[k - 1]) break;
+            offer(j, ady);
+          }
+        };
+        // Own strip: the query's y neighbours first (a finite k-th distance early), then outward.
+        const int64_t seedLo = std::max(beg, q - k), seedHi = std::min(end, q + k + 1);
+        for (int64_t j = seedLo; j < seedHi; ++j)
+          if (j != q) offer(j, std::fabs(SY[j] - yq));
+        scan(beg, end, seedHi, seedLo - 1);
+        // Neighbouring strips, nearest first on each side, while their x gap can beat the k-th distance.
+        auto visit = [&](int64_t t) {
+          const int64_t lo = t * S, hi = std::min(n, lo + S);
+          int64_t p = ptr_[t];
+          // First slot with y ≥ yq: the entry point only moves forward within a strip of queries.
+          int64_t len = hi - p;
+          while (len > 0) {
+            const int64_t half = len / 2;
+            if (SY[p + half] < yq) { p += half + 1; len -= half + 1; } else len = half;
+          }
+          ptr_[t] = static_cast<int32_t>(p);
+          scan(lo, hi, p, p - 1);
+        };
+        for (int64_t t = s - 1; t >= 0 && xq - X.sorted[std::min(n, (t + 1) * S) - 1] <= bd[k - 1]; --t) visit(t);
+        for (int64_t t = s + 1; t < strips && X.sorted[t * S] - xq <= bd[k - 1]; ++t) visit(t);
+        const int64_t px = RX[q], py = RY[q];
+        if constexpr (kAlg2) {
+          double e1 = 0, e2 = 0;
+          for (int m = 0; m < k; ++m) e1 = std::max(e1, bx_[m]), e2 = std::max(e2, by_[m]);
+          acc += psi(X.countWithin(px, e1, false)) + psi(Y.countWithin(py, e2, false));
+        } else {
+          const double eps = bd[k - 1];
+          acc += psi(X.countWithin(px, eps, true) + 1) + psi(Y.countWithin(py, eps, true) + 1);
+        }
+      }
+    }
+    return acc;
+  }
+};
+
+}  // namespace ms
