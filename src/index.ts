@@ -19,6 +19,7 @@ export {
   type CorrelationMethod, type CorrelationOptions,
 } from './estimators/correlation.js';
 export { readTable, SUPPORTED_EXTENSIONS, type ReadOptions } from './io/read.js';
+export { readCsv, parseCsv, type CsvOptions } from './io/csv.js';
 export { readArrow, arrowToColumnTable, tableToArrow, type ArrowReadOptions } from './io/arrow.js';
 export { writeMatrix, writeEntropy, writePairs, matrixToArrow, type WriteMatrixOptions, type EntropyRow, type PairListResult } from './io/write.js';
 export {
@@ -41,4 +42,8 @@ export { redundancyIndex, type RedundancyIndex } from './analysis/redundancy.js'
 export { miPermutationTest, miBootstrapInterval, type PermutationOptions, type PermutationResult, type BootstrapOptions, type BootstrapResult } from './analysis/significance.js';
 export { biasCheck, binnedEstimateInfo, ROWS_PER_CELL, type EstimateInfo } from './analysis/bias.js';
 export { rankToTarget, type RankOptions, type RankEntry, type Ranking, type VariableInput } from './analysis/rank.js';
+export { miDrift, driftTable, type DriftOptions, type DriftResult, type DriftWindow, type DriftChange, type DriftPairs } from './analysis/drift.js';
+export { leakageScore, leakageTable, type LeakageOptions, type LeakageResult, type LeakageScore, type CategoricalSeries, type CategoricalTable } from './analysis/leakage.js';
+export { transferEntropy, type TransferEntropyOptions, type TransferEntropyResult } from './analysis/transfer.js';
 export { categoryCodes, conditionalMutualInformation, type Coded, type Categories } from './analysis/codes.js';
+export { readCsvStrings, parseCsvStrings, type StringTable } from './io/csv.js';

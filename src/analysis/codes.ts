@@ -190,6 +190,32 @@ export function conditionalMutualInformation(x: Series, y: Series, z: Series, op
 
 /** CMI (nats) of aligned complete-row codes. */
 export function cmiOfCompact(x: Int32Array, y: Int32Array, z: Int32Array, lx: number, ly: number, lz: number): number {
+  lx = Math.max(1, lx); ly = Math.max(1, ly); lz = Math.max(1, lz);
+  const n = x.length;
+  if (lx * ly * lz <= DENSE_CELLS) {
+    // One pass into the X×Y×Z count cube, the marginals summed from it: the resampling loops call this.
+    const cube = new Uint32Array(lx * ly * lz);
+    for (let r = 0; r < n; r++) cube[(z[r] * ly + y[r]) * lx + x[r]]++;
+    let sxyz = 0, sxz = 0, syz = 0, sz = 0;
+    const xz = new Float64Array(lx);
+    for (let c = 0; c < lz; c++) {
+      xz.fill(0);
+      let zc = 0;
+      for (let b = 0; b < ly; b++) {
+        let yzc = 0;
+        const row = (c * ly + b) * lx;
+        for (let a = 0; a < lx; a++) {
+          const k = cube[row + a];
+          if (k > 0) { sxyz += k * Math.log(k); yzc += k; xz[a] += k; }
+        }
+        if (yzc > 0) { syz += yzc * Math.log(yzc); zc += yzc; }
+      }
+      for (let a = 0; a < lx; a++) if (xz[a] > 0) sxz += xz[a] * Math.log(xz[a]);
+      if (zc > 0) sz += zc * Math.log(zc);
+    }
+    // H(X,Z) + H(Y,Z) − H(X,Y,Z) − H(Z): the ln N terms cancel.
+    return Math.max(0, (sxyz + sz - sxz - syz) / n);
+  }
   const v = jointEntropyNats([x, z], [lx, lz]) + jointEntropyNats([y, z], [ly, lz]) - jointEntropyNats([x, y, z], [lx, ly, lz]) - jointEntropyNats([z], [lz]);
   return Math.max(0, v);
 }

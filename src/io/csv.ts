@@ -42,6 +42,74 @@ const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
  */
 export async function readCsv(path: string, options: CsvOptions = {}): Promise<ColumnTable> {
   checkOptions(options);
+  return parseCsv(await readCsvText(path), path, options);
+}
+
+/** A CSV read as text cells: every column kept as strings (for categorical columns, labels). */
+export interface StringTable {
+  names: string[];
+  /** columns[j][r]: the cell of column j in data row r, as written (quotes removed). */
+  columns: string[][];
+  rows: number;
+  source?: string;
+}
+
+/**
+ * Reads a CSV file (or gzip-compressed CSV) keeping every cell as a string: for categorical columns
+ * (identifiers, pseudonyms, labels) that {@link readCsv} rejects as `MS_NON_NUMERIC`. Every column,
+ * the first included, is a data column. Same quoting, line-end and file rules as {@link readCsv}.
+ *
+ * @throws MetricsiftError `MS_FILE_NOT_FOUND`, `MS_BAD_FORMAT`, `MS_NO_COLUMNS`, `MS_DUPLICATE_COLUMN`, `MS_RAGGED_ROW`.
+ */
+export async function readCsvStrings(path: string, options: Pick<CsvOptions, 'delimiter'> = {}): Promise<StringTable> {
+  checkOptions(options);
+  return parseCsvStrings(await readCsvText(path), path, options);
+}
+
+/** {@link readCsvStrings} on text already in memory. */
+export function parseCsvStrings(text: string, source: string, options: Pick<CsvOptions, 'delimiter'> = {}): StringTable {
+  checkOptions(options);
+  const sc = new Scanner(text, (options.delimiter ?? ',').charCodeAt(0), source);
+  if (!sc.skipBlankLines()) throw new MetricsiftError(`${source}: empty file (expected a header row)`, ErrorCode.BAD_FORMAT);
+  const headerLine = sc.line;
+  const names: string[] = [];
+  do names.push(sc.field()); while (sc.term === T_DELIM);
+  if (names.length === 1 && names[0] === '') throw new MetricsiftError(`${source} line ${headerLine}: the header has no column name`, ErrorCode.NO_COLUMNS);
+  const seen = new Map<string, number>();
+  names.forEach((name, j) => {
+    const prev = seen.get(name);
+    if (prev !== undefined) {
+      throw new MetricsiftError(`${source} line ${headerLine}: duplicate column name ${JSON.stringify(name)} (header cells ${prev + 1} and ${j + 1})`, ErrorCode.DUPLICATE_COLUMN);
+    }
+    seen.set(name, j);
+  });
+  const m = names.length;
+  const columns: string[][] = names.map(() => []);
+  let rows = 0;
+  for (;;) {
+    const before = sc.line;
+    if (!sc.skipBlankLines()) break;
+    // In a one-column file an empty line is an empty (missing) cell, not a line to skip.
+    if (m === 1) for (let k = before; k < sc.line; k++, rows++) columns[0].push('');
+    const line = sc.line;
+    let j = 0;
+    for (;;) {
+      const cell = sc.field();
+      if (j < m) columns[j].push(cell);
+      j++;
+      if (sc.term !== T_DELIM) break;
+    }
+    if (j < m) raggedFewer(source, line, j, m, names[j]);
+    if (j > m) {
+      throw new MetricsiftError(`${source} line ${line}: row has ${j} cells but the header has ${m} (extra cells after column ${JSON.stringify(names[m - 1])})`, ErrorCode.RAGGED_ROW);
+    }
+    rows++;
+  }
+  return { names: detach(names), columns: columns.map(detach), rows, source };
+}
+
+/** A file's text, gunzipped when it starts with the gzip magic bytes. */
+async function readCsvText(path: string): Promise<string> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -62,7 +130,7 @@ export async function readCsv(path: string, options: CsvOptions = {}): Promise<C
     // Only a file beyond V8's maximum string length (~512 MiB decoded) ends up here.
     throw new MetricsiftError(`${path}: too large to read as CSV (${bytes.length} bytes); convert it to Arrow IPC`, ErrorCode.BAD_FORMAT);
   }
-  return parseCsv(text, path, options);
+  return text;
 }
 
 /** Maps a failed file read to MS_FILE_NOT_FOUND with the reason (shared by the readers). @internal */

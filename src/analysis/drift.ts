@@ -1,0 +1,247 @@
+/**
+ * Drift of dependence over time (issue 7): binned MI between two series over sliding windows, each
+ * with a block-bootstrap interval, and the sustained changes — at least `persist` consecutive
+ * windows whose interval lies entirely above (or below) the baseline interval. A single window
+ * outside is a dip, not a change, and is not flagged.
+ */
+import { ErrorCode, MetricsiftError, WarningCode, badOption, type AnalysisWarning } from '../errors.js';
+import { type BinningOptions, type Series } from '../estimators/binned.js';
+import { checkEnum, checkInt } from '../estimators/run.js';
+import { columnFromArray, toColumnTable, type ColumnTable, type TableInput } from '../table.js';
+import { binnedEstimateInfo, type EstimateInfo } from './bias.js';
+import { columnValues } from './codes.js';
+import { miBootstrapInterval } from './significance.js';
+
+export interface DriftOptions extends Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> {
+  /** Rows per window (≥ 4). */
+  window: number;
+  /** Rows between window starts (default: `window`, i.e. windows side by side). */
+  step?: number;
+  /** Confidence level of each window's interval (default 0.95). */
+  level?: number;
+  /** Bootstrap replicates per window (default 1,000). */
+  replicates?: number;
+  /** Bootstrap block length in rows (default ⌈√window⌉: autocorrelated metrics need blocks). */
+  block?: number;
+  /** Windows in a row outside the baseline before a change is flagged (default 3). */
+  persist?: number;
+  /**
+   * Rows [first, last) of the baseline (default: the first window). The baseline is the windows
+   * lying wholly inside: their mean MI and mean interval bounds (windows, not the whole stretch,
+   * so that the baseline has the same small-sample bias as the windows it is compared with).
+   */
+  baseline?: [number, number];
+  /** Seed (default 0); window k uses seed + k. */
+  seed?: number;
+  units?: 'bits' | 'nats';
+  threads?: number;
+}
+
+/** One window: rows [start, end), its MI and interval, and where it lies against the baseline. */
+export interface DriftWindow extends EstimateInfo {
+  start: number;
+  end: number;
+  /** Time labels of the first and last row, when the table has them. */
+  time?: [string, string];
+  mi: number;
+  ci: [number, number];
+  /** +1 interval entirely above the baseline's, −1 entirely below, 0 overlapping (or NaN). */
+  outside: -1 | 0 | 1;
+  /** Part of a sustained change. */
+  flagged: boolean;
+}
+
+/** A sustained change: windows firstWindow…lastWindow (rows start…end) all on one side of the baseline. */
+export interface DriftChange {
+  direction: 'up' | 'down';
+  firstWindow: number;
+  lastWindow: number;
+  start: number;
+  end: number;
+}
+
+export interface DriftResult {
+  a: string;
+  b: string;
+  units: 'bits' | 'nats';
+  window: number;
+  step: number;
+  block: number;
+  level: number;
+  replicates: number;
+  persist: number;
+  /**
+   * The windows inside the baseline rows (default: the first window): their mean MI and the mean of
+   * their interval bounds.
+   */
+  baseline: { start: number; end: number; windows: number; mi: number; ci: [number, number] };
+  windows: DriftWindow[];
+  changes: DriftChange[];
+  /** Summary per warning code over the windows (each window holds its own). */
+  warnings: AnalysisWarning[];
+}
+
+interface Checked {
+  window: number; step: number; level: number; replicates: number; block: number; persist: number; seed: number;
+  units: 'bits' | 'nats'; bin: BinningOptions; threads?: number; baseline?: [number, number];
+}
+
+function checkOptions(o: DriftOptions, n: number): Checked {
+  if (!o || typeof o !== 'object') badOption('options', 'an object with at least window', o);
+  const window = checkInt('window', o.window, 4);
+  if (window === undefined) badOption('window', 'an integer ≥ 4 (rows per window)', o.window);
+  if (window > n) {
+    throw new MetricsiftError(`The window (${window} rows) is longer than the series (${n} rows)`, ErrorCode.WINDOW_TOO_LONG);
+  }
+  const step = checkInt('step', o.step, 1) ?? window;
+  const level = o.level ?? 0.95;
+  if (typeof level !== 'number' || !(level > 0 && level < 1)) badOption('level', 'a confidence level in (0, 1)', level);
+  const block = checkInt('block', o.block, 1) ?? Math.ceil(Math.sqrt(window));
+  if (2 * block > window) {
+    throw new MetricsiftError(`A window of ${window} rows is too short for bootstrap blocks of ${block} rows (it needs at least ${2 * block})`, ErrorCode.TOO_FEW_ROWS);
+  }
+  const bin: BinningOptions = { bins: o.bins, binning: o.binning, discreteMax: o.discreteMax };
+  for (const k of Object.keys(bin) as (keyof BinningOptions)[]) if (bin[k] === undefined) delete bin[k];
+  let baseline: [number, number] | undefined;
+  if (o.baseline !== undefined) {
+    const b = o.baseline;
+    if (!Array.isArray(b) || b.length !== 2 || !b.every((v) => Number.isInteger(v)) || b[0] < 0 || b[1] > n || b[1] - b[0] < window) {
+      badOption('baseline', `rows [first, last) within the ${n} rows, at least one window (${window} rows) long`, b);
+    }
+    baseline = [b[0], b[1]];
+  }
+  return {
+    window, step, level, block, baseline, bin,
+    replicates: checkInt('replicates', o.replicates, 10, 10_000_000) ?? 1000,
+    persist: checkInt('persist', o.persist, 1) ?? 3,
+    seed: checkInt('seed', o.seed, 0) ?? 0,
+    units: checkEnum('units', o.units, ['bits', 'nats'] as const) ?? 'bits',
+    threads: checkInt('threads', o.threads, 1, 1024),
+  };
+}
+
+/** MI, interval and bias report of rows [start, end). */
+function estimate(x: Float64Array, y: Float64Array, start: number, end: number, c: Checked, seed: number, what: string) {
+  const xs = x.subarray(start, end), ys = y.subarray(start, end);
+  const info = binnedEstimateInfo(xs, ys, c.bin);
+  info.warnings = info.warnings.map((w) => ({ ...w, message: w.message.replace('MI(x; y)', what) }));
+  if (info.rowsUsed < 2 * c.block) {
+    info.warnings.push({ code: WarningCode.TOO_FEW_ROWS, message: `${what}: ${info.rowsUsed} complete rows, fewer than two bootstrap blocks of ${c.block}; no estimate` });
+    return { mi: NaN, ci: [NaN, NaN] as [number, number], info };
+  }
+  const r = miBootstrapInterval(xs, ys, { ...c.bin, replicates: c.replicates, level: c.level, block: c.block, seed, units: c.units, threads: c.threads });
+  return { mi: r.mi, ci: r.ci, info };
+}
+
+function driftOf(x: Float64Array, y: Float64Array, a: string, b: string, c: Checked, time?: string[]): DriftResult {
+  const n = x.length;
+  const windows: DriftWindow[] = [];
+  for (let s = 0, k = 0; s + c.window <= n; s += c.step, k++) {
+    const e = estimate(x, y, s, s + c.window, c, c.seed + k, `rows ${s}–${s + c.window - 1}`);
+    windows.push({
+      start: s, end: s + c.window, ...(time ? { time: [time[s], time[s + c.window - 1]] as [string, string] } : {}),
+      mi: e.mi, ci: e.ci, outside: 0, flagged: false, ...e.info,
+    });
+  }
+  // The baseline is made of whole windows: plug-in MI is biased by about (cells − 1)/(2N), so an
+  // interval from a longer stretch would sit lower than any window's and flag them all.
+  const inBase = c.baseline ? windows.filter((w) => w.start >= c.baseline![0] && w.end <= c.baseline![1]) : [windows[0]];
+  if (inBase.length === 0) {
+    badOption('baseline', `rows [first, last) holding at least one whole window (windows start every ${c.step} rows and are ${c.window} long)`, c.baseline);
+  }
+  const mean = (f: (w: DriftWindow) => number) => inBase.reduce((s, w) => s + f(w), 0) / inBase.length;
+  const base: DriftResult['baseline'] = {
+    start: inBase[0].start, end: inBase[inBase.length - 1].end, windows: inBase.length,
+    mi: mean((w) => w.mi), ci: [mean((w) => w.ci[0]), mean((w) => w.ci[1])],
+  };
+  if (Number.isNaN(base.mi)) {
+    throw new MetricsiftError(`${a} ~ ${b}: a baseline window (rows ${base.start}–${base.end - 1}) has too few complete rows for bootstrap blocks of ${c.block}`, ErrorCode.TOO_FEW_ROWS);
+  }
+  for (const w of windows) w.outside = w.ci[0] > base.ci[1] ? 1 : w.ci[1] < base.ci[0] ? -1 : 0;
+  // Runs of at least `persist` windows on the same side: sustained changes.
+  const changes: DriftChange[] = [];
+  for (let k = 0; k < windows.length;) {
+    const d = windows[k].outside;
+    let e = k;
+    while (e + 1 < windows.length && windows[e + 1].outside === d) e++;
+    if (d !== 0 && e - k + 1 >= c.persist) {
+      for (let j = k; j <= e; j++) windows[j].flagged = true;
+      changes.push({ direction: d > 0 ? 'up' : 'down', firstWindow: k, lastWindow: e, start: windows[k].start, end: windows[e].end });
+    }
+    k = e + 1;
+  }
+  const warnings: AnalysisWarning[] = [];
+  for (const code of [WarningCode.SMALL_SAMPLE, WarningCode.TOO_FEW_ROWS]) {
+    const hit = windows.filter((w) => w.warnings.some((x) => x.code === code)).length;
+    if (hit) warnings.push({ code, message: `${a} ~ ${b}: ${hit} of ${windows.length} windows ${code === WarningCode.SMALL_SAMPLE ? 'have fewer than 5 complete rows per joint bin' : 'have too few complete rows for an estimate'}` });
+  }
+  return {
+    a, b, units: c.units, window: c.window, step: c.step, block: c.block, level: c.level, replicates: c.replicates, persist: c.persist,
+    baseline: base, windows, changes, warnings,
+  };
+}
+
+function asFloat64(name: string, s: Series): Float64Array {
+  const v = columnFromArray(name, s).values;
+  return v instanceof Float64Array ? v : Float64Array.from(v);
+}
+
+/**
+ * MI drift between two series: binned MI per window (each window binned on its own rows, as an
+ * estimate on that period alone would be), a percentile block-bootstrap interval per window, and
+ * the sustained changes against the baseline (the first window, or `baseline` rows).
+ *
+ * With overlapping windows (step < window) neighbouring windows share rows, so `persist` windows
+ * in a row span window + (persist − 1)·step rows; choose `persist` with that in mind.
+ *
+ * @throws MetricsiftError `MS_WINDOW_TOO_LONG` (window longer than the series), `MS_TOO_FEW_ROWS`
+ *   (window shorter than two blocks, or a baseline without enough complete rows),
+ *   `MS_LENGTH_MISMATCH`, `MS_BAD_OPTION`.
+ * @example
+ * const d = miDrift(cpu, latency, { window: 240, step: 60 });
+ * d.changes; // [{ direction: 'down', firstWindow: 7, lastWindow: 11, start: 420, end: 900 }]
+ */
+export function miDrift(x: Series, y: Series, opts: DriftOptions): DriftResult {
+  const xs = asFloat64('x', x), ys = asFloat64('y', y);
+  if (xs.length !== ys.length) throw new MetricsiftError(`x has ${xs.length} values but y has ${ys.length}`, ErrorCode.LENGTH_MISMATCH);
+  return driftOf(xs, ys, 'x', 'y', checkOptions(opts, xs.length));
+}
+
+/** Which pairs of a table {@link driftTable} follows. */
+export type DriftPairs = { pairs: [string, string][] } | { target: string };
+
+function columnIndex(t: ColumnTable, name: string, role: string): number {
+  const i = t.names.indexOf(name);
+  if (i < 0) throw new MetricsiftError(`The ${role} column ${JSON.stringify(name)} is not in the table${t.source ? ` ${t.source}` : ''}`, role === 'target' ? ErrorCode.TARGET_MISSING : ErrorCode.COLUMN_MISSING);
+  return i;
+}
+
+/**
+ * {@link miDrift} for named pairs of a table, or for each metric against a target column. Window
+ * bounds carry the table's time labels when it has them.
+ */
+export async function driftTable(input: TableInput, which: DriftPairs, opts: DriftOptions): Promise<DriftResult[]> {
+  const t = toColumnTable(input);
+  const c = checkOptions(opts, t.rows);
+  let pairs: [number, number][];
+  if (which && 'pairs' in which && Array.isArray(which.pairs)) {
+    if (which.pairs.length === 0) badOption('pairs', 'at least one pair of column names', which.pairs);
+    pairs = which.pairs.map((p) => {
+      if (!Array.isArray(p) || p.length !== 2) badOption('pairs', 'pairs [a, b] of column names', p);
+      return [columnIndex(t, p[0], 'pair'), columnIndex(t, p[1], 'pair')];
+    });
+  } else if (which && 'target' in which && typeof which.target === 'string') {
+    const ti = columnIndex(t, which.target, 'target');
+    pairs = t.names.map((_, i) => [i, ti] as [number, number]).filter(([i]) => i !== ti);
+  } else {
+    badOption('which', '{ pairs: [[a, b], …] } or { target: column }', which);
+  }
+  const values = new Map<number, Float64Array>();
+  const get = (i: number) => values.get(i) ?? values.set(i, columnValues(t.columns[i])).get(i)!;
+  const out: DriftResult[] = [];
+  for (const [i, j] of pairs) {
+    out.push(driftOf(get(i), get(j), t.names[i], t.names[j], c, t.time));
+    await new Promise((r) => setImmediate(r));
+  }
+  return out;
+}
