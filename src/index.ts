@@ -39,7 +39,10 @@ export { alertRules, writeAlertRules, promName } from './report/rules.js';
 export { readParquet } from './io/parquet.js';
 export { ksgMutualInformation, ksgConditionalMutualInformation, ksgMatrix, ksgPairsAbove, type KsgOptions } from './estimators/ksg.js';
 export { redundancyIndex, type RedundancyIndex } from './analysis/redundancy.js';
-export { miPermutationTest, miBootstrapInterval, type PermutationOptions, type PermutationResult, type BootstrapOptions, type BootstrapResult } from './analysis/significance.js';
+export {
+  miPermutationTest, miBootstrapInterval, ksgConfidenceInterval, ksgPermutationTest,
+  type PermutationOptions, type PermutationResult, type BootstrapOptions, type BootstrapResult, type KsgResamplingOptions, type KsgIntervalOptions, type KsgIntervalResult,
+} from './analysis/significance.js';
 export { biasCheck, binnedEstimateInfo, ROWS_PER_CELL, type EstimateInfo } from './analysis/bias.js';
 export { rankToTarget, type RankOptions, type RankEntry, type Ranking, type VariableInput } from './analysis/rank.js';
 export { miDrift, driftTable, type DriftOptions, type DriftResult, type DriftWindow, type DriftChange, type DriftPairs } from './analysis/drift.js';
@@ -47,3 +50,6 @@ export { leakageScore, leakageTable, type LeakageOptions, type LeakageResult, ty
 export { transferEntropy, type TransferEntropyOptions, type TransferEntropyResult } from './analysis/transfer.js';
 export { categoryCodes, conditionalMutualInformation, type Coded, type Categories } from './analysis/codes.js';
 export { readCsvStrings, parseCsvStrings, type StringTable } from './io/csv.js';
+export { readLabels, labelValues, type Labels } from './io/labels.js';
+export { writeRanking, writeDrift, writeLeakage } from './io/write-analysis.js';
+export { driftReportHtml, driftSvg, writeDriftReport } from './report/drift.js';

@@ -2,6 +2,7 @@
 
 #include "ksg_scalar.h"
 #include "random.h"
+#include "resample.h"
 
 #include <algorithm>
 #include <cmath>
@@ -243,6 +244,68 @@ Status ksgConditionalMutualInformation(const std::vector<const double*>& dims, i
     acc += psi(sxz.countWithin(i, eps, true) + 1) + psi(syz.countWithin(i, eps, true) + 1) - psi(sz.countWithin(i, eps, true) + 1);
   }
   *out = psi(o.k) - acc / n;
+  return {};
+}
+
+Status ksgResample(const double* x, const double* y, int64_t n, const KsgOptions& o, KsgResampling mode, int count, int block,
+                   uint64_t seed, int threads, double* observed, std::vector<double>* out) {
+  if (o.algorithm != 1 && o.algorithm != 2) return Status::error(Code::BadOption, "algorithm must be 1 or 2");
+  const bool half = mode == KsgResampling::kHalfSample;
+  Status s = checkResampling(n, count, block, half ? "a half-sample interval" : "a permutation test", half ? "replicates" : "permutations");
+  if (!s.ok()) return s;
+  std::vector<std::vector<double>> p;
+  s = prepare({x, y}, n, o, &p);
+  if (!s.ok()) return s;
+  // Half-samples hold half the blocks: at least k + 1 rows.
+  const int64_t blocks = n / block, m = half ? (blocks / 2) * block : n;
+  if (m < o.k + 1) {
+    return Status::error(Code::TooFewRows, std::to_string(n) + " complete rows give half-samples of " + std::to_string(m) + " rows; KSG with k = " + std::to_string(o.k) + " needs at least k + 1");
+  }
+  const Digamma psi(n);
+  auto estimate = [&](const Marginal& a, const Marginal& b, int64_t rows, ScalarKsg& ksg) {
+    return psi(o.k) + psi(rows) - (o.algorithm == 2 ? 1.0 / o.k : 0.0) - ksg.sum(a, b, o.k, o.algorithm, psi) / rows;
+  };
+  Marginal mx, my;
+  mx.build(p[0]);
+  my.build(p[1]);
+  {
+    ScalarKsg ksg;
+    *observed = estimate(mx, my, n, ksg);
+  }
+  out->assign(count, 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    ScalarKsg ksg;
+    Marginal a, b;
+    std::vector<double> va(m), vb(m);
+    std::vector<int64_t> perm, order;
+#pragma omp for schedule(dynamic, 1)
+    for (int r = 0; r < count; ++r) {
+      SplitMix rng{(seed ^ 0x2545F4914F6CDD1Dull) * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(r) + 1};
+      if (half) {
+        // Half of the blocks (single rows when block = 1), without replacement, after a rotation.
+        const int64_t shift = block > 1 ? static_cast<int64_t>(rng.below(n)) : 0;
+        order.resize(blocks);
+        std::iota(order.begin(), order.end(), 0);
+        for (int64_t t = 0; t < blocks / 2; ++t) std::swap(order[t], order[t + static_cast<int64_t>(rng.below(blocks - t))]);
+        int64_t k = 0;
+        for (int64_t q = 0; q < blocks / 2; ++q)
+          for (int64_t u = 0; u < block; ++u, ++k) {
+            const int64_t row = (order[q] * block + u + shift) % n;
+            va[k] = p[0][row];
+            vb[k] = p[1][row];
+          }
+        a.build(va);
+        b.build(vb);
+        (*out)[r] = estimate(a, b, m, ksg);
+      } else {
+        drawPermutation(rng, n, block, perm, order);
+        for (int64_t t = 0; t < n; ++t) vb[t] = p[1][perm[t]];
+        b.build(vb);
+        (*out)[r] = estimate(mx, b, n, ksg);
+      }
+    }
+  }
   return {};
 }
 

@@ -27,6 +27,18 @@ Status ksgMutualInformation(const std::vector<const double*>& dims, int64_t n, c
 Status ksgConditionalMutualInformation(const std::vector<const double*>& dims, int64_t n, const std::vector<int>& x,
                                        const std::vector<int>& y, const std::vector<int>& z, const KsgOptions& o, double* out);
 
+// Resampled scalar KSG estimates of I(x; y) on n complete rows, count of them into out (nats), and
+// the estimate on all rows into *observed. kHalfSample: n/2 rows drawn without replacement (or half
+// of the circular blocks of `block` rows, at a random rotation) — not the with-replacement bootstrap,
+// whose repeated rows are zero-distance neighbours that KSG reads as unbounded density. Because
+// draws are without replacement, the spread of half-sample estimates is that of the full-sample
+// one (finite-population correction 1 − m/n = 1/2). kPermutation: y permuted (rows or circular
+// blocks), for a test against independence. Draw r has its own generator seeded from (seed, r):
+// the same for any thread count. Variables are standardised and jittered once, on all rows.
+enum class KsgResampling { kHalfSample, kPermutation };
+Status ksgResample(const double* x, const double* y, int64_t n, const KsgOptions& o, KsgResampling mode, int count, int block,
+                   uint64_t seed, int threads, double* observed, std::vector<double>* out);
+
 // All pairs i < j of scalar columns (rows [rowFirst, rowLast) of the pair matrix), each on its
 // pairwise-complete rows and computed exactly as the single-pair call with x = i, y = j; values in
 // nats, handed to `sink` from the computing thread. A pair whose column is constant or has too few

@@ -33,6 +33,8 @@ double miOf(const uint16_t* a, const uint16_t* b, const int64_t* perm, int64_t n
 }
 
 // Arguments both resampling functions share; `what` names the function in messages.
+}  // namespace
+
 Status checkResampling(int64_t n, int count, int block, const char* what, const char* countName) {
   if (n < 2) return Status::error(Code::TooFewRows, std::string(what) + " needs at least 2 complete rows");
   if (count < 1) return Status::error(Code::BadOption, std::string(countName) + " must be at least 1");
@@ -42,7 +44,23 @@ Status checkResampling(int64_t n, int count, int block, const char* what, const 
   return {};
 }
 
-}  // namespace
+void drawPermutation(SplitMix& rng, int64_t n, int block, std::vector<int64_t>& perm, std::vector<int64_t>& order) {
+  perm.resize(n);
+  if (block == 1) {
+    std::iota(perm.begin(), perm.end(), 0);
+    for (int64_t t = n - 1; t > 0; --t) std::swap(perm[t], perm[rng.below(t + 1)]);
+    return;
+  }
+  // Circular blocks: a random rotation, then the blocks in random order.
+  const int64_t blocks = (n + block - 1) / block;
+  const int64_t shift = static_cast<int64_t>(rng.below(n));
+  order.resize(blocks);
+  std::iota(order.begin(), order.end(), 0);
+  for (int64_t t = blocks - 1; t > 0; --t) std::swap(order[t], order[rng.below(t + 1)]);
+  int64_t k = 0;
+  for (int64_t q = 0; q < blocks; ++q)  // the last block may be short: still a permutation
+    for (int64_t u = 0; u < block && order[q] * block + u < n; ++u) perm[k++] = (order[q] * block + u + shift) % n;
+}
 
 Status miPermutationNull(const std::vector<uint16_t>& a, const std::vector<uint16_t>& b, int levels, int permutations, int block,
                          uint64_t seed, int threads, double* observed, std::vector<double>* null) {
@@ -55,26 +73,14 @@ Status miPermutationNull(const std::vector<uint16_t>& a, const std::vector<uint1
     *observed = miOf(a.data(), b.data(), nullptr, n, levels, joint, xlogx);
   }
   null->assign(permutations, 0.0);
-  const int64_t blocks = (n + block - 1) / block;
 #pragma omp parallel num_threads(threads)
   {
     std::vector<uint32_t> joint(static_cast<size_t>(levels) * levels);
-    std::vector<int64_t> perm(n), order(blocks);
+    std::vector<int64_t> perm, order;
 #pragma omp for schedule(static)
     for (int p = 0; p < permutations; ++p) {
       SplitMix rng{seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(p) + 1};
-      if (block == 1) {
-        std::iota(perm.begin(), perm.end(), 0);
-        for (int64_t t = n - 1; t > 0; --t) std::swap(perm[t], perm[rng.below(t + 1)]);
-      } else {
-        // Circular blocks: a random rotation, then the blocks in random order.
-        const int64_t shift = static_cast<int64_t>(rng.below(n));
-        std::iota(order.begin(), order.end(), 0);
-        for (int64_t t = blocks - 1; t > 0; --t) std::swap(order[t], order[rng.below(t + 1)]);
-        int64_t k = 0;
-        for (int64_t q = 0; q < blocks; ++q)  // the last block may be short: still a permutation
-          for (int64_t u = 0; u < block && order[q] * block + u < n; ++u) perm[k++] = (order[q] * block + u + shift) % n;
-      }
+      drawPermutation(rng, n, block, perm, order);
       (*null)[p] = miOf(a.data(), b.data(), perm.data(), n, levels, joint, xlogx);
     }
   }

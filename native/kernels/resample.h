@@ -5,9 +5,17 @@
 #include <cstdint>
 #include <vector>
 
+#include "random.h"
 #include "status.h"
 
 namespace ms {
+
+// n ≥ 2 rows, count ≥ 1 draws, 1 ≤ block ≤ n/2; `what` and `countName` word the errors.
+Status checkResampling(int64_t n, int count, int block, const char* what, const char* countName);
+
+// A permutation of n rows into perm: shuffled rows (block = 1), or circular blocks of `block` rows
+// in random order after a random rotation (time series keep their within-block dependence).
+void drawPermutation(SplitMix& rng, int64_t n, int block, std::vector<int64_t>& perm, std::vector<int64_t>& order);
 
 // Complete rows only: a[t], b[t] in [0, levels). `block` = 1 permutes rows; > 1 permutes circular
 // blocks of that length (keeping within-block order). Fills null[0, permutations) with MI (nats)

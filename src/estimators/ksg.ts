@@ -39,7 +39,8 @@ function columnsOf(name: string, v: Vars): Series[] {
   return list;
 }
 
-function checked(opts: KsgOptions) {
+/** The checked options and what the addon reads of them (shared with the resampling calls). */
+export function checkedKsgOptions(opts: KsgOptions) {
   const k = checkInt('k', opts.k, 1, 1 << 20) ?? 3;
   const algorithm = opts.algorithm ?? 1;
   if (algorithm !== 1 && algorithm !== 2) badOption('algorithm', '1 or 2', algorithm);
@@ -52,7 +53,7 @@ function checked(opts: KsgOptions) {
 }
 
 function run(sets: [string, Vars][], opts: KsgOptions): Estimate {
-  const { k, units, native } = checked(opts);
+  const { k, units, native } = checkedKsgOptions(opts);
   const cols: ColumnChunk[][] = [], names: string[] = [], idx: number[][] = [];
   for (const [name, v] of sets) {
     const list = columnsOf(name, v);
@@ -88,7 +89,7 @@ export function ksgConditionalMutualInformation(x: Vars, y: Vars, z: Vars, opts:
  */
 export async function ksgMatrix(input: TableInput, opts: KsgOptions & RunOptions & { precision?: 'float64' | 'float32' } = {}): Promise<PairMatrix & { units: 'bits' | 'nats' }> {
   const t = prepareTable(input, opts);
-  const { units, native } = checked(opts);
+  const { units, native } = checkedKsgOptions(opts);
   const output = checkEnum('precision', opts.precision, ['float64', 'float32'] as const) ?? 'float64';
   const raw = { ...native, ...rawRunOptions(opts), output };
   const r = await runNative(opts, pairCount(t.names.length, opts.rows), (ctl) => binding.ksgMatrix(rawColumns(t), t.names, raw, ctl, true));
@@ -100,7 +101,7 @@ export async function ksgMatrix(input: TableInput, opts: KsgOptions & RunOptions
 /** Only the pairs whose KSG MI is above `threshold` (in `units`), without the dense matrix. */
 export async function ksgPairsAbove(input: TableInput, threshold: number, opts: KsgOptions & RunOptions = {}): Promise<PairList & { units: 'bits' | 'nats' }> {
   const t = prepareTable(input, opts);
-  const { units, native } = checked(opts);
+  const { units, native } = checkedKsgOptions(opts);
   const th = checkNumber('threshold', threshold)!;
   // The native side works in nats.
   const raw = { ...native, ...rawRunOptions(opts), output: 'threshold' as const, threshold: units === 'bits' ? th * Math.LN2 : th };
