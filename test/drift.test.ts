@@ -93,6 +93,13 @@ describe('driftTable', () => {
     expect(pairs[1].changes).toEqual([]);
     const byTarget = await driftTable(t, { target: 'a' }, { window: 100, bins: 4, replicates: 100 });
     expect(byTarget.map((p) => [p.a, p.b])).toEqual([['b', 'a'], ['c', 'a']]);
+    // A metric without rows in the baseline window: one warning among many pairs, an error for a named pair.
+    const holes = { names: ['a', 'b', 'late'], columns: [x, y, y.map((v, i) => (i < 100 ? NaN : v))] };
+    const late = (await driftTable(holes, { target: 'a' }, { window: 100, bins: 4, replicates: 50 }))[1];
+    expect(late.b).toBe('a');
+    expect(late.warnings.map((w) => w.code)).toContain('MS_TOO_FEW_ROWS');
+    expect(late.changes).toEqual([]);
+    expect((await errorOfAsync(driftTable(holes, { pairs: [['late', 'a']] }, { window: 100, replicates: 50 }))).code).toBe('MS_TOO_FEW_ROWS');
     expect((await errorOfAsync(driftTable(t, { pairs: [['a', 'nope']] }, { window: 100 }))).code).toBe('MS_COLUMN_MISSING');
     expect((await errorOfAsync(driftTable(t, { target: 'nope' }, { window: 100 }))).code).toBe('MS_TARGET_MISSING');
     expect((await errorOfAsync(driftTable(t, { target: 'a' }, { window: 1000 }))).code).toBe('MS_WINDOW_TOO_LONG');

@@ -133,7 +133,8 @@ function estimate(x: Float64Array, y: Float64Array, start: number, end: number, 
   return { mi: r.mi, ci: r.ci, info };
 }
 
-function driftOf(x: Float64Array, y: Float64Array, a: string, b: string, c: Checked, time?: string[]): DriftResult {
+/** `strict`: a baseline without an estimate is an error; otherwise a warning and no flags. */
+function driftOf(x: Float64Array, y: Float64Array, a: string, b: string, c: Checked, time: string[] | undefined, strict: boolean): DriftResult {
   const n = x.length;
   const windows: DriftWindow[] = [];
   for (let s = 0, k = 0; s + c.window <= n; s += c.step, k++) {
@@ -154,8 +155,11 @@ function driftOf(x: Float64Array, y: Float64Array, a: string, b: string, c: Chec
     start: inBase[0].start, end: inBase[inBase.length - 1].end, windows: inBase.length,
     mi: mean((w) => w.mi), ci: [mean((w) => w.ci[0]), mean((w) => w.ci[1])],
   };
+  const warnings: AnalysisWarning[] = [];
   if (Number.isNaN(base.mi)) {
-    throw new MetricsiftError(`${a} ~ ${b}: a baseline window (rows ${base.start}–${base.end - 1}) has too few complete rows for bootstrap blocks of ${c.block}`, ErrorCode.TOO_FEW_ROWS);
+    const msg = `${a} ~ ${b}: a baseline window (rows ${base.start}–${base.end - 1}) has too few complete rows for bootstrap blocks of ${c.block}`;
+    if (strict) throw new MetricsiftError(msg, ErrorCode.TOO_FEW_ROWS);
+    warnings.push({ code: WarningCode.TOO_FEW_ROWS, message: `${msg}; no change can be flagged` });
   }
   for (const w of windows) w.outside = w.ci[0] > base.ci[1] ? 1 : w.ci[1] < base.ci[0] ? -1 : 0;
   // Runs of at least `persist` windows on the same side: sustained changes.
@@ -170,7 +174,6 @@ function driftOf(x: Float64Array, y: Float64Array, a: string, b: string, c: Chec
     }
     k = e + 1;
   }
-  const warnings: AnalysisWarning[] = [];
   for (const code of [WarningCode.SMALL_SAMPLE, WarningCode.TOO_FEW_ROWS]) {
     const hit = windows.filter((w) => w.warnings.some((x) => x.code === code)).length;
     if (hit) warnings.push({ code, message: `${a} ~ ${b}: ${hit} of ${windows.length} windows ${code === WarningCode.SMALL_SAMPLE ? 'have fewer than 5 complete rows per joint bin' : 'have too few complete rows for an estimate'}` });
@@ -204,7 +207,7 @@ function asFloat64(name: string, s: Series): Float64Array {
 export function miDrift(x: Series, y: Series, opts: DriftOptions): DriftResult {
   const xs = asFloat64('x', x), ys = asFloat64('y', y);
   if (xs.length !== ys.length) throw new MetricsiftError(`x has ${xs.length} values but y has ${ys.length}`, ErrorCode.LENGTH_MISMATCH);
-  return driftOf(xs, ys, 'x', 'y', checkOptions(opts, xs.length));
+  return driftOf(xs, ys, 'x', 'y', checkOptions(opts, xs.length), undefined, true);
 }
 
 /** Which pairs of a table {@link driftTable} follows. */
@@ -218,12 +221,15 @@ function columnIndex(t: ColumnTable, name: string, role: string): number {
 
 /**
  * {@link miDrift} for named pairs of a table, or for each metric against a target column. Window
- * bounds carry the table's time labels when it has them.
+ * bounds carry the table's time labels when it has them. Against a target, a metric whose baseline
+ * has too few complete rows gets an `MS_TOO_FEW_ROWS` warning and no flags instead of an error.
  */
 export async function driftTable(input: TableInput, which: DriftPairs, opts: DriftOptions): Promise<DriftResult[]> {
   const t = toColumnTable(input);
   const c = checkOptions(opts, t.rows);
   let pairs: [number, number][];
+  // Named pairs were chosen: an unusable one is an error. Against a target, it is one warning among many pairs.
+  const strict = !(which && 'target' in which);
   if (which && 'pairs' in which && Array.isArray(which.pairs)) {
     if (which.pairs.length === 0) badOption('pairs', 'at least one pair of column names', which.pairs);
     pairs = which.pairs.map((p) => {
@@ -240,7 +246,7 @@ export async function driftTable(input: TableInput, which: DriftPairs, opts: Dri
   const get = (i: number) => values.get(i) ?? values.set(i, columnValues(t.columns[i])).get(i)!;
   const out: DriftResult[] = [];
   for (const [i, j] of pairs) {
-    out.push(driftOf(get(i), get(j), t.names[i], t.names[j], c, t.time));
+    out.push(driftOf(get(i), get(j), t.names[i], t.names[j], c, t.time, strict));
     await new Promise((r) => setImmediate(r));
   }
   return out;

@@ -2,9 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { EXIT_BAD_INPUT } from './common.js';
+import { driftCommand } from './drift.js';
 import { entropyCommand } from './entropy.js';
+import { leakageCommand } from './leakage.js';
 import { matrixCommand } from './matrix.js';
+import { rankCommand } from './rank.js';
 import { scanCommand } from './scan.js';
+import { teCommand } from './te.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -16,7 +20,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('Entropy, mutual information and correlation over metric time series')
     .version(version())
     .showHelpAfterError();
-  for (const cmd of [program, ...[scanCommand(), matrixCommand(), entropyCommand()].map((c) => (program.addCommand(c), c))]) {
+  for (const cmd of [program, ...[scanCommand(), matrixCommand(), entropyCommand(), rankCommand(), driftCommand(), leakageCommand(), teCommand()].map((c) => (program.addCommand(c), c))]) {
     // Usage errors (unknown option, bad value) are bad input: exit 2, like other input errors.
     cmd.showHelpAfterError().exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_BAD_INPUT));
   }

@@ -1,0 +1,95 @@
+/** `metricsift rank <metrics> --target <column|labels-file>`: every metric ranked by MI to a target. */
+import { stat } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { rankToTarget, type VariableInput } from '../analysis/rank.js';
+import { ErrorCode, MetricsiftError } from '../errors.js';
+import type { Binning } from '../estimators/binned.js';
+import { openDataset } from '../io/dataset.js';
+import { readLabels } from '../io/labels.js';
+import { writeRanking } from '../io/write-analysis.js';
+import type { ColumnTable } from '../table.js';
+import { intArg, numArg, runCommand } from './common.js';
+
+interface RankFlags {
+  target: string;
+  given?: string;
+  ci?: number;
+  replicates?: number;
+  permutations?: number;
+  block?: number;
+  seed?: number;
+  share: number;
+  bins?: number;
+  binning?: Binning;
+  nats?: boolean;
+  threads?: number;
+  out?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A column of the table, else a labels file, else MS_TARGET_MISSING naming both. */
+async function resolve(table: ColumnTable, spec: string, role: 'target' | 'given'): Promise<{ value: VariableInput; name: string }> {
+  if (table.names.includes(spec)) return { value: spec, name: spec };
+  if (await isFile(spec)) {
+    const labels = await readLabels(spec);
+    if (labels.values.length !== table.rows) {
+      throw new MetricsiftError(
+        `${spec}: ${labels.values.length} labels for ${table.rows} rows of metrics (a labels file has a header line, then one label per metrics row)`,
+        ErrorCode.LENGTH_MISMATCH,
+      );
+    }
+    return { value: labels.values, name: labels.name };
+  }
+  throw new MetricsiftError(`--${role} ${JSON.stringify(spec)} is neither a column of the metrics nor a labels file`, role === 'target' ? ErrorCode.TARGET_MISSING : ErrorCode.COLUMN_MISSING);
+}
+
+export function rankCommand(): Command {
+  return new Command('rank')
+    .description('rank every metric by its binned MI to a target column or a labels file (highest first)')
+    .argument('<metrics>', 'a wide table (.csv, .csv.gz, .tsv, .arrow, .parquet), a Train Ticket day directory, or PetShop metrics')
+    .requiredOption('--target <column|file>', 'a column of the metrics, or a labels CSV (header, then one label per row; or time,label)')
+    .option('--given <column|file>', 'rank by conditional MI given this confounder (a column or a labels file)')
+    .option('--ci <level>', 'percentile bootstrap interval per metric at this level, e.g. 0.95', numArg('--ci'))
+    .option('--replicates <n>', 'bootstrap replicates (default 1000)', intArg('--replicates', 1))
+    .option('--permutations <n>', 'permutation p-value per metric with n permutations (e.g. 999)', intArg('--permutations', 1))
+    .option('--block <n>', 'block length of the bootstrap and permutations (default 1: rows)', intArg('--block', 1))
+    .option('--seed <n>', 'seed of the bootstrap and permutations (default 0)', intArg('--seed', 0))
+    .option('--share <x>', 'report the smallest top N carrying this share of the total MI', numArg('--share'), 0.8)
+    .option('-b, --bins <n>', 'bins per metric (default 16)', intArg('--bins', 2))
+    .addOption(new Option('--binning <rule>', 'binning rule (default quantile)').choices(['quantile', 'uniform', 'auto']))
+    .option('--nats', 'values in nats instead of bits')
+    .option('-t, --threads <n>', 'native threads (default: all cores)', intArg('--threads', 1))
+    .option('-o, --out <file>', 'output: .json ({"target", "ranking": [{"metric", "mi", "ci", "p"}, …], …}) or .csv (default: CSV on stdout)')
+    .option('-q, --quiet', 'no summary on stderr')
+    .option('--verbose', 'stack traces on errors')
+    .addHelpText('after', `
+Examples:
+  metricsift rank examples/trainticket/metrics.csv.gz --target 'front/LatencyP90(s)' --ci 0.95 --out rank.json
+  metricsift rank metrics.csv --target labels.csv --permutations 999 --given 'front/QPS'`)
+    .action((input: string, f: RankFlags) =>
+      runCommand(f.verbose, async () => {
+        const { table } = await openDataset(input);
+        const target = await resolve(table, f.target, 'target');
+        const given = f.given === undefined ? undefined : await resolve(table, f.given, 'given');
+        const r = await rankToTarget(table, target.value, {
+          targetName: target.name, given: given?.value, givenName: given?.name, ci: f.ci, replicates: f.replicates,
+          permutations: f.permutations, block: f.block, seed: f.seed, share: f.share, bins: f.bins, binning: f.binning,
+          units: f.nats ? 'nats' : 'bits', threads: f.threads,
+        });
+        await writeRanking(f.out ?? '-', r);
+        if (!f.quiet && f.out) {
+          process.stderr.write(`${r.ranking.length} metrics ranked to ${r.target}${r.given ? ` given ${r.given}` : ''}; top ${r.topN} carry ${Math.round(r.share * 100)} % of the total ${r.measure.toUpperCase()} (${r.total.toPrecision(4)} ${r.units})\n`);
+          for (const w of r.warnings) process.stderr.write(`warning [${w.code}]: ${w.message}\n`);
+        }
+      }),
+    );
+}
