@@ -67,7 +67,7 @@ struct Marginal {
   // ends are prefix lengths of monotone predicates over the whole sorted array (v − v_p < e holds for
   // every v below v_p too), each found from a guessed block and counted a block at a time. Exact: the
   // predicates are the definition's |v − v_p| test, and floating-point subtraction is monotone.
-  int64_t countWithin(int64_t p, double e, bool strict) const {
+  [[gnu::always_inline]] int64_t countWithin(int64_t p, double e, bool strict) const {
     const double vp = sorted[p];
     if (strict && !(e > 0)) return 0;
     const int64_t reach = static_cast<int64_t>(std::min(e * density[p / B], static_cast<double>(n)));
@@ -109,7 +109,7 @@ struct Marginal {
   }
   // Length of the prefix of sorted values where the predicate holds (true then false), from a guess.
   template <Pred P>
-  int64_t prefix(int64_t guess, double vp, double e) const {
+  [[gnu::always_inline]] int64_t prefix(int64_t guess, double vp, double e) const {
     const int64_t b = std::clamp<int64_t>(guess, 0, n) / B;
     int64_t lo, hi;  // the predicate holds at last[lo] (lo = −1: before the array) and fails at last[hi]
     if (blocks >= 8) {
@@ -169,6 +169,7 @@ class ScalarKsg {
   std::vector<double> sx_, sy_;  // strip layout: coordinates by slot
   std::vector<int32_t> rx_, ry_, ptr_;  // each slot's x and y rank; strip entry points
   std::vector<double> epsX_, epsY_;     // k-th distances by x rank and by y rank
+  std::vector<int32_t> seen_;           // strip from which each strip's entry point was last found
   std::vector<double> bd_, bx_, by_;
   std::vector<int32_t> bi_;
 
@@ -208,6 +209,7 @@ class ScalarKsg {
     const double* SY = sy_.data();
     epsX_.resize(n);
     epsY_.resize(n);
+    seen_.assign(strips, -1);
     const __m256d INF = _mm256_set1_pd(INFINITY);
     const __m256d ABS = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFll));
     // selfMask[l]: lane l only (the query itself); selfMask[4]: none.
@@ -260,14 +262,25 @@ class ScalarKsg {
         auto visit = [&](int64_t t) {
           const int64_t lo = t * S, hi = std::min(n, lo + S);
           const double ly = lowY();
-          const double* b = SY + lo;
-          int64_t len = hi - lo;
-          while (len > 1) {
-            const int64_t half = len / 2;
-            b = b[half] < ly ? b + half : b;
-            len -= half;
+          int64_t j;
+          if (seen_[t] == s) {
+            // Groups go up in y, so the entry moves a few slots from the last one: walk there.
+            j = ptr_[t];
+            while (j < hi && SY[j] < ly) ++j;
+            while (j > lo && SY[j - 1] >= ly) --j;
+          } else {
+            const double* b = SY + lo;  // first visit from this strip: branch-free bisection
+            int64_t len = hi - lo;
+            while (len > 1) {
+              const int64_t half = len / 2;
+              b = b[half] < ly ? b + half : b;
+              len -= half;
+            }
+            j = (b - SY) + (*b < ly);
+            seen_[t] = static_cast<int32_t>(s);
           }
-          for (int64_t j = (b - SY) + (*b < ly); j < hi;) {
+          ptr_[t] = static_cast<int32_t>(j);
+          for (; j < hi;) {
             if (SY[j] > highY()) break;
             for (const int64_t e = std::min(hi, j + 4); j < e; ++j) offer(j);
           }
