@@ -199,10 +199,18 @@ Status ksgMutualInformation(const std::vector<const double*>& dims, int64_t n, c
   const Digamma psi(n);
   const double base = psi(o.k) + psi(n) - (o.algorithm == 2 ? 1.0 / o.k : 0.0);
   if (x.size() == 1 && y.size() == 1) {
-    Marginal mx, my;
-    mx.build(cols[x[0]]);
-    my.build(cols[y[0]]);
-    *out = base - ScalarKsg().sum(mx, my, o.k, o.algorithm, psi) / n;
+    // Workspaces kept per thread between calls, so a loop of single-pair calls allocates (and
+    // page-faults) nothing; dropped after a call on more than 2^18 rows, so a big one-off does not
+    // pin its memory.
+    struct Workspace {
+      Marginal x, y;
+      ScalarKsg ksg;
+    };
+    thread_local Workspace ws;
+    ws.x.build(cols[x[0]]);
+    ws.y.build(cols[y[0]]);
+    *out = base - ws.ksg.sum(ws.x, ws.y, o.k, o.algorithm, psi) / n;
+    if (n > (1 << 18)) ws = Workspace{};
     return {};
   }
   const std::vector<int> xy = concat({&x, &y});
