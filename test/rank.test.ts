@@ -30,6 +30,7 @@ describe('bias check', () => {
     expect(biasCheck(1280, [16, 16]).warnings).toEqual([]);  // 256 cells = 1280 / 5
     expect(biasCheck(1279, [16, 16]).warnings.length).toBe(1);
     expect(biasCheck(1000, [4, 4, 4]).cells).toBe(64);
+    expect(biasCheck(0, [4, 4]).warnings.map((x) => x.code)).toEqual(['MS_TOO_FEW_ROWS']);
   });
 });
 
@@ -73,6 +74,19 @@ describe('rankToTarget', () => {
     const one = await rankToTarget(t, 0, { threads: 1, units: 'nats' });
     expect(one.ranking.map((e) => e.metric)).toEqual(r.ranking.map((e) => e.metric));
     one.ranking.forEach((e, i) => expect(e.mi).toBeCloseTo(r.ranking[i].mi * Math.LN2, 13));
+  });
+
+  it('puts a metric without rows in common with the target last, as NaN with a warning', async () => {
+    const t = table(500);
+    t.names.push('svc/empty');
+    t.columns.push(new Float64Array(500).fill(NaN));
+    const r = await rankToTarget(t, 'svc/target');
+    const last = r.ranking.at(-1)!;
+    expect(last.metric).toBe('svc/empty');
+    expect(last.mi).toBeNaN();
+    expect(last.rowsUsed).toBe(0);
+    expect(last.warnings.map((w) => w.code)).toEqual(['MS_TOO_FEW_ROWS']);
+    expect(Number.isFinite(r.total)).toBe(true);
   });
 
   it('reports the smallest top N carrying the share of the total', async () => {

@@ -18,7 +18,7 @@ export interface EstimateInfo {
   bins: number[];
   /** Cells of the joint histogram: the product of `bins`. */
   cells: number;
-  /** `MS_SMALL_SAMPLE` when cells > rowsUsed / 5. */
+  /** `MS_SMALL_SAMPLE` when cells > rowsUsed / 5; `MS_TOO_FEW_ROWS` without any complete row. */
   warnings: AnalysisWarning[];
 }
 
@@ -33,7 +33,9 @@ export function biasCheck(rowsUsed: number, bins: number[], what = 'the estimate
   if (!Array.isArray(bins) || bins.some((b) => !Number.isInteger(b) || b < 0)) badOption('bins', 'an array of integers ≥ 0', bins);
   const cells = bins.reduce((p, b) => p * Math.max(1, b), 1);
   const warnings: AnalysisWarning[] = [];
-  if (cells > rowsUsed / ROWS_PER_CELL) {
+  if (rowsUsed === 0) {
+    warnings.push({ code: WarningCode.TOO_FEW_ROWS, message: `${what}: no complete row, no estimate` });
+  } else if (cells > rowsUsed / ROWS_PER_CELL) {
     warnings.push({
       code: WarningCode.SMALL_SAMPLE,
       message: `${what}: ${cells} joint bins (${bins.join('×')}) for ${rowsUsed} complete rows, fewer than ${ROWS_PER_CELL} rows a bin; the plug-in value is dominated by its bias (use fewer bins or more rows)`,

@@ -126,6 +126,7 @@ function estimate(x: Float64Array, y: Float64Array, start: number, end: number, 
   const info = binnedEstimateInfo(xs, ys, c.bin);
   info.warnings = info.warnings.map((w) => ({ ...w, message: w.message.replace('MI(x; y)', what) }));
   if (info.rowsUsed < 2 * c.block) {
+    info.warnings = info.warnings.filter((w) => w.code !== WarningCode.TOO_FEW_ROWS);
     info.warnings.push({ code: WarningCode.TOO_FEW_ROWS, message: `${what}: ${info.rowsUsed} complete rows, fewer than two bootstrap blocks of ${c.block}; no estimate` });
     return { mi: NaN, ci: [NaN, NaN] as [number, number], info };
   }
