@@ -125,6 +125,11 @@ describe('rankToTarget', () => {
     // Same value as the pair estimator told to keep every class (the metric has far more than 64 values).
     expect(e.mi).toBeCloseTo(mutualInformation(t.columns[2], many.map((c) => classes.indexOf(c)), { discreteMax: 64 }).value, 12);
     expect(e.bins).toEqual([16, classes.length]);
+    // The same exact count as the plain value of a conditional ranking (a constant confounder: CMI = MI).
+    const c = await rankToTarget({ names: t.names.slice(1), columns: t.columns.slice(1) }, many, { given: new Float64Array(4000).fill(1) });
+    const ce = c.ranking.find((q) => q.metric === 'svc/a1')!;
+    expect(ce.miUnconditional).toBe(e.mi);
+    expect(ce.mi).toBeCloseTo(e.mi, 12);
     // Missing labels ('' or null) drop their rows.
     const holes = labels.map((l, i) => (i % 10 === 0 ? (i % 20 === 0 ? '' : null) : l));
     const h = await rankToTarget({ names: t.names.slice(1), columns: t.columns.slice(1) }, holes);

@@ -289,12 +289,18 @@ export async function rankToTarget(input: TableInput, target: VariableInput, opt
     const name = t.names[metrics[k]];
     const needCodes = exactTarget || zv || level !== undefined || permutations !== undefined;
     const xCoded = needCodes ? binCodes(columnValues(t.columns[metrics[k]]), bin) : undefined;
+    let plain = mi[k], plainRows = rows[k];
+    if (exactTarget) {
+      const m = mutualInformationNats(xCoded!, tCoded);
+      plain = m.value * f;
+      plainRows = m.rowsUsed;
+    }
     let e: RankEntry;
     if (zCoded && xCoded) {
       const { codes, rows: n } = completeRows([xCoded, tCoded, zCoded]);
       const L: [number, number, number] = [xCoded.levels, tCoded.levels, zCoded.levels];
       const v = n ? cmiOfCompact(codes[0], codes[1], codes[2], ...L) * f : NaN;
-      e = { metric: name, mi: v, miUnconditional: mi[k], ...biasCheck(n, L, `I(${name}; ${tv.name} | ${zv!.name})`) };
+      e = { metric: name, mi: v, miUnconditional: plain, ...biasCheck(n, L, `I(${name}; ${tv.name} | ${zv!.name})`) };
       if (n > 0 && (level !== undefined || permutations !== undefined)) {
         if (n < 2 * block) throw new MetricsiftError(`${name}: ${n} complete rows are too few for blocks of ${block} rows`, ErrorCode.TOO_FEW_ROWS);
         const r = cmiResampling(codes[0], codes[1], codes[2], L, { replicates, permutations, block, seed });
@@ -302,12 +308,7 @@ export async function rankToTarget(input: TableInput, target: VariableInput, opt
         if (r.p !== undefined) e.p = r.p;
       }
     } else {
-      let v = mi[k], n = rows[k];
-      if (exactTarget) {
-        const m = mutualInformationNats(xCoded!, tCoded);
-        v = m.value * f;
-        n = m.rowsUsed;
-      }
+      const v = plain, n = plainRows;
       const bins = [exactTarget ? xCoded!.levels : lev[k + 1], tCoded.levels];
       e = { metric: name, mi: v, ...biasCheck(n, bins, `MI(${name}; ${tv.name})`) };
       if (n > 0 && (level !== undefined || permutations !== undefined)) {
