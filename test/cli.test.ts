@@ -54,6 +54,14 @@ describe.skipIf(!cliBuilt)('metricsift CLI (needs `npm run build:ts`)', () => {
     expect(rows[0]).toBe('metric_a,metric_b,value,rows_used');
     for (const r of rows.slice(1)) expect(Math.abs(Number(r.split(',').at(-2)))).toBeGreaterThan(0.99);
   });
+  it('stops quietly when the reader closes the pipe early (| head)', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const cmd = `set -o pipefail; "${process.execPath}" bin/metricsift.js matrix ${example} | head -n 2`;
+    const { stdout, stderr } = await promisify(execFile)('bash', ['-c', cmd], { cwd: root });
+    expect(stdout.split('\n').filter(Boolean)).toHaveLength(2);
+    expect(stderr).toBe('');
+  });
   it('entropy writes metric,entropy_bits,rows_used,missing', async () => {
     const { code, stdout } = await cli('entropy', example, '--bins', '8');
     expect(code).toBe(0);

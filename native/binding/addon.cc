@@ -406,17 +406,24 @@ Napi::Value Ksg(const Napi::CallbackInfo& info) {
   std::vector<int> used = x;
   used.insert(used.end(), y.begin(), y.end());
   used.insert(used.end(), z.begin(), z.end());
-  std::vector<std::vector<double>> kept(c.cols.size());
+  std::vector<char> complete(n, 1);
   int64_t m = 0;
   for (int64_t t = 0; t < n; ++t) {
-    bool ok = true;
-    for (int u : used) ok = ok && !std::isnan(raw[u][t]);
-    if (!ok) continue;
-    for (int u : used) kept[u].push_back(raw[u][t]);
-    ++m;
+    for (int u : used) complete[t] &= !std::isnan(raw[u][t]);
+    m += complete[t];
   }
+  // Compacted only when some row is missing: a complete data set is used where it was read.
+  std::vector<std::vector<double>> kept(c.cols.size());
   std::vector<const double*> dims(c.cols.size(), nullptr);
-  for (int u : used) dims[u] = kept[u].data();
+  for (int u : used) {
+    if (m == n) { dims[u] = raw[u].data(); continue; }
+    if (kept[u].empty()) {
+      kept[u].reserve(m);
+      for (int64_t t = 0; t < n; ++t)
+        if (complete[t]) kept[u].push_back(raw[u][t]);
+    }
+    dims[u] = kept[u].data();
+  }
   // The kernel standardises every dimension it is given: pass only the used ones.
   std::vector<const double*> usedDims;
   std::vector<int> pos(c.cols.size(), -1);

@@ -212,8 +212,8 @@ class ScalarKsg {
     seen_.assign(strips, -1);
     const __m256d INF = _mm256_set1_pd(INFINITY);
     const __m256d ABS = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFll));
-    // selfMask[l]: lane l only (the query itself); selfMask[4]: none.
-    alignas(32) static const int64_t masks[5][4] = {{-1, 0, 0, 0}, {0, -1, 0, 0}, {0, 0, -1, 0}, {0, 0, 0, -1}, {0, 0, 0, 0}};
+    // masks[l]: lane l only (the query itself).
+    alignas(32) static const int64_t masks[4][4] = {{-1, 0, 0, 0}, {0, -1, 0, 0}, {0, 0, -1, 0}, {0, 0, 0, -1}};
     auto hmax = [](__m256d v) {
       const __m128d m = _mm_max_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
       return std::max(_mm_cvtsd_f64(m), _mm_cvtsd_f64(_mm_unpackhi_pd(m, m)));
@@ -232,21 +232,25 @@ class ScalarKsg {
         const __m256d XQ = _mm256_load_pd(xs), YQ = _mm256_load_pd(ys);
         __m256d bd[K];
         for (int m = 0; m < K; ++m) bd[m] = INF;
-        auto offer = [&](int64_t j) {
-          const __m256d dx = _mm256_and_pd(_mm256_sub_pd(_mm256_set1_pd(SX[j]), XQ), ABS);
-          const __m256d dy = _mm256_and_pd(_mm256_sub_pd(_mm256_set1_pd(SY[j]), YQ), ABS);
-          const uint64_t rel = static_cast<uint64_t>(j - q0);
-          const __m256d self = _mm256_load_pd(reinterpret_cast<const double*>(masks[rel < 4 && rel < static_cast<uint64_t>(lanes) ? rel : 4]));
-          const __m256d d = _mm256_blendv_pd(_mm256_max_pd(dx, dy), INF, self);
+        auto offerDistance = [&](__m256d d) {
           for (int m = K - 1; m > 0; --m) bd[m] = _mm256_min_pd(bd[m], _mm256_max_pd(bd[m - 1], d));
           bd[0] = _mm256_min_pd(bd[0], d);
         };
+        auto distance = [&](int64_t j) {
+          const __m256d dx = _mm256_and_pd(_mm256_sub_pd(_mm256_set1_pd(SX[j]), XQ), ABS);
+          const __m256d dy = _mm256_and_pd(_mm256_sub_pd(_mm256_set1_pd(SY[j]), YQ), ABS);
+          return _mm256_max_pd(dx, dy);
+        };
+        auto offer = [&](int64_t j) { offerDistance(distance(j)); };
         // y range any lane still needs: [min(y − ε), max(y + ε)].
         auto lowY = [&] { return hmin(_mm256_sub_pd(YQ, bd[K - 1])); };
         auto highY = [&] { return hmax(_mm256_add_pd(YQ, bd[K - 1])); };
         // Own strip: a window around the group, then outward while some lane can still gain.
         const int64_t w0 = std::max(beg, q0 - K), w1 = std::min(end, q0 + 4 + K);
-        for (int64_t j = w0; j < w1; ++j) offer(j);
+        for (int64_t j = w0; j < q0; ++j) offer(j);
+        for (int l = 0; l < lanes; ++l)  // the group's own slots: each is not its own neighbour
+          offerDistance(_mm256_blendv_pd(distance(q0 + l), INF, _mm256_load_pd(reinterpret_cast<const double*>(masks[l]))));
+        for (int64_t j = q0 + lanes; j < w1; ++j) offer(j);
         for (int64_t j = w1; j < end;) {
           const double hy = highY();
           if (SY[j] > hy) break;

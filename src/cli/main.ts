@@ -16,6 +16,11 @@ function version(): string {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A reader that stops early (`| head`) closes the pipe: that is not an error, so stop quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const program = new Command('metricsift')
     .description('Entropy, mutual information and correlation over metric time series')
     .version(version())
