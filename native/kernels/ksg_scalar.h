@@ -55,9 +55,11 @@ struct Marginal {
     nearTies = 0;
     for (int64_t r = 1; r < n; ++r) nearTies += sorted[r] - sorted[r - 1] <= tiny;
     // Sorted positions per unit of value around each block, to guess where a window ends.
+    // Over ±√n/2 positions (at least ±4 blocks), about the reach of a k-th-neighbour window.
     density.resize(blocks);
+    const int64_t half = std::max<int64_t>(4 * B, static_cast<int64_t>(std::sqrt(static_cast<double>(n)) / 2));
     for (int64_t b = 0; b < blocks; ++b) {
-      const int64_t lo = std::max<int64_t>(0, b * B - 4 * B), hi = std::min<int64_t>(n - 1, b * B + 4 * B);
+      const int64_t lo = std::max<int64_t>(0, b * B - half), hi = std::min<int64_t>(n - 1, b * B + half);
       const double span = sorted[hi] - sorted[lo];
       density[b] = span > 0 ? (hi - lo) / span : 0;
     }
@@ -117,13 +119,23 @@ struct Marginal {
       const int64_t w0 = std::clamp<int64_t>(b - 4, 0, blocks - 8);
       const int t = countTrue<P, 8>(&last[w0], vp, e);
       if ((t > 0 || w0 == 0) && t < 8) return (w0 + t) * B + countTrue<P, B>(&sorted[(w0 + t) * B], vp, e);
-      lo = t == 8 ? w0 + 7 : -1;
-      hi = t == 8 ? blocks - 1 : w0;
+      // Far from the guess (rare): gallop outward from the window, then bisect.
+      if (t == 8) {
+        lo = w0 + 7;
+        int64_t step = 1;
+        while (lo + step < blocks - 1 && test<P>(last[lo + step], vp, e)) lo += step, step *= 2;
+        hi = std::min(blocks - 1, lo + step);
+      } else {
+        hi = w0;
+        int64_t step = 1;
+        while (hi - step >= 0 && !test<P>(last[hi - step], vp, e)) hi -= step, step *= 2;
+        lo = std::max<int64_t>(-1, hi - step);
+      }
     } else {
       lo = -1;
       hi = blocks - 1;
     }
-    while (hi - lo > 1) {  // far from the guess (rare): bisect the rest
+    while (hi - lo > 1) {
       const int64_t m = lo + (hi - lo) / 2;
       (test<P>(last[m], vp, e) ? lo : hi) = m;
     }
@@ -227,9 +239,15 @@ class ScalarKsg {
       for (int64_t q0 = beg; q0 < end; q0 += 4) {
         const int lanes = static_cast<int>(std::min<int64_t>(4, end - q0));
         // A short last group repeats its last query in the spare lanes (their results are unused).
-        alignas(32) double xs[4], ys[4];
-        for (int l = 0; l < 4; ++l) xs[l] = SX[q0 + std::min(l, lanes - 1)], ys[l] = SY[q0 + std::min(l, lanes - 1)];
-        const __m256d XQ = _mm256_load_pd(xs), YQ = _mm256_load_pd(ys);
+        __m256d XQ, YQ;
+        if (lanes == 4) {  // one vector load: assembling lanes through memory stalls store forwarding
+          XQ = _mm256_loadu_pd(SX + q0);
+          YQ = _mm256_loadu_pd(SY + q0);
+        } else {
+          const int64_t last = q0 + lanes - 1;
+          XQ = _mm256_setr_pd(SX[q0], SX[std::min(q0 + 1, last)], SX[std::min(q0 + 2, last)], SX[last]);
+          YQ = _mm256_setr_pd(SY[q0], SY[std::min(q0 + 1, last)], SY[std::min(q0 + 2, last)], SY[last]);
+        }
         __m256d bd[K];
         for (int m = 0; m < K; ++m) bd[m] = INF;
         auto offerDistance = [&](__m256d d) {
