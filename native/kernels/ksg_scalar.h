@@ -127,9 +127,17 @@ struct Marginal {
     return t;
 #endif
   }
-  // Length of the prefix of sorted values where the predicate holds (true then false), from a guess.
+  // Length of the prefix of sorted values where the predicate holds (true then false), from a guess:
+  // the 16 values around it first (the guesses usually land within a few positions), else by blocks.
   template <Pred P>
   [[gnu::always_inline]] int64_t prefix(int64_t guess, double vp, double e) const {
+    const int64_t w = std::clamp<int64_t>(guess - 8, 0, blocks * B - 16);
+    const int t = countTrue<P, 16>(&sorted[w], vp, e);
+    if ((t > 0 || w == 0) && t < 16) return w + t;
+    return prefixByBlocks<P>(guess, vp, e);
+  }
+  template <Pred P>
+  int64_t prefixByBlocks(int64_t guess, double vp, double e) const {
     const int64_t b = std::clamp<int64_t>(guess, 0, n) / B;
     int64_t lo, hi;  // the predicate holds at last[lo] (lo = −1: before the array) and fails at last[hi]
     if (blocks >= 8) {
