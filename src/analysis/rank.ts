@@ -18,7 +18,7 @@ import {
   binCodes, categoryCodes, codesAsSeries, completeRows, cmiOfCompact, columnValues, mutualInformationNats, seededRandom, unitFactor,
   type Categories, type Coded,
 } from './codes.js';
-import { miBootstrapInterval, miPermutationTest } from './significance.js';
+import { miBootstrapInterval, miPermutationTest, percentiles } from './significance.js';
 
 /**
  * A target or confounder: a column of the table (name, or index), or an external series aligned by
@@ -150,13 +150,6 @@ export function requireTwoClasses(v: Variable, role: string): void {
 
 function coded(v: Variable, bin: BinningOptions): Coded {
   return v.categorical ?? binCodes(v.numeric!, bin);
-}
-
-/** Percentile interval as miBootstrapInterval takes it: order statistics at (1 ∓ level)/2. @internal */
-export function percentileInterval(reps: Float64Array, level: number): [number, number] {
-  const s = Float64Array.from(reps).sort();
-  const B = s.length;
-  return [s[Math.max(0, Math.floor(((1 - level) / 2) * B))], s[Math.min(B - 1, Math.ceil(((1 + level) / 2) * B) - 1)]];
 }
 
 /** Resampled CMI for the conditional ranking: circular-block bootstrap and within-stratum permutation. */
@@ -304,7 +297,7 @@ export async function rankToTarget(input: TableInput, target: VariableInput, opt
       if (n > 0 && (level !== undefined || permutations !== undefined)) {
         if (n < 2 * block) throw new MetricsiftError(`${name}: ${n} complete rows are too few for blocks of ${block} rows`, ErrorCode.TOO_FEW_ROWS);
         const r = cmiResampling(codes[0], codes[1], codes[2], L, { replicates, permutations, block, seed });
-        if (r.reps && level !== undefined) e.ci = percentileInterval(r.reps.map((x) => x * f), level);
+        if (r.reps && level !== undefined) e.ci = percentiles(r.reps.map((x) => x * f), level);
         if (r.p !== undefined) e.p = r.p;
       }
     } else {

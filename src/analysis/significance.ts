@@ -84,8 +84,8 @@ export interface BootstrapResult {
   units: 'bits' | 'nats';
 }
 
-/** Order statistics at (1 − level)/2 and (1 + level)/2 of the draws. */
-function percentiles(draws: Float64Array, level: number): [number, number] {
+/** Order statistics at (1 − level)/2 and (1 + level)/2 of the draws (the percentile interval). */
+export function percentiles(draws: Float64Array, level: number): [number, number] {
   const sorted = Float64Array.from(draws).sort();
   const B = sorted.length;
   return [sorted[Math.max(0, Math.floor(((1 - level) / 2) * B))], sorted[Math.min(B - 1, Math.ceil(((1 + level) / 2) * B) - 1)]];
@@ -120,16 +120,13 @@ export interface KsgIntervalOptions extends KsgResamplingOptions {
   level?: number;
 }
 
-export interface KsgIntervalResult {
+export interface KsgIntervalResult extends BootstrapResult {
   /** KSG MI of all rows. */
   mi: number;
   /** mi plus the (1 − level)/2 and (1 + level)/2 quantiles of the half-sample estimates' deviations from their mean. */
   ci: [number, number];
-  level: number;
   /** The half-sample estimates. */
   replicates: Float64Array;
-  rowsUsed: number;
-  units: 'bits' | 'nats';
   method: 'half-sampling';
 }
 
