@@ -27,7 +27,7 @@ for (const n of SIZES) {
   for (let i = 0; i < n; i++) { x[i] = g(); y[i] = 0.6 * x[i] + 0.8 * g(); }
   writeFileSync(join(dir, 'x.f64'), x);
   writeFileSync(join(dir, 'y.f64'), y);
-  const reps = n >= 1_000_000 ? 3 : 5;
+  const reps = n >= 1_000_000 ? 3 : n >= 100_000 ? 5 : 15;
   ksgMutualInformation(x, y);  // warm-up at this size: per-thread workspaces, page faults
   const times: number[] = [];
   let ours = NaN;
@@ -58,7 +58,7 @@ const md = [
   `# KSG MI, one pair, ${date}`,
   '',
   `- ${cpus()[0].model}, ${cpus().length} cores (metricsift on one thread), Node ${process.version}; scikit-learn via ${PY}.`,
-  '- Bivariate Gaussian, ρ = 0.6, k = 3, KSG algorithm 1, both with unit-variance scaling and a 1e-10-relative jitter (different generators); median of 5 runs (3 at n = 10⁶) after one warm-up call of the same size, each a whole call (copy in, scaling, jitter, sorting, search).',
+  '- Bivariate Gaussian, ρ = 0.6, k = 3, KSG algorithm 1, both with unit-variance scaling and a 1e-10-relative jitter (different generators); median of 15 runs (5 at n ≥ 10⁵, 3 at 10⁶) after one warm-up call of the same size, each a whole call (copy in, scaling, jitter, sorting, search).',
   '- Command: `node --import tsx bench/ksg.ts`.',
   '',
   '| n | metricsift | per n·log₂n | scikit-learn | faster by | value difference (nats) |',

@@ -399,10 +399,19 @@ Napi::Value Ksg(const Napi::CallbackInfo& info) {
   double seed = 0;
   if (!optDouble(env, opts, "seed", &seed)) return env.Undefined();
   o.seed = static_cast<uint64_t>(seed);
-  // Listwise-complete rows over the used columns, materialised as doubles.
+  // Listwise-complete rows over the used columns, materialised as doubles (buffers kept between
+  // calls, as the kernel's: a loop of small calls should not page-fault fresh memory each time).
   const int64_t n = c.cols[0].length;
-  std::vector<std::vector<double>> raw(c.cols.size(), std::vector<double>(n));
-  for (size_t k = 0; k < c.cols.size(); ++k) ms::readColumn(c.cols[k], raw[k].data());
+  thread_local std::vector<std::vector<double>> raw;
+  raw.resize(c.cols.size());
+  for (size_t k = 0; k < c.cols.size(); ++k) {
+    raw[k].resize(n);
+    ms::readColumn(c.cols[k], raw[k].data());
+  }
+  struct Release {  // a big one-off call does not pin its memory
+    int64_t n;
+    ~Release() { if (n > (1 << 18)) raw = {}; }
+  } release{n};
   std::vector<int> used = x;
   used.insert(used.end(), y.begin(), y.end());
   used.insert(used.end(), z.begin(), z.end());

@@ -193,26 +193,32 @@ Status ksgMutualInformation(const std::vector<const double*>& dims, int64_t n, c
                             const KsgOptions& o, double* out) {
   if (x.empty() || y.empty()) return Status::error(Code::BadInput, "X and Y each need at least one column");
   if (o.algorithm != 1 && o.algorithm != 2) return Status::error(Code::BadOption, "algorithm must be 1 or 2");
+  if (x.size() == 1 && y.size() == 1) {
+    // Everything a scalar pair needs is kept per thread between calls, so a loop of single-pair calls
+    // allocates (and page-faults) nothing; dropped after a call on more than 2^18 rows, so a big
+    // one-off does not pin its memory.
+    struct Workspace {
+      std::vector<std::vector<double>> cols;
+      Digamma psi{0};
+      Marginal x, y;
+      ScalarKsg ksg;
+    };
+    thread_local Workspace ws;
+    Status s = prepare({dims[x[0]], dims[y[0]]}, n, o, &ws.cols);
+    if (!s.ok()) return s;
+    ws.psi.grow(n);
+    const double base = ws.psi(o.k) + ws.psi(n) - (o.algorithm == 2 ? 1.0 / o.k : 0.0);
+    ws.x.build(ws.cols[0]);
+    ws.y.build(ws.cols[1]);
+    *out = base - ws.ksg.sum(ws.x, ws.y, o.k, o.algorithm, ws.psi) / n;
+    if (n > (1 << 18)) ws = Workspace{};
+    return {};
+  }
   std::vector<std::vector<double>> cols;
   Status s = prepare(dims, n, o, &cols);
   if (!s.ok()) return s;
   const Digamma psi(n);
   const double base = psi(o.k) + psi(n) - (o.algorithm == 2 ? 1.0 / o.k : 0.0);
-  if (x.size() == 1 && y.size() == 1) {
-    // Workspaces kept per thread between calls, so a loop of single-pair calls allocates (and
-    // page-faults) nothing; dropped after a call on more than 2^18 rows, so a big one-off does not
-    // pin its memory.
-    struct Workspace {
-      Marginal x, y;
-      ScalarKsg ksg;
-    };
-    thread_local Workspace ws;
-    ws.x.build(cols[x[0]]);
-    ws.y.build(cols[y[0]]);
-    *out = base - ws.ksg.sum(ws.x, ws.y, o.k, o.algorithm, psi) / n;
-    if (n > (1 << 18)) ws = Workspace{};
-    return {};
-  }
   const std::vector<int> xy = concat({&x, &y});
   const Space joint(cols, xy, n), sx(cols, x, n), sy(cols, y, n);
   std::vector<std::pair<double, int64_t>> heap;

@@ -18,10 +18,14 @@ namespace ms {
 
 // ψ(m) for integer m ≥ 1: −γ + Σ_{j<m} 1/j.
 struct Digamma {
-  std::vector<double> t;
-  explicit Digamma(int64_t n) : t(n + 2) {
-    t[1] = -0.57721566490153286061;
-    for (int64_t m = 2; m < static_cast<int64_t>(t.size()); ++m) t[m] = t[m - 1] + 1.0 / (m - 1);
+  std::vector<double> t{0.0, -0.57721566490153286061};
+  explicit Digamma(int64_t n) { grow(n); }
+  // Extends the table to ψ(n + 1) (kept tables only grow: the values never change).
+  void grow(int64_t n) {
+    const int64_t from = static_cast<int64_t>(t.size());
+    if (n + 2 <= from) return;
+    t.resize(n + 2);
+    for (int64_t m = from; m < n + 2; ++m) t[m] = t[m - 1] + 1.0 / (m - 1);
   }
   double operator()(int64_t m) const { return t[m]; }
 };
