@@ -40,8 +40,8 @@ export { readParquet } from './io/parquet.js';
 export { ksgMutualInformation, ksgConditionalMutualInformation, ksgMatrix, ksgPairsAbove, type KsgOptions } from './estimators/ksg.js';
 export { redundancyIndex, type RedundancyIndex } from './analysis/redundancy.js';
 export {
-  miPermutationTest, miBootstrapInterval, ksgConfidenceInterval, ksgPermutationTest,
-  type PermutationOptions, type PermutationResult, type BootstrapOptions, type BootstrapResult, type KsgResamplingOptions, type KsgIntervalOptions, type KsgIntervalResult,
+  miPermutationTest, miBootstrapInterval, entropyBootstrapInterval, ksgConfidenceInterval, ksgPermutationTest,
+  type PermutationOptions, type PermutationResult, type BootstrapOptions, type BootstrapResult, type EntropyBootstrapResult, type KsgResamplingOptions, type KsgIntervalOptions, type KsgIntervalResult,
 } from './analysis/significance.js';
 export { biasCheck, binnedEstimateInfo, ROWS_PER_CELL, type EstimateInfo } from './analysis/bias.js';
 export { rankToTarget, type RankOptions, type RankEntry, type Ranking, type VariableInput } from './analysis/rank.js';

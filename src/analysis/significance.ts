@@ -105,6 +105,21 @@ export function miBootstrapInterval(x: Series, y: Series, opts: BootstrapOptions
   return { mi: r.observed * f, ci: percentiles(reps, level), level, replicates: reps, rowsUsed: r.rowsUsed, units };
 }
 
+export interface EntropyBootstrapResult extends Omit<BootstrapResult, 'mi'> {
+  /** Binned (plug-in) entropy of the data. */
+  entropy: number;
+}
+
+/**
+ * Percentile bootstrap interval of binned entropy H(X): rows (or circular blocks of `block` rows)
+ * resampled natively in parallel. It is the MI bootstrap of the pair (X, X), since the plug-in
+ * I(X; X) is exactly H(X): one kernel, the same seeds and thread-count independence.
+ */
+export function entropyBootstrapInterval(x: Series, opts: BootstrapOptions = {}): EntropyBootstrapResult {
+  const { mi, ...rest } = miBootstrapInterval(x, x, opts);
+  return { entropy: mi, ...rest };
+}
+
 export interface KsgResamplingOptions extends KsgOptions {
   /** 1 (default) draws rows; L > 1 draws circular blocks of L rows (time series). */
   block?: number;
