@@ -181,6 +181,12 @@ Status prepare(const std::vector<const double*>& dims, int64_t n, const KsgOptio
   return {};
 }
 
+// The scalar KSG estimate (nats) on `rows` rows from two prepared marginals: every scalar path —
+// single pair, matrix entry, resampled draw — ends here, so they agree bit for bit.
+double scalarEstimate(const Marginal& a, const Marginal& b, int64_t rows, const KsgOptions& o, const Digamma& psi, ScalarKsg& ksg) {
+  return psi(o.k) + psi(rows) - (o.algorithm == 2 ? 1.0 / o.k : 0.0) - ksg.sum(a, b, o.k, o.algorithm, psi) / rows;
+}
+
 std::vector<int> concat(std::initializer_list<const std::vector<int>*> parts) {
   std::vector<int> out;
   for (const auto* p : parts) out.insert(out.end(), p->begin(), p->end());
@@ -207,10 +213,9 @@ Status ksgMutualInformation(const std::vector<const double*>& dims, int64_t n, c
     Status s = prepare({dims[x[0]], dims[y[0]]}, n, o, &ws.cols);
     if (!s.ok()) return s;
     ws.psi.grow(n);
-    const double base = ws.psi(o.k) + ws.psi(n) - (o.algorithm == 2 ? 1.0 / o.k : 0.0);
     ws.x.build(ws.cols[0]);
     ws.y.build(ws.cols[1]);
-    *out = base - ws.ksg.sum(ws.x, ws.y, o.k, o.algorithm, ws.psi) / n;
+    *out = scalarEstimate(ws.x, ws.y, n, o, ws.psi, ws.ksg);
     if (n > (1 << 18)) ws = Workspace{};
     return {};
   }
@@ -276,15 +281,12 @@ Status ksgResample(const double* x, const double* y, int64_t n, const KsgOptions
     return Status::error(Code::TooFewRows, std::to_string(n) + " complete rows give half-samples of " + std::to_string(m) + " rows; KSG with k = " + std::to_string(o.k) + " needs at least k + 1");
   }
   const Digamma psi(n);
-  auto estimate = [&](const Marginal& a, const Marginal& b, int64_t rows, ScalarKsg& ksg) {
-    return psi(o.k) + psi(rows) - (o.algorithm == 2 ? 1.0 / o.k : 0.0) - ksg.sum(a, b, o.k, o.algorithm, psi) / rows;
-  };
   Marginal mx, my;
   mx.build(p[0]);
   my.build(p[1]);
   {
     ScalarKsg ksg;
-    *observed = estimate(mx, my, n, ksg);
+    *observed = scalarEstimate(mx, my, n, o, psi, ksg);
   }
   out->assign(count, 0.0);
 #pragma omp parallel num_threads(threads)
@@ -311,12 +313,12 @@ Status ksgResample(const double* x, const double* y, int64_t n, const KsgOptions
           }
         a.build(va);
         b.build(vb);
-        (*out)[r] = estimate(a, b, m, ksg);
+        (*out)[r] = scalarEstimate(a, b, m, o, psi, ksg);
       } else {
         drawPermutation(rng, n, block, perm, order);
         for (int64_t t = 0; t < n; ++t) vb[t] = p[1][perm[t]];
         b.build(vb);
-        (*out)[r] = estimate(mx, b, n, ksg);
+        (*out)[r] = scalarEstimate(mx, b, n, o, psi, ksg);
       }
     }
   }
@@ -339,7 +341,6 @@ Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int
   constexpr int kTile = 16;
   const std::vector<Tile> tiles = upperTriangleTiles(M, kTile, rowFirst, rowLast);
   const Digamma psi(n);
-  const double base = psi(o.k) + psi(n) - (o.algorithm == 2 ? 1.0 / o.k : 0.0);
 #pragma omp parallel num_threads(threads)
   {
     const int tid = omp_get_thread_num();
@@ -376,7 +377,7 @@ Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int
           int64_t m = n;
           if (complete[i] && complete[j]) {
             const int si = marginalOf(i), sj = marginalOf(j);
-            if (usable[si] && usable[sj]) v = base - scalar.sum(cache[si], cache[sj], o.k, o.algorithm, psi) / n;
+            if (usable[si] && usable[sj]) v = scalarEstimate(cache[si], cache[sj], n, o, psi, scalar);
           } else {
             // Pairwise-complete rows: prepared for this pair alone, exactly as the single-pair call.
             a.clear();
@@ -390,7 +391,7 @@ Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int
             if (prepare({a.data(), b.data()}, m, o, &prepared).ok()) {
               mx.build(prepared[0]);
               my.build(prepared[1]);
-              v = psi(o.k) + psi(m) - (o.algorithm == 2 ? 1.0 / o.k : 0.0) - scalar.sum(mx, my, o.k, o.algorithm, psi) / m;
+              v = scalarEstimate(mx, my, m, o, psi, scalar);
             }
           }
           sink(tid, i, j, v, static_cast<uint32_t>(m));
