@@ -341,6 +341,7 @@ Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int
   constexpr int kTile = 16;
   const std::vector<Tile> tiles = upperTriangleTiles(M, kTile, rowFirst, rowLast);
   const Digamma psi(n);
+  const bool enoughRows = checkRows(n, o).ok();
 #pragma omp parallel num_threads(threads)
   {
     const int tid = omp_get_thread_num();
@@ -367,7 +368,7 @@ Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int
         for (int c = part ? tile.c0 : tile.r0; c < (part ? tile.c1 : tile.r1); ++c) {
           if (!complete[c] || marginalOf(c) >= 0) continue;
           cached[slot] = c;
-          usable[slot] = checkRows(n, o).ok() && prepareDim(raw[c].data(), n, o, 0, &one).ok();
+          usable[slot] = enoughRows && prepareDim(raw[c].data(), n, o, 0, &one).ok();
           if (usable[slot]) cache[slot].build(one);
           ++slot;
         }

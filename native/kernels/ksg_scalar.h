@@ -69,17 +69,13 @@ struct Marginal {
     }
   }
 
-  // Rows other than the one at sorted position p with |v − v_p| < e (strict) or ≤ e. Both window
-  // ends are prefix lengths of monotone predicates over the whole sorted array (v − v_p < e holds for
-  // every v below v_p too), each found from a guessed block and counted a block at a time. Exact: the
-  // predicates are the definition's |v − v_p| test, and floating-point subtraction is monotone.
   // Σ_p ψ(n_p + 1) over every sorted position p, n_p = countWithin(p, eps[p], strict = true). In
   // two passes — all guesses, then all counts — so each pass is a short loop of independent
   // iterations the processor overlaps, instead of one long dependent chain a position. Tie-heavy
   // variables take the previous position's window ends as guesses, one position after the other.
   double sumPsiStrict(const double* eps, const Digamma& psi, std::vector<int32_t>& gr, std::vector<int32_t>& gl) const {
     double s = 0;
-    if (nearTies > n / 4) {
+    if (tieHeavy()) {
       Ends ends;
       for (int64_t p = 0; p < n; ++p) s += psi(countWithin(p, eps[p], true, &ends) + 1);
       return s;
@@ -98,16 +94,23 @@ struct Marginal {
     return s;
   }
 
-  // `ends` carries the window ends found for the previous position of a sweep: where most values
-  // are tied (split only by the jitter) a window is a run of equal values, which the density cannot
-  // locate but the previous position's window usually shares.
+  // Where most values are tied (split only by the jitter), a window is a run of equal values, which
+  // the density cannot locate but the previous position of a sweep usually shares.
+  bool tieHeavy() const { return nearTies > n / 4; }
+
+  // The window ends found for the previous position of a sweep (see tieHeavy).
   struct Ends {
     int64_t right = 0, left = 0;
   };
+  // Rows other than the one at sorted position p with |v − v_p| < e (strict) or ≤ e. Both window
+  // ends are prefix lengths of monotone predicates over the whole sorted array (v − v_p < e holds for
+  // every v below v_p too), each found from a guessed position and counted with vector compares.
+  // Exact: the predicates are the definition's |v − v_p| test, and floating-point subtraction is
+  // monotone.
   [[gnu::always_inline]] int64_t countWithin(int64_t p, double e, bool strict, Ends* ends = nullptr) const {
     const double vp = sorted[p];
     if (strict && !(e > 0)) return 0;
-    const bool tied = ends && nearTies > n / 4;
+    const bool tied = ends && tieHeavy();
     const int64_t gr = tied ? ends->right : guess(p, vp + e), gl = tied ? ends->left : guess(p, vp - e);
     const int64_t right = strict ? prefix<kBelowPlusLt>(gr, vp, e) : prefix<kBelowPlusLe>(gr, vp, e);
     const int64_t left = strict ? prefix<kBelowMinusGe>(gl, vp, e) : prefix<kBelowMinusGt>(gl, vp, e);
@@ -371,12 +374,10 @@ class ScalarKsg {
         for (int l = 0; l < lanes; ++l) epsX_[rx_[q0 + l]] = epsY_[ry_[q0 + l]] = eps[l];
       }
     }
-    // ψ(n_x + 1) + ψ(n_y + 1) summed as two sweeps in x order and in y order: each reads its sorted
-    // values sequentially instead of jumping around them query by query.
-    // Summed apart, so that swapping X and Y gives the same bits.
-    double sx = 0, sy = 0;
-    sx = X.sumPsiStrict(epsX_.data(), psi, gr_, gl_);
-    sy = Y.sumPsiStrict(epsY_.data(), psi, gr_, gl_);
+    // ψ(n_x + 1) + ψ(n_y + 1) as two sweeps, in x order and in y order, each reading its sorted values
+    // sequentially; summed apart, so that swapping X and Y gives the same bits.
+    const double sx = X.sumPsiStrict(epsX_.data(), psi, gr_, gl_);
+    const double sy = Y.sumPsiStrict(epsY_.data(), psi, gr_, gl_);
     return sx + sy;
   }
 #endif
@@ -403,7 +404,7 @@ class ScalarKsg {
       for (int64_t t = 0; t < strips; ++t) ptr_[t] = static_cast<int32_t>(t * S);
       for (int64_t q = beg; q < end; ++q) {
         const double xq = SX[q], yq = SY[q];
-                std::fill(bd_.begin(), bd_.end(), INFINITY);
+        std::fill(bd_.begin(), bd_.end(), INFINITY);
         if constexpr (kAlg2) std::fill(bi_.begin(), bi_.end(), INT32_MAX);
         double* bd = bd_.data();
         // Offer slot j, |dy| = ady, to the k best (ascending by distance, then row).
