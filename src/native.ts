@@ -78,7 +78,7 @@ export interface Binding {
   miBootstrap(columns: RawColumns, names: string[], options: RawResamplingOptions): { observed: number; replicates: Float64Array; rowsUsed: number };
   miPermutation(columns: RawColumns, names: string[], options: RawResamplingOptions): { observed: number; p: number; null: Float64Array; rowsUsed: number };
   ksgMatrix(columns: RawColumns, names: string[], options: { k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean; seed?: number } & RawRunOptions, control: Int32Array | null, async: true): Promise<RawPairResult>;
-  ksgResample(columns: RawColumns, names: string[], options: { mode: 'half' | 'permutation'; count: number; block: number; seed: number; threads: number; k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean }): { observed: number; draws: Float64Array; rowsUsed: number };
+  ksgResample(columns: RawColumns, names: string[], options: { mode: 'half' | 'permutation'; count: number; block: number; drawSeed: number; seed?: number; threads: number; k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean }): { observed: number; draws: Float64Array; rowsUsed: number };
   ksg(columns: RawColumns, names: string[], options: { x: number[]; y: number[]; z?: number[]; k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean; seed?: number; threads?: number }): { value: number; rowsUsed: number };
   hardwareConcurrency: number;
 }

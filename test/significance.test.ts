@@ -155,6 +155,11 @@ describe('KSG half-sample interval and permutation test', () => {
     const i2 = ksgConfidenceInterval(x, y, { replicates: 20, threads: 2, block: 10 });
     expect(Buffer.from(i1.replicates.buffer).equals(Buffer.from(i2.replicates.buffer))).toBe(true);
     expect(i1.mi).toBe(ksgMutualInformation(x, y).value);
+    // The jitter keeps its own seed, apart from the draws' (tied data, where the jitter matters).
+    const d = Float64Array.from({ length: 400 }, (_, i) => i % 5), e = Float64Array.from(d, (v, i) => (v + (i % 3)) % 4);
+    const j5 = ksgConfidenceInterval(d, e, { replicates: 4, jitter: 5, seed: 1 });
+    expect(j5.mi).toBe(ksgMutualInformation(d, e, { jitter: 5 }).value);
+    expect(j5.mi).not.toBe(ksgMutualInformation(d, e, { jitter: 1 }).value);
   });
   it('rejects bad parameters with codes', () => {
     const [x, y] = bivariate(40, 0.5, 3);

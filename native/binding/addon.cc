@@ -294,17 +294,23 @@ class KsgJob : public Job {
   Napi::Value result(Napi::Env env) override { return sinkResult(env, out); }
 };
 
+// The KSG options every KSG call shares: k, algorithm, standardize, jitter and its seed (`seed`).
+bool readKsgOptions(Napi::Env env, Napi::Object opts, ms::KsgOptions* o) {
+  double seed = 0;
+  if (!optInt(env, opts, "k", 1, 1 << 20, &o->k) || !optInt(env, opts, "algorithm", 1, 2, &o->algorithm) ||
+      !optBool(env, opts, "standardize", &o->standardize) || !optBool(env, opts, "jitter", &o->jitter) ||
+      !optDouble(env, opts, "seed", &seed)) return false;
+  o->seed = static_cast<uint64_t>(seed);
+  return true;
+}
+
 // ksgMatrix(columns, names, {k, algorithm, standardize, jitter, seed, output, …}, control, async)
 Napi::Value KsgMatrix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto job = std::make_unique<KsgJob>();
   Napi::Object opts;
   if (!job->c.read(info, &opts)) return env.Undefined();
-  double seed = 0;
-  if (!optInt(env, opts, "k", 1, 1 << 20, &job->o.k) || !optInt(env, opts, "algorithm", 1, 2, &job->o.algorithm) ||
-      !optBool(env, opts, "standardize", &job->o.standardize) || !optBool(env, opts, "jitter", &job->o.jitter) ||
-      !optDouble(env, opts, "seed", &seed) || !job->c.readOutput(env, opts, &job->out)) return env.Undefined();
-  job->o.seed = static_cast<uint64_t>(seed);
+  if (!readKsgOptions(env, opts, &job->o) || !job->c.readOutput(env, opts, &job->out)) return env.Undefined();
   Napi::Object keep = Napi::Object::New(env);
   keep.Set("columns", info[0]);
   if (info[3].IsObject()) keep.Set("control", info[3]);
@@ -394,11 +400,7 @@ Napi::Value Ksg(const Napi::CallbackInfo& info) {
   std::vector<int> x, y, z;
   if (!indices("x", &x) || !indices("y", &y) || !indices("z", &z)) return env.Undefined();
   ms::KsgOptions o;
-  if (!optInt(env, opts, "k", 1, 1 << 20, &o.k) || !optInt(env, opts, "algorithm", 1, 2, &o.algorithm) ||
-      !optBool(env, opts, "standardize", &o.standardize) || !optBool(env, opts, "jitter", &o.jitter)) return env.Undefined();
-  double seed = 0;
-  if (!optDouble(env, opts, "seed", &seed)) return env.Undefined();
-  o.seed = static_cast<uint64_t>(seed);
+  if (!readKsgOptions(env, opts, &o)) return env.Undefined();
   // Listwise-complete rows over the used columns, materialised as doubles (buffers kept between
   // calls, as the kernel's: a loop of small calls should not page-fault fresh memory each time).
   const int64_t n = c.cols[0].length;
@@ -491,8 +493,8 @@ struct Resampling {
 };
 
 // miBootstrap(columns[2], names, {binning…, replicates, block, seed}) → {observed, replicates: Float64Array, rowsUsed} (nats).
-// ksgResample(columns [x, y], names, {mode: 'half' | 'permutation', count, block, seed, k, algorithm,
-// standardize, jitter, threads}) → {observed, draws (nats), rowsUsed}; complete rows of x and y.
+// ksgResample(columns [x, y], names, {mode: 'half' | 'permutation', count, block, drawSeed, k, algorithm,
+// standardize, jitter, seed (the jitter's), threads}) → {observed, draws (nats), rowsUsed}; complete rows of x and y.
 Napi::Value KsgResample(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Common c;
@@ -501,15 +503,12 @@ Napi::Value KsgResample(const Napi::CallbackInfo& info) {
   if (c.cols.size() != 2) { throwError(env, "MS_BAD_INPUT", "ksgResample takes exactly two columns"); return env.Undefined(); }
   ms::KsgOptions o;
   int count = 200, block = 1;
-  double seed = 0;
+  double drawSeed = 0;
   std::string mode = "half";
-  if (!optInt(env, opts, "k", 1, 1 << 20, &o.k) || !optInt(env, opts, "algorithm", 1, 2, &o.algorithm) ||
-      !optBool(env, opts, "standardize", &o.standardize) || !optBool(env, opts, "jitter", &o.jitter) ||
-      !optDouble(env, opts, "seed", &seed) || !optInt(env, opts, "count", 1, 10000000, &count) ||
-      !optInt(env, opts, "block", 1, INT32_MAX, &block)) return env.Undefined();
+  if (!readKsgOptions(env, opts, &o) || !optDouble(env, opts, "drawSeed", &drawSeed) ||
+      !optInt(env, opts, "count", 1, 10000000, &count) || !optInt(env, opts, "block", 1, INT32_MAX, &block)) return env.Undefined();
   if (opts.Get("mode").IsString()) mode = opts.Get("mode").As<Napi::String>().Utf8Value();
   if (mode != "half" && mode != "permutation") { throwError(env, "MS_BAD_OPTION", "mode must be 'half' or 'permutation'"); return env.Undefined(); }
-  o.seed = static_cast<uint64_t>(seed);
   const int64_t n = c.cols[0].length;
   std::vector<double> rx(n), ry(n), x, y;
   ms::readColumn(c.cols[0], rx.data());
@@ -520,7 +519,7 @@ Napi::Value KsgResample(const Napi::CallbackInfo& info) {
   std::vector<double> draws;
   const ms::Status s = ms::ksgResample(x.data(), y.data(), static_cast<int64_t>(x.size()), o,
                                        mode == "half" ? ms::KsgResampling::kHalfSample : ms::KsgResampling::kPermutation, count, block,
-                                       o.seed, c.threads, &observed, &draws);
+                                       static_cast<uint64_t>(drawSeed), c.threads, &observed, &draws);
   if (!s.ok()) { throwError(env, ms::codeName(s.code), s.message); return env.Undefined(); }
   Napi::Object r = Napi::Object::New(env);
   r.Set("observed", Napi::Number::New(env, observed));

@@ -152,7 +152,7 @@ function ksgResample(x: Series, y: Series, opts: KsgResamplingOptions, mode: 'ha
   }
   const { units, native } = checkedKsgOptions(opts);
   const raw = {
-    ...native, mode, count, block: checkInt('block', opts.block, 1) ?? 1, seed: checkInt('seed', opts.seed, 0) ?? 0,
+    ...native, mode, count, block: checkInt('block', opts.block, 1) ?? 1, drawSeed: checkInt('seed', opts.seed, 0) ?? 0,
     threads: checkInt('threads', opts.threads, 1, 1024) ?? defaultThreads(),
   };
   const r = runNativeSync(() => binding.ksgResample([[a], [b]], ['x', 'y'], raw));
