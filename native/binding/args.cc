@@ -1,0 +1,51 @@
+#include "binding/args.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <thread>
+
+namespace msb {
+
+bool Common::read(const Napi::CallbackInfo& info, Napi::Object* opts) {
+  Napi::Env env = info.Env();
+  if (!readNames(env, info[1], &names)) return false;
+  if (!readColumns(env, info[0], names, &cols)) return false;
+  if (!info[2].IsObject()) { throwError(env, "MS_BAD_OPTION", "options must be an object"); return false; }
+  *opts = info[2].As<Napi::Object>();
+  const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = hw;
+  if (!optInt(env, *opts, "threads", 1, 1024, &threads)) return false;
+  if (!optInt(env, *opts, "rowFirst", 0, INT32_MAX, &rowFirst)) return false;
+  if (!optInt(env, *opts, "rowLast", -1, INT32_MAX, &rowLast)) return false;
+  if (!readControl(env, info[3], &ctl)) return false;
+  if (cols.empty()) { throwError(env, "MS_NO_COLUMNS", "no columns to compare"); return false; }
+  if (cols[0].length == 0) { throwError(env, "MS_NO_ROWS", "the input has no rows"); return false; }
+  if (cols[0].length == 1) { throwError(env, "MS_TOO_FEW_ROWS", "the input has a single row; at least 2 are needed"); return false; }
+  return true;
+}
+
+bool Common::readOutput(Napi::Env env, Napi::Object o, ms::PairSink* out) {
+  int kind = 0;
+  if (!optEnum(env, o, "output", {"float64", "float32", "threshold", "topk"}, &kind)) return false;
+  out->kind = static_cast<ms::PairSink::Kind>(kind);
+  if (!optInt(env, o, "k", 1, 1 << 20, &out->k)) return false;
+  if (!optDouble(env, o, "threshold", &out->threshold)) return false;
+  if (!optBool(env, o, "absolute", &out->absolute)) return false;
+  return true;
+}
+
+ms::Status Common::columnError(ms::Status s, int bad) const {
+  if (bad >= 0) s.message = (static_cast<size_t>(bad) < names.size() ? "column \"" + names[bad] + "\"" : "column " + std::to_string(bad)) + " " + s.message;
+  return s;
+}
+
+bool readKsgOptions(Napi::Env env, Napi::Object opts, ms::KsgOptions* o) {
+  double seed = 0;
+  if (!optInt(env, opts, "k", 1, 1 << 20, &o->k) || !optInt(env, opts, "algorithm", 1, 2, &o->algorithm) ||
+      !optBool(env, opts, "standardize", &o->standardize) || !optBool(env, opts, "jitter", &o->jitter) ||
+      !optDouble(env, opts, "seed", &seed)) return false;
+  o->seed = static_cast<uint64_t>(seed);
+  return true;
+}
+
+}  // namespace msb

@@ -1,0 +1,27 @@
+// The addon's entry points, one file per family (mi.cc, corr.cc, ksg.cc, resample.cc);
+// addon.cc registers them.
+#pragma once
+#include <napi.h>
+
+namespace msb {
+
+// mi.cc — binned (plug-in) estimators
+Napi::Value MiMatrix(const Napi::CallbackInfo& info);
+Napi::Value EntropyVector(const Napi::CallbackInfo& info);
+Napi::Value Discretize(const Napi::CallbackInfo& info);
+Napi::Value MiPair(const Napi::CallbackInfo& info);
+
+// corr.cc — correlations
+Napi::Value CorrMatrix(const Napi::CallbackInfo& info);
+Napi::Value KendallTau(const Napi::CallbackInfo& info);
+
+// ksg.cc — KSG (k-nearest-neighbour) estimators
+Napi::Value KsgMatrix(const Napi::CallbackInfo& info);
+Napi::Value Ksg(const Napi::CallbackInfo& info);
+Napi::Value KsgResample(const Napi::CallbackInfo& info);
+
+// resample.cc — bootstrap and permutation draws of binned MI
+Napi::Value MiBootstrap(const Napi::CallbackInfo& info);
+Napi::Value MiPermutation(const Napi::CallbackInfo& info);
+
+}  // namespace msb
