@@ -266,20 +266,51 @@ Status ksgConditionalMutualInformation(const std::vector<const double*>& dims, i
   return {};
 }
 
-Status ksgResample(const double* x, const double* y, int64_t n, const KsgOptions& o, KsgResampling mode, int count, int block,
-                   uint64_t seed, int threads, double* observed, std::vector<double>* out) {
+namespace {
+// The rows draw r uses, from its own generator: the half-sample's rows (half of the blocks, without
+// replacement, after a rotation) or the permutation of y's rows. One source for the CPU replicates
+// and the device's (ksgPrepareDraws), so both estimate the same draws.
+void drawRows(int r, int64_t n, int block, bool half, uint64_t seed, std::vector<int64_t>& rows, std::vector<int64_t>& order) {
+  SplitMix rng{(seed ^ 0x2545F4914F6CDD1Dull) * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(r) + 1};
+  if (!half) {
+    drawPermutation(rng, n, block, rows, order);
+    return;
+  }
+  const int64_t blocks = n / block;
+  const int64_t shift = block > 1 ? static_cast<int64_t>(rng.below(n)) : 0;
+  order.resize(blocks);
+  std::iota(order.begin(), order.end(), 0);
+  for (int64_t t = 0; t < blocks / 2; ++t) std::swap(order[t], order[t + static_cast<int64_t>(rng.below(blocks - t))]);
+  rows.clear();
+  for (int64_t q = 0; q < blocks / 2; ++q)
+    for (int64_t u = 0; u < block; ++u) rows.push_back((order[q] * block + u + shift) % n);
+}
+
+// Checks and prepares what every resampled KSG call needs; *m = rows a draw uses.
+Status resamplingInputs(const double* x, const double* y, int64_t n, const KsgOptions& o, bool half, int count, int block,
+                        std::vector<std::vector<double>>* p, int64_t* m) {
   if (o.algorithm != 1 && o.algorithm != 2) return Status::error(Code::BadOption, "algorithm must be 1 or 2");
-  const bool half = mode == KsgResampling::kHalfSample;
   Status s = checkResampling(n, count, block, half ? "a half-sample interval" : "a permutation test", half ? "replicates" : "permutations");
   if (!s.ok()) return s;
-  std::vector<std::vector<double>> p;
-  s = prepare({x, y}, n, o, &p);
+  s = prepare({x, y}, n, o, p);
   if (!s.ok()) return s;
   // Half-samples hold half the blocks: at least k + 1 rows.
-  const int64_t blocks = n / block, m = half ? (blocks / 2) * block : n;
-  if (m < o.k + 1) {
-    return Status::error(Code::TooFewRows, std::to_string(n) + " complete rows give half-samples of " + std::to_string(m) + " rows; KSG with k = " + std::to_string(o.k) + " needs at least k + 1");
+  const int64_t blocks = n / block;
+  *m = half ? (blocks / 2) * block : n;
+  if (*m < o.k + 1) {
+    return Status::error(Code::TooFewRows, std::to_string(n) + " complete rows give half-samples of " + std::to_string(*m) + " rows; KSG with k = " + std::to_string(o.k) + " needs at least k + 1");
   }
+  return {};
+}
+}  // namespace
+
+Status ksgResample(const double* x, const double* y, int64_t n, const KsgOptions& o, KsgResampling mode, int count, int block,
+                   uint64_t seed, int threads, double* observed, std::vector<double>* out) {
+  const bool half = mode == KsgResampling::kHalfSample;
+  std::vector<std::vector<double>> p;
+  int64_t m = 0;
+  Status s = resamplingInputs(x, y, n, o, half, count, block, &p, &m);
+  if (!s.ok()) return s;
   const Digamma psi(n);
   Marginal mx, my;
   mx.build(p[0]);
@@ -294,32 +325,47 @@ Status ksgResample(const double* x, const double* y, int64_t n, const KsgOptions
     ScalarKsg ksg;
     Marginal a, b;
     std::vector<double> va(m), vb(m);
-    std::vector<int64_t> perm, order;
+    std::vector<int64_t> rows, order;
 #pragma omp for schedule(dynamic, 1)
     for (int r = 0; r < count; ++r) {
-      SplitMix rng{(seed ^ 0x2545F4914F6CDD1Dull) * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(r) + 1};
+      drawRows(r, n, block, half, seed, rows, order);
       if (half) {
-        // Half of the blocks (single rows when block = 1), without replacement, after a rotation.
-        const int64_t shift = block > 1 ? static_cast<int64_t>(rng.below(n)) : 0;
-        order.resize(blocks);
-        std::iota(order.begin(), order.end(), 0);
-        for (int64_t t = 0; t < blocks / 2; ++t) std::swap(order[t], order[t + static_cast<int64_t>(rng.below(blocks - t))]);
-        int64_t k = 0;
-        for (int64_t q = 0; q < blocks / 2; ++q)
-          for (int64_t u = 0; u < block; ++u, ++k) {
-            const int64_t row = (order[q] * block + u + shift) % n;
-            va[k] = p[0][row];
-            vb[k] = p[1][row];
-          }
+        for (int64_t k = 0; k < m; ++k) {
+          va[k] = p[0][rows[k]];
+          vb[k] = p[1][rows[k]];
+        }
         a.build(va);
         b.build(vb);
         (*out)[r] = scalarEstimate(a, b, m, o, psi, ksg);
       } else {
-        drawPermutation(rng, n, block, perm, order);
-        for (int64_t t = 0; t < n; ++t) vb[t] = p[1][perm[t]];
+        for (int64_t t = 0; t < n; ++t) vb[t] = p[1][rows[t]];
         b.build(vb);
         (*out)[r] = scalarEstimate(mx, b, n, o, psi, ksg);
       }
+    }
+  }
+  return {};
+}
+
+Status ksgPrepareDraws(const double* x, const double* y, int64_t n, const KsgOptions& o, KsgResampling mode, int count, int block,
+                       uint64_t seed, int threads, KsgDraws* out) {
+  const bool half = mode == KsgResampling::kHalfSample;
+  std::vector<std::vector<double>> p;
+  Status s = resamplingInputs(x, y, n, o, half, count, block, &p, &out->m);
+  if (!s.ok()) return s;
+  out->x = std::move(p[0]);
+  out->y = std::move(p[1]);
+  out->rows.resize(static_cast<size_t>(count) * out->m);
+  const Digamma psi(n);
+  out->psi.assign(psi.t.begin(), psi.t.begin() + n + 2);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<int64_t> rows, order;
+#pragma omp for schedule(static)
+    for (int r = 0; r < count; ++r) {
+      drawRows(r, n, block, half, seed, rows, order);
+      int32_t* dst = out->rows.data() + static_cast<size_t>(r) * out->m;
+      for (int64_t t = 0; t < out->m; ++t) dst[t] = static_cast<int32_t>(rows[t]);
     }
   }
   return {};

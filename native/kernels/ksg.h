@@ -39,6 +39,17 @@ enum class KsgResampling { kHalfSample, kPermutation };
 Status ksgResample(const double* x, const double* y, int64_t n, const KsgOptions& o, KsgResampling mode, int count, int block,
                    uint64_t seed, int threads, double* observed, std::vector<double>* out);
 
+// What a device needs to compute ksgResample's draws itself: the prepared (standardised, jittered)
+// x and y, ψ(0..n+1), and for draw r at rows[r·m, (r+1)·m) the rows it uses (a permutation of y's
+// rows, m = n; or the half-sample's rows), from the same generator as ksgResample.
+struct KsgDraws {
+  std::vector<double> x, y, psi;
+  std::vector<int32_t> rows;
+  int64_t m = 0;
+};
+Status ksgPrepareDraws(const double* x, const double* y, int64_t n, const KsgOptions& o, KsgResampling mode, int count, int block,
+                       uint64_t seed, int threads, KsgDraws* out);
+
 // All pairs i < j of scalar columns (rows [rowFirst, rowLast) of the pair matrix), each on its
 // pairwise-complete rows and computed exactly as the single-pair call with x = i, y = j; values in
 // nats, handed to `sink` from the computing thread. A pair whose column is constant or has too few

@@ -47,46 +47,8 @@ void pairUp(CodedTable* t, int threads) {
 }  // namespace
 
 PairEntropies pairEntropies(const uint32_t* joint, int S, const double* xlogx, bool millerMadow) {
-  const int K = S - 1;  // last row and column hold rows where one side is missing
-  uint32_t row[1024], col[1024];
-  std::memset(col, 0, sizeof(uint32_t) * K);
-  double sxy = 0;
-  int64_t N = 0;
-  int mxy = 0;
-  for (int a = 0; a < K; ++a) {
-    const uint32_t* r = joint + static_cast<size_t>(a) * S;
-    uint32_t rs = 0;
-    for (int b = 0; b < K; ++b) {
-      const uint32_t c = r[b];
-      rs += c;
-      col[b] += c;
-      sxy += xlogx[c];
-      mxy += c != 0;
-    }
-    row[a] = rs;
-    N += rs;
-  }
-  PairEntropies e;
-  e.rows = static_cast<uint32_t>(N);
-  if (N == 0) {
-    e.hx = e.hy = e.hxy = NAN;
-    return e;
-  }
-  double sx = 0, sy = 0;
-  int mx = 0, my = 0;
-  for (int a = 0; a < K; ++a) { sx += xlogx[row[a]]; mx += row[a] != 0; }
-  for (int b = 0; b < K; ++b) { sy += xlogx[col[b]]; my += col[b] != 0; }
-  const double lnN = xlogx[N] / N;  // ln N, from the same table
-  e.hx = std::max(0.0, lnN - sx / N);
-  e.hy = std::max(0.0, lnN - sy / N);
-  e.hxy = std::max(0.0, lnN - sxy / N);
-  if (millerMadow) {
-    // Miller–Madow: H + (m − 1) / (2N), m = occupied bins.
-    e.hx += (mx - 1) / (2.0 * N);
-    e.hy += (my - 1) / (2.0 * N);
-    e.hxy += (mxy - 1) / (2.0 * N);
-  }
-  return e;
+  // The last row and column hold rows where one side is missing.
+  return pairEntropiesOf<1024>(joint, S - 1, S, xlogx, millerMadow);
 }
 
 PairEntropies codedPairEntropies(const CodedTable& t, int i, int j, bool millerMadow) {
@@ -100,25 +62,6 @@ PairEntropies codedPairEntropies(const CodedTable& t, int i, int j, bool millerM
   }
   const std::vector<double> xlogx = xlogxTable(t.n);
   return pairEntropies(joint.data(), S, xlogx.data(), millerMadow);
-}
-
-double finalizeMeasure(const PairEntropies& e, const MiOptions& o) {
-  if (e.rows == 0) return NAN;
-  double mi = e.hx + e.hy - e.hxy;
-  // The plug-in MI is never negative; only rounding can make it so. Miller–Madow may honestly be.
-  if (!o.millerMadow && mi < 0) mi = 0;
-  if (o.measure == Measure::MI) return o.bits ? mi / M_LN2 : mi;
-  double d = 0;
-  switch (o.norm) {
-    case Norm::Arithmetic: d = 0.5 * (e.hx + e.hy); break;
-    case Norm::Geometric: d = std::sqrt(e.hx * e.hy); break;
-    case Norm::Min: d = std::min(e.hx, e.hy); break;
-    case Norm::Max: d = std::max(e.hx, e.hy); break;
-    case Norm::Joint: d = e.hxy; break;
-  }
-  // As scikit-learn: two constant columns are a perfect match (1); otherwise 0/0 means no shared information.
-  if (e.hx == 0 && e.hy == 0) return 1.0;
-  return d > 0 ? mi / d : 0.0;
 }
 
 Status codeColumns(const std::vector<ColumnView>& cols, const BinSpec& spec, bool millerMadow, int threads,

@@ -9,29 +9,11 @@
 #include "binning.h"
 #include "buffer.h"
 #include "column.h"
+#include "mi_finalize.h"  // Measure, Norm, MiOptions, PairEntropies, finalizeMeasure
 #include "status.h"
 #include "tiles.h"
 
 namespace ms {
-
-enum class Measure { MI, NMI };
-enum class Norm { Arithmetic, Geometric, Min, Max, Joint };
-
-struct MiOptions {
-  Measure measure = Measure::MI;
-  Norm norm = Norm::Arithmetic;
-  bool bits = true;
-  bool millerMadow = false;
-};
-
-// Entropies of one pair on its pairwise-complete rows, in nats, plug-in or Miller–Madow corrected.
-struct PairEntropies {
-  double hx = 0, hy = 0, hxy = 0;
-  uint32_t rows = 0;
-};
-
-// Value of the measure from the pair's entropies (bits or nats; NMI is unit-free).
-double finalizeMeasure(const PairEntropies& e, const MiOptions& o);
 
 // Coded columns, column-major: column c is codes + c * n; `stride` = levels + 1, code stride-1 = missing.
 struct CodedTable {
