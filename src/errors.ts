@@ -54,6 +54,8 @@ export const ErrorCode = {
   ONE_CLASS: 'MS_ONE_CLASS',
   /** A sliding window is longer than the series. */
   WINDOW_TOO_LONG: 'MS_WINDOW_TOO_LONG',
+  /** A prepared table was used after `dispose()`. */
+  DISPOSED: 'MS_DISPOSED',
   /** A bug in metricsift: please report it. */
   INTERNAL: 'MS_INTERNAL',
 } as const;

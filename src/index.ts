@@ -15,6 +15,9 @@ export {
   type MiMatrix, type MiPairList, type EntropyTable, type Estimate, type Series, type Discretized,
 } from './estimators/binned.js';
 export {
+  prepare, prepareSync, PreparedTable, type PrepareOptions, type PreparedMatrixOptions, type PreparedResampleOptions, type Draws,
+} from './estimators/prepared.js';
+export {
   correlationMatrix, correlationMatrixSync, correlationPairsAbove, correlationTopK, correlation,
   type CorrelationMethod, type CorrelationOptions,
 } from './estimators/correlation.js';

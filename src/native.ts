@@ -64,22 +64,55 @@ export interface RawEntropies {
 }
 export type RawPairResult = Partial<RawDense> & Partial<RawPairs>;
 
+/** An opaque handle to a prepared table's native state (a type-tagged external). */
+export type RawPreparedHandle = { readonly __preparedTable: unique symbol };
+export interface RawPrepared extends RawEntropies {
+  handle: RawPreparedHandle;
+}
+export interface RawMatricesOptions extends RawRunOptions {
+  measures: ('mi' | 'nmi')[];
+  normalization?: RawMiOptions['normalization'];
+  units?: 'bits' | 'nats';
+  /** Linear pair range [pairFirst, pairLast) over pairs i < j in row-major order. */
+  pairFirst?: number;
+  pairLast?: number;
+}
+export interface RawResampleOptions {
+  x: number;
+  y: number;
+  mode: 'bootstrap' | 'permutation';
+  count: number;
+  block?: number;
+  seed?: number;
+  threads?: number;
+}
+export interface RawResampled {
+  observed: number;
+  draws: Float64Array;
+  rowsUsed: number;
+  p?: number;
+}
+
 export interface Binding {
   setErrorClass(cls: typeof MetricsiftError): void;
-  miMatrix(columns: RawColumns, names: string[], options: RawMiOptions & RawRunOptions, control: Int32Array | null, async: true): Promise<RawPairResult & RawEntropies>;
-  miMatrix(columns: RawColumns, names: string[], options: RawMiOptions & RawRunOptions, control: Int32Array | null, async: false): RawPairResult & RawEntropies;
-  entropyVector(columns: RawColumns, names: string[], options: RawMiOptions & RawRunOptions, control: Int32Array | null, async: true): Promise<RawEntropies>;
-  entropyVector(columns: RawColumns, names: string[], options: RawMiOptions & RawRunOptions, control: Int32Array | null, async: false): RawEntropies;
   corrMatrix(columns: RawColumns, names: string[], options: { method?: 'pearson' | 'spearman' | 'kendall' } & RawRunOptions, control: Int32Array | null, async: true): Promise<RawPairResult>;
   corrMatrix(columns: RawColumns, names: string[], options: { method?: 'pearson' | 'spearman' | 'kendall' } & RawRunOptions, control: Int32Array | null, async: false): RawPairResult;
   discretize(columns: RawColumns, names: string[], options: RawBinOptions): { codes: Int32Array; cuts: Float64Array; levels: number; discrete: boolean; rowsUsed: number };
-  miPair(columns: RawColumns, names: string[], options: RawMiOptions): { hx: number; hy: number; hxy: number; mi: number; nmi: number; rowsUsed: number };
   kendallTau(x: Int32Array, y: Int32Array): number;
   miBootstrap(columns: RawColumns, names: string[], options: RawResamplingOptions): { observed: number; replicates: Float64Array; rowsUsed: number };
   miPermutation(columns: RawColumns, names: string[], options: RawResamplingOptions): { observed: number; p: number; null: Float64Array; rowsUsed: number };
   ksgMatrix(columns: RawColumns, names: string[], options: { k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean; seed?: number } & RawRunOptions, control: Int32Array | null, async: true): Promise<RawPairResult>;
   ksgResample(columns: RawColumns, names: string[], options: { mode: 'half' | 'permutation'; count: number; block: number; drawSeed: number; seed?: number; threads: number; k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean }): { observed: number; draws: Float64Array; rowsUsed: number };
   ksg(columns: RawColumns, names: string[], options: { x: number[]; y: number[]; z?: number[]; k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean; seed?: number; threads?: number }): { value: number; rowsUsed: number };
+  prepare(columns: RawColumns, names: string[], options: RawBinOptions & { millerMadow?: boolean; threads?: number }, control: Int32Array | null, async: true): Promise<RawPrepared>;
+  prepare(columns: RawColumns, names: string[], options: RawBinOptions & { millerMadow?: boolean; threads?: number }, control: Int32Array | null, async: false): RawPrepared;
+  preparedMatrices(handle: RawPreparedHandle, options: RawMatricesOptions, control: Int32Array | null, async: true): Promise<RawPairResult[]>;
+  preparedMatrices(handle: RawPreparedHandle, options: RawMatricesOptions, control: Int32Array | null, async: false): RawPairResult[];
+  preparedPair(handle: RawPreparedHandle, i: number, j: number, options: Pick<RawMiOptions, 'normalization' | 'units'>): { hx: number; hy: number; hxy: number; mi: number; nmi: number; rowsUsed: number };
+  preparedResample(handle: RawPreparedHandle, options: RawResampleOptions, control: Int32Array | null, async: true): Promise<RawResampled>;
+  preparedResample(handle: RawPreparedHandle, options: RawResampleOptions, control: Int32Array | null, async: false): RawResampled;
+  preparedCodes(handle: RawPreparedHandle, column: number): Int32Array;
+  preparedDispose(handle: RawPreparedHandle): void;
   hardwareConcurrency: number;
 }
 

@@ -21,17 +21,20 @@ Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass));
-  exports.Set("miMatrix", Napi::Function::New(env, MiMatrix));
-  exports.Set("entropyVector", Napi::Function::New(env, EntropyVector));
   exports.Set("corrMatrix", Napi::Function::New(env, CorrMatrix));
   exports.Set("discretize", Napi::Function::New(env, Discretize));
-  exports.Set("miPair", Napi::Function::New(env, MiPair));
   exports.Set("kendallTau", Napi::Function::New(env, KendallTau));
   exports.Set("ksg", Napi::Function::New(env, Ksg));
   exports.Set("ksgMatrix", Napi::Function::New(env, KsgMatrix));
   exports.Set("miPermutation", Napi::Function::New(env, MiPermutation));
   exports.Set("miBootstrap", Napi::Function::New(env, MiBootstrap));
   exports.Set("ksgResample", Napi::Function::New(env, KsgResample));
+  exports.Set("prepare", Napi::Function::New(env, Prepare));
+  exports.Set("preparedMatrices", Napi::Function::New(env, PreparedMatrices));
+  exports.Set("preparedPair", Napi::Function::New(env, PreparedPair));
+  exports.Set("preparedResample", Napi::Function::New(env, PreparedResample));
+  exports.Set("preparedCodes", Napi::Function::New(env, PreparedCodes));
+  exports.Set("preparedDispose", Napi::Function::New(env, PreparedDispose));
   exports.Set("hardwareConcurrency", Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
   return exports;
 }

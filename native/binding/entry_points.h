@@ -5,11 +5,8 @@
 
 namespace msb {
 
-// mi.cc — binned (plug-in) estimators
-Napi::Value MiMatrix(const Napi::CallbackInfo& info);
-Napi::Value EntropyVector(const Napi::CallbackInfo& info);
+// mi.cc — binned codes of one series
 Napi::Value Discretize(const Napi::CallbackInfo& info);
-Napi::Value MiPair(const Napi::CallbackInfo& info);
 
 // corr.cc — correlations
 Napi::Value CorrMatrix(const Napi::CallbackInfo& info);
@@ -23,5 +20,13 @@ Napi::Value KsgResample(const Napi::CallbackInfo& info);
 // resample.cc — bootstrap and permutation draws of binned MI
 Napi::Value MiBootstrap(const Napi::CallbackInfo& info);
 Napi::Value MiPermutation(const Napi::CallbackInfo& info);
+
+// prepared.cc — the prepared table (codes kept between calls)
+Napi::Value Prepare(const Napi::CallbackInfo& info);
+Napi::Value PreparedMatrices(const Napi::CallbackInfo& info);
+Napi::Value PreparedPair(const Napi::CallbackInfo& info);
+Napi::Value PreparedResample(const Napi::CallbackInfo& info);
+Napi::Value PreparedCodes(const Napi::CallbackInfo& info);
+Napi::Value PreparedDispose(const Napi::CallbackInfo& info);
 
 }  // namespace msb

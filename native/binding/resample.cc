@@ -77,11 +77,9 @@ Napi::Value MiPermutation(const Napi::CallbackInfo& info) {
   std::vector<double> null;
   ms::Status s = ms::miPermutationNull(rs.a, rs.b, rs.levels, permutations, rs.block, rs.seed, rs.c.threads, &observed, &null);
   if (!s.ok()) { throwError(env, ms::codeName(s.code), s.message); return env.Undefined(); }
-  int64_t atLeast = 0;
-  for (double v : null) atLeast += v >= observed - 1e-12;  // ties with the observed value count against it
   Napi::Object r = Napi::Object::New(env);
   r.Set("observed", Napi::Number::New(env, observed));
-  r.Set("p", Napi::Number::New(env, (1.0 + atLeast) / (1.0 + permutations)));
+  r.Set("p", Napi::Number::New(env, ms::permutationP(null, observed)));
   r.Set("null", toTyped(env, std::move(null)));
   r.Set("rowsUsed", Napi::Number::New(env, static_cast<double>(rs.a.size())));
   return r;

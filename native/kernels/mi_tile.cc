@@ -205,8 +205,8 @@ TripleFn tripleKernel(int S) {
 
 // Tile of pairs through the triple kernel: groups of 8 aligned columns; pairs with j ≤ i
 // in a row's first group are computed and dropped (at most 7 per row).
-void miTileTriple(const CodedTable& t, TripleFn kernel, const Tile& tile, const MiOptions& o, const double* xlogx,
-                  uint32_t* hist, uint16_t* h3, int thread, const PairSinkFn& sink) {
+void miTileTriple(const CodedTable& t, TripleFn kernel, const Tile& tile, bool millerMadow, const double* xlogx,
+                  uint32_t* hist, uint16_t* h3, int thread, const PairEntropySinkFn& sink) {
   const int S = t.stride;
   const size_t SS = static_cast<size_t>(S) * S;
   for (int i = tile.r0; i < tile.r1; ++i) {
@@ -217,16 +217,15 @@ void miTileTriple(const CodedTable& t, TripleFn kernel, const Tile& tile, const 
       for (int k = 0; k < kGroup; ++k) {
         const int j = g * kGroup + k;
         if (j < jFirst || j >= tile.c1) continue;
-        const PairEntropies e = pairEntropies(hist + k * SS, S, xlogx, o.millerMadow);
-        sink(thread, i, j, finalizeMeasure(e, o), e.rows);
+        sink(thread, i, j, pairEntropies(hist + k * SS, S, xlogx, millerMadow));
       }
     }
   }
 }
 
 template <class C>
-void miTile(const CodedTable& t, const C* codes, const Tile& tile, const MiOptions& o, const double* xlogx,
-            uint32_t* hist, int thread, const PairSinkFn& sink) {
+void miTile(const CodedTable& t, const C* codes, const Tile& tile, bool millerMadow, const double* xlogx,
+            uint32_t* hist, int thread, const PairEntropySinkFn& sink) {
   const int S = t.stride;
   const size_t SS = static_cast<size_t>(S) * S;
   for (int i = tile.r0; i < tile.r1; ++i) {
@@ -238,8 +237,7 @@ void miTile(const CodedTable& t, const C* codes, const Tile& tile, const MiOptio
       for (int k = 0; k < kGroup; ++k) ys[k] = codes + static_cast<size_t>(j0 + std::min(k, g - 1)) * t.n;
       groupHistograms<C>(x, ys, t.n, S, hist);
       for (int k = 0; k < g; ++k) {
-        const PairEntropies e = pairEntropies(hist + k * SS, S, xlogx, o.millerMadow);
-        sink(thread, i, j0 + k, finalizeMeasure(e, o), e.rows);
+        sink(thread, i, j0 + k, pairEntropies(hist + k * SS, S, xlogx, millerMadow));
       }
     }
   }
@@ -249,6 +247,12 @@ void miTile(const CodedTable& t, const C* codes, const Tile& tile, const MiOptio
 
 Status miAllPairs(const CodedTable& t, const MiOptions& o, int threads, int rowFirst, int rowLast,
                   const Control& ctl, const PairSinkFn& sink) {
+  return pairEntropiesAllPairs(t, o.millerMadow, threads, rowFirst, rowLast, ctl,
+                               [&](int thread, int i, int j, const PairEntropies& e) { sink(thread, i, j, finalizeMeasure(e, o), e.rows); });
+}
+
+Status pairEntropiesAllPairs(const CodedTable& t, bool millerMadow, int threads, int rowFirst, int rowLast,
+                             const Control& ctl, const PairEntropySinkFn& sink) {
   if (t.stride > 1025) return Status::error(Code::BadOption, "at most 1024 bins are supported for MI matrices");
   const std::vector<Tile> tiles = upperTriangleTiles(t.M, kBlock, rowFirst, rowLast);
   std::vector<double> xlogx;
@@ -267,9 +271,9 @@ Status miAllPairs(const CodedTable& t, const MiOptions& o, int threads, int rowF
 #pragma omp for schedule(dynamic, 1)
     for (size_t k = 0; k < tiles.size(); ++k) {
       if (ctl.cancelled()) continue;
-      if (triple) miTileTriple(t, triple, tiles[k], o, xlogx.data(), hist.data(), h3.data(), tid, sink);
-      else if (t.codes8) miTile<uint8_t>(t, t.codes8.get(), tiles[k], o, xlogx.data(), hist.data(), tid, sink);
-      else miTile<uint16_t>(t, t.codes16.get(), tiles[k], o, xlogx.data(), hist.data(), tid, sink);
+      if (triple) miTileTriple(t, triple, tiles[k], millerMadow, xlogx.data(), hist.data(), h3.data(), tid, sink);
+      else if (t.codes8) miTile<uint8_t>(t, t.codes8.get(), tiles[k], millerMadow, xlogx.data(), hist.data(), tid, sink);
+      else miTile<uint16_t>(t, t.codes16.get(), tiles[k], millerMadow, xlogx.data(), hist.data(), tid, sink);
       ctl.progress(tilePairs(tiles[k]));
     }
   }

@@ -44,10 +44,17 @@ PairEntropies codedPairEntropies(const CodedTable& t, int i, int j, bool millerM
 std::vector<double> xlogxTable(int64_t n);
 
 using PairSinkFn = std::function<void(int thread, int i, int j, double value, uint32_t rows)>;
+// The pair-count phase's output: one pair's entropies (nats), handed over from the computing thread.
+// Several measures (MI, NMI, …) are finalised from one histogram pass through this.
+using PairEntropySinkFn = std::function<void(int thread, int i, int j, const PairEntropies& e)>;
 
 // Computes every pair i < j of the table (rows restricted to [rowFirst, rowLast) for sharding) and
 // hands each value to `sink` from the thread that computed it.
 Status miAllPairs(const CodedTable& t, const MiOptions& o, int threads, int rowFirst, int rowLast,
                   const Control& ctl, const PairSinkFn& sink);
+
+// The same pass, handing each pair's entropies (plug-in or Miller–Madow) instead of one measure.
+Status pairEntropiesAllPairs(const CodedTable& t, bool millerMadow, int threads, int rowFirst, int rowLast,
+                             const Control& ctl, const PairEntropySinkFn& sink);
 
 }  // namespace ms

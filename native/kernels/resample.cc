@@ -35,6 +35,12 @@ double miOf(const uint16_t* a, const uint16_t* b, const int64_t* perm, int64_t n
 // Arguments both resampling functions share; `what` names the function in messages.
 }  // namespace
 
+double permutationP(const std::vector<double>& null, double observed) {
+  int64_t atLeast = 0;
+  for (double v : null) atLeast += v >= observed - 1e-12;
+  return (1.0 + static_cast<double>(atLeast)) / (1.0 + static_cast<double>(null.size()));
+}
+
 Status checkResampling(int64_t n, int count, int block, const char* what, const char* countName) {
   if (n < 2) return Status::error(Code::TooFewRows, std::string(what) + " needs at least 2 complete rows");
   if (count < 1) return Status::error(Code::BadOption, std::string(countName) + " must be at least 1");

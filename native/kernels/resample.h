@@ -17,6 +17,11 @@ Status checkResampling(int64_t n, int count, int block, const char* what, const 
 // in random order after a random rotation (time series keep their within-block dependence).
 void drawPermutation(SplitMix& rng, int64_t n, int block, std::vector<int64_t>& perm, std::vector<int64_t>& order);
 
+// The one p-value rule of every permutation test here: p = (1 + #{null ≥ observed}) / (1 + B), a
+// null value within 1e-12 of the observed one counting as a tie (against the observed value), so
+// rounding in the statistic never makes p smaller than it should be; never 0.
+double permutationP(const std::vector<double>& null, double observed);
+
 // Complete rows only: a[t], b[t] in [0, levels). `block` = 1 permutes rows; > 1 permutes circular
 // blocks of that length (keeping within-block order). Fills null[0, permutations) with MI (nats)
 // of (a, permuted b) and *observed with MI(a, b).

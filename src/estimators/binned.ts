@@ -4,10 +4,11 @@
  * natively in parallel tiles. Values are in bits unless `units: 'nats'`.
  */
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
-import { binding, type RawMiOptions, type RawRunOptions } from '../native.js';
-import { columnFromArray, type TableInput } from '../table.js';
+import { binding } from '../native.js';
+import { columnFromArray, type ColumnTable, type TableInput } from '../table.js';
 import type { PairList, PairMatrix } from './matrix.js';
-import { checkEnum, checkInt, checkNumber, pairCount, prepareTable, rawColumns, rawRunOptions, runNative, runNativeSync, type RunOptions } from './run.js';
+import { checkEnum, checkInt, checkNumber, rawRunOptions, runNativeSync, type RunOptions } from './run.js';
+import { rawInfoOptions, withPrepared, withPreparedSync } from './prepared.js';
 
 /** How continuous values become bins. See the README's "Binning" section for the exact rules. */
 export type Binning = 'quantile' | 'uniform' | 'auto';
@@ -75,65 +76,16 @@ export interface Estimate {
   rowsUsed: number;
 }
 
-const BINNINGS = ['quantile', 'uniform', 'auto'] as const;
-const NORMS = ['arithmetic', 'geometric', 'min', 'max', 'joint'] as const;
-
-function rawInfoOptions(o: NmiOptions & { measure?: string }): RawMiOptions {
-  const raw: RawMiOptions = {
-    binning: checkEnum('binning', o.binning, BINNINGS),
-    bins: checkInt('bins', o.bins, 2, 1024),
-    discreteMax: checkInt('discreteMax', o.discreteMax, 0, 1024),
-    units: checkEnum('units', o.units, ['bits', 'nats'] as const),
-    normalization: checkEnum('normalization', o.normalization, NORMS),
-    measure: checkEnum('measure', o.measure, ['mi', 'nmi'] as const),
-  };
-  if (o.millerMadow !== undefined) {
-    if (typeof o.millerMadow !== 'boolean') badOption('millerMadow', 'a boolean', o.millerMadow);
-    raw.millerMadow = o.millerMadow;
-  }
-  if (o.edges !== undefined) {
-    if (o.binning !== undefined) badOption('binning', 'no binning rule when edges are given', o.binning);
-    const e = Float64Array.from(o.edges as ArrayLike<number>);
-    for (let k = 0; k < e.length; k++) {
-      if (!Number.isFinite(e[k]) || (k > 0 && !(e[k] > e[k - 1]))) {
-        throw new MetricsiftError(`edges must be finite and strictly increasing, but edge ${k} is ${e[k]}`, ErrorCode.BAD_EDGES);
-      }
-    }
-    if (e.length === 0) throw new MetricsiftError('edges must hold at least one cut point', ErrorCode.BAD_EDGES);
-    raw.binning = 'edges';
-    raw.edges = e;
-  }
-  // Drop undefined keys: the addon treats a present key as set.
-  for (const k of Object.keys(raw) as (keyof RawMiOptions)[]) if (raw[k] === undefined) delete raw[k];
-  return raw;
+/** Checks a one-shot call's options as the prepared calls will, before any native work. */
+function checked(opts: MiMatrixOptions) {
+  rawInfoOptions(opts);
+  rawRunOptions(opts);
+  const { onProgress: _p, rows: _r, ...prep } = opts;
+  return { prep, units: opts.units ?? 'bits', measure: opts.measure ?? 'mi' };
 }
 
-function entropyTable(names: string[], r: { entropy: Float64Array; entropyRows: Uint32Array; levels: Int32Array; discrete: Int32Array }, units: 'bits' | 'nats'): EntropyTable {
-  return { names, entropy: r.entropy, rowsUsed: r.entropyRows, levels: r.levels, discrete: r.discrete, units };
-}
-
-function matrixCall(input: TableInput, opts: MiMatrixOptions, output: RawRunOptions) {
-  const t = prepareTable(input, opts);
-  const raw = { ...rawInfoOptions(opts), ...rawRunOptions(opts), ...output };
-  return { t, raw, cols: rawColumns(t), units: opts.units ?? 'bits', measure: opts.measure ?? 'mi' };
-}
-
-function toMiMatrix(c: ReturnType<typeof matrixCall>, r: Awaited<ReturnType<typeof binding.miMatrix>>): MiMatrix {
-  return {
-    names: c.t.names, size: c.t.names.length, values: r.values!, rowsUsed: r.rowsUsed!, measure: c.measure, units: c.units,
-    columnEntropy: entropyTable(c.t.names, r, c.units),
-  };
-}
-
-function toPairList(c: ReturnType<typeof matrixCall>, r: Awaited<ReturnType<typeof binding.miMatrix>>, limit: { threshold: number } | { k: number }): MiPairList {
-  return {
-    names: c.t.names, size: c.t.names.length, measure: c.measure, units: c.units, ...limit,
-    i: r.i!, j: r.j!, value: r.value!, rowsUsed: r.rows!, columnEntropy: entropyTable(c.t.names, r, c.units),
-  };
-}
-
-function denseOutput(opts: MiMatrixOptions): RawRunOptions {
-  return { output: checkEnum('precision', opts.precision, ['float64', 'float32'] as const) ?? 'float64' };
+function denseOutput(opts: MiMatrixOptions): 'float64' | 'float32' {
+  return checkEnum('precision', opts.precision, ['float64', 'float32'] as const) ?? 'float64';
 }
 
 /**
@@ -143,30 +95,30 @@ function denseOutput(opts: MiMatrixOptions): RawRunOptions {
  * const m = await miMatrix(table, { bins: 16, binning: 'quantile', measure: 'nmi' });
  */
 export async function miMatrix(input: TableInput, opts: MiMatrixOptions = {}): Promise<MiMatrix> {
-  const c = matrixCall(input, opts, denseOutput(opts));
-  const r = await runNative(opts, pairCount(c.t.names.length, opts.rows), (ctl) => binding.miMatrix(c.cols, c.t.names, c.raw, ctl, true));
-  return toMiMatrix(c, r);
+  const precision = denseOutput(opts);
+  const c = checked(opts);
+  return withPrepared(input, c.prep, async (p) => (await p.matrices([c.measure], { ...opts, precision }))[0]);
 }
 
 /** {@link miMatrix} on the calling thread (for worker threads; blocks the event loop). */
 export function miMatrixSync(input: TableInput, opts: Omit<MiMatrixOptions, 'signal' | 'onProgress'> = {}): MiMatrix {
-  const c = matrixCall(input, opts, denseOutput(opts));
-  return toMiMatrix(c, runNativeSync(() => binding.miMatrix(c.cols, c.t.names, c.raw, null, false)));
+  const precision = denseOutput(opts);
+  const c = checked(opts);
+  return withPreparedSync(input, c.prep, (p) => p.matricesSync([c.measure], { ...opts, precision })[0]);
 }
 
 /** Only the pairs whose MI/NMI is above `threshold`, without building the dense matrix (for large M). */
 export async function miPairsAbove(input: TableInput, threshold: number, opts: MiMatrixOptions = {}): Promise<MiPairList> {
   const th = checkNumber('threshold', threshold)!;
-  const c = matrixCall(input, opts, { output: 'threshold', threshold: th });
-  const r = await runNative(opts, pairCount(c.t.names.length, opts.rows), (ctl) => binding.miMatrix(c.cols, c.t.names, c.raw, ctl, true));
-  return toPairList(c, r, { threshold: th });
+  const c = checked(opts);
+  return withPrepared(input, c.prep, async (p) => (await p.pairsAbove([c.measure], th, opts))[0]);
 }
 
 /** {@link miPairsAbove} on the calling thread. */
 export function miPairsAboveSync(input: TableInput, threshold: number, opts: Omit<MiMatrixOptions, 'signal' | 'onProgress'> = {}): MiPairList {
   const th = checkNumber('threshold', threshold)!;
-  const c = matrixCall(input, opts, { output: 'threshold', threshold: th });
-  return toPairList(c, runNativeSync(() => binding.miMatrix(c.cols, c.t.names, c.raw, null, false)), { threshold: th });
+  const c = checked(opts);
+  return withPreparedSync(input, c.prep, (p) => p.pairsAboveSync([c.measure], th, opts)[0]);
 }
 
 /**
@@ -175,39 +127,49 @@ export function miPairsAboveSync(input: TableInput, threshold: number, opts: Omi
  */
 export async function miTopK(input: TableInput, k: number, opts: MiMatrixOptions = {}): Promise<MiPairList> {
   const kk = checkInt('k', k, 1, 1 << 20)!;
-  const c = matrixCall(input, opts, { output: 'topk', k: kk });
-  const r = await runNative(opts, pairCount(c.t.names.length, opts.rows), (ctl) => binding.miMatrix(c.cols, c.t.names, c.raw, ctl, true));
-  return toPairList(c, r, { k: kk });
+  const c = checked(opts);
+  return withPrepared(input, c.prep, async (p) => (await p.topK([c.measure], kk, opts))[0]);
 }
 
 /** Entropy of every column (binned, over each column's non-missing rows), off the main thread. */
 export async function entropies(input: TableInput, opts: InfoOptions & RunOptions = {}): Promise<EntropyTable> {
-  const c = matrixCall(input, opts, {});
-  const r = await runNative(opts, 0, (ctl) => binding.entropyVector(c.cols, c.t.names, c.raw, ctl, true));
-  return entropyTable(c.t.names, r, c.units);
+  const c = checked(opts);
+  return withPrepared(input, c.prep, async (p) => p.entropies(c.units));
 }
 
 /** {@link entropies} on the calling thread. */
 export function entropiesSync(input: TableInput, opts: InfoOptions & Omit<RunOptions, 'signal' | 'onProgress'> = {}): EntropyTable {
-  const c = matrixCall(input, opts, {});
-  return entropyTable(c.t.names, runNativeSync(() => binding.entropyVector(c.cols, c.t.names, c.raw, null, false)), c.units);
+  const c = checked(opts);
+  return withPreparedSync(input, c.prep, (p) => p.entropies(c.units));
 }
 
 /** Numbers for one column: a typed array or an array of numbers (null/NaN = missing). */
 export type Series = ArrayLike<number | null>;
 
+/** A table of the given series (one chunk each), for the single-series and single-pair calls. */
+function seriesTable(series: Record<string, Series>): ColumnTable {
+  const names = Object.keys(series);
+  const columns = names.map((name) => {
+    const chunk = columnFromArray(name, series[name]);
+    return { name, chunks: [chunk], length: chunk.values.length };
+  });
+  return { names, columns, rows: columns[0].length };
+}
+
 function pairStats(x: Series, y: Series, opts: NmiOptions) {
-  const cols = [[columnFromArray('x', x)], [columnFromArray('y', y)]];
-  if (cols[0][0].values.length !== cols[1][0].values.length) {
-    throw new MetricsiftError(`x has ${cols[0][0].values.length} values but y has ${cols[1][0].values.length}`, ErrorCode.LENGTH_MISMATCH);
+  const t = seriesTable({ x, y });
+  if (t.columns[0].length !== t.columns[1].length) {
+    throw new MetricsiftError(`x has ${t.columns[0].length} values but y has ${t.columns[1].length}`, ErrorCode.LENGTH_MISMATCH);
   }
-  return runNativeSync(() => binding.miPair(cols, ['x', 'y'], rawInfoOptions(opts)));
+  rawInfoOptions(opts);
+  return withPreparedSync(t, { ...opts, threads: 1 }, (p) => p.pair(0, 1, { units: opts.units, normalization: opts.normalization }));
 }
 
 /** Entropy H(X) of one series over its non-missing values. */
 export function entropy(x: Series, opts: InfoOptions = {}): Estimate {
-  const r = runNativeSync(() => binding.entropyVector([[columnFromArray('x', x)]], ['x'], { ...rawInfoOptions(opts), threads: 1 }, null, false));
-  return { value: r.entropy[0], rowsUsed: r.entropyRows[0] };
+  rawInfoOptions(opts);
+  const e = withPreparedSync(seriesTable({ x }), { ...opts, threads: 1 }, (p) => p.entropies(opts.units ?? 'bits'));
+  return { value: e.entropy[0], rowsUsed: e.rowsUsed[0] };
 }
 
 /** Joint entropy H(X, Y) over the rows where both are present. */

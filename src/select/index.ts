@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { correlationMatrix } from '../estimators/correlation.js';
 import { writeTextAtomic } from '../io/write.js';
-import { miMatrix, type Binning, type MiMatrix, type Normalization } from '../estimators/binned.js';
+import { type Binning, type MiMatrix, type Normalization } from '../estimators/binned.js';
+import { prepare } from '../estimators/prepared.js';
 import { badOption } from '../errors.js';
 import type { PairMatrix } from '../estimators/matrix.js';
 import { toColumnTable, type TableInput } from '../table.js';
@@ -34,7 +35,7 @@ export interface KimetrixOptions extends AimdOptions {
   maxPaths?: number;
   /** Also return the MI and coverage matrices (for writing or reporting; not in selection.json). */
   keepMatrices?: boolean;
-  /** Progress: the two native matrices (pairs done of total), then the AIMD iterations. */
+  /** Progress: the native matrices (pairs done of total; with `measure: 'mi'` one pass computes both), then the AIMD iterations. */
   onProgress?: (stage: 'mi matrix' | 'coverage matrix' | 'AIMD', done: number, total: number) => void;
 }
 
@@ -93,10 +94,20 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   const common = { bins: opts.bins, binning: opts.binning, threads: opts.threads };
   const report = opts.onProgress;
   const progress = (stage: 'mi matrix' | 'coverage matrix') => (report ? (d: number, t: number) => report(stage, d, t) : undefined);
-  const mi = await miMatrix(table, { ...common, measure: 'mi', units: 'bits', onProgress: progress('mi matrix') });
-  const redundancy = measure === 'mi'
-    ? await miMatrix(table, { ...common, measure: 'nmi', normalization: opts.normalization, onProgress: progress('coverage matrix') })
-    : await correlationMatrix(table, { method: measure, threads: opts.threads, onProgress: progress('coverage matrix') });
+  // The table is binned once; with measure 'mi' both matrices come from one histogram pass.
+  const prepared = await prepare(table, common);
+  let mi: MiMatrix, redundancy: PairMatrix;
+  try {
+    if (measure === 'mi') {
+      [mi, redundancy] = await prepared.matrices(['mi', 'nmi'], { units: 'bits', normalization: opts.normalization, threads: opts.threads, onProgress: progress('mi matrix') });
+      report?.('coverage matrix', 1, 1);
+    } else {
+      [mi] = await prepared.matrices(['mi'], { units: 'bits', threads: opts.threads, onProgress: progress('mi matrix') });
+      redundancy = await correlationMatrix(table, { method: measure, threads: opts.threads, onProgress: progress('coverage matrix') });
+    }
+  } finally {
+    prepared.dispose();
+  }
   const matricesMs = performance.now() - t0;
 
   const data: SelectionData = { names: table.names, service, entropy: mi.columnEntropy.entropy, mi };
