@@ -28,7 +28,7 @@ const rows: Row[] = [];
 async function evaluate(dataset: string, variant: string, table: ColumnTable, graph: CallGraph, anomalous: string[] | null, label: Uint8Array | null) {
   const t0 = performance.now();
   const mi = await miMatrix(table, { units: 'bits' });
-  const universe = candidates({ names: table.names, service: [], entropy: mi.columnEntropy.entropy, mi }, table.names.map((_, i) => i)).sort((a, b) => a - b);
+  const universe = candidates({ names: table.names, service: [], entropy: mi.columnEntropy.entropy, redundancy: mi }, table.names.map((_, i) => i)).sort((a, b) => a - b);
   const sigmaA = anomalous ? anomalous.map((n) => table.names.indexOf(n)).filter((i) => universe.includes(i)) : null;
   const matrixSeconds = (performance.now() - t0) / 1000;
   let reference: { size: number; epsilon: number } | undefined;
@@ -40,11 +40,11 @@ async function evaluate(dataset: string, variant: string, table: ColumnTable, gr
       const r = await selectMetrics(table, { mode, graph, measure, theta: THETA, iterations: ITER });
       const idx = r.selected.map((n) => table.names.indexOf(n));
       rows.push({
-        dataset, variant, method: `KIMetrix ${mode}`, measure, size: idx.length, epsilon: r.epsilon.toPrecision(3),
+        dataset, variant, method: `KIMetrix ${mode}`, measure, size: idx.length, epsilon: (r.epsilon ?? NaN).toPrecision(3),
         C: r.coverage, CA: sigmaA ? coverage(idx, red, THETA, sigmaA) : null, seconds: (performance.now() - t1) / 1000,
         note: `matrices ${(r.timing.matricesMs / 1000).toFixed(2)} s + ${ITER} iterations ${(r.timing.iterationsMs / 1000).toFixed(2)} s`,
       });
-      if (measure === 'mi' && mode === 'topology') reference = { size: idx.length, epsilon: r.epsilon };
+      if (measure === 'mi' && mode === 'topology') reference = { size: idx.length, epsilon: r.epsilon ?? NaN };
     }
   }
   // Baselines at the topology/MI subset size (and ε for the clique), scored with NMI coverage.

@@ -26,9 +26,11 @@ export { readCsv, parseCsv, type CsvOptions } from './io/csv.js';
 export { readArrow, arrowToColumnTable, tableToArrow, type ArrowReadOptions } from './io/arrow.js';
 export { writeMatrix, writeEntropy, writePairs, matrixToArrow, type WriteMatrixOptions, type EntropyRow, type PairListResult } from './io/write.js';
 export {
-  selectMetrics, writeSelection, writeAimdLog, analyzeTopology, candidates, selectService, selectTopology, selectFlat, coverage, tuneEpsilon, groupByService,
+  selectMetrics, writeSelection, writeAimdLog, writeCurve, analyzeTopology, candidates, selectService, selectTopology, selectFlat, coverage, tuneEpsilon, groupByService,
+  CoverageScorer, greedyCover, pickPoint, sweepEpsilon, countersToRates, counterRate, looksCumulative, compilePattern, matchNames, SELECT_DEFAULTS,
   type KimetrixOptions, type KimetrixResult, type KimetrixWarning, type CallGraph, type Topology, type Path, type TopologyOptions,
-  type SelectionData, type Selection, type AimdOptions, type AimdStep, type AimdResult,
+  type SelectionData, type Selection, type AimdOptions, type AimdStep, type AimdResult, type SweepTracker, type ServiceOptions,
+  type CurvePoint, type Pick, type PickRequest, type SweptPoint, type CounterConversion, type CounterOptions, type CounterReason, type NamePattern,
 } from './select/index.js';
 export { readTraces, callGraphFromSpans, parseJaeger, parseOtlp, parseSpanCsv, podToService, readGraph, readGraphCsv, type Span, type TraceStats } from './io/traces.js';
 export { selectKBest, mrmr, maxWeightClique, relevanceTo, type CliqueResult } from './select/baselines.js';

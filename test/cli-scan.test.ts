@@ -26,12 +26,12 @@ const hasPromtool = (() => {
 describe.skipIf(!cliBuilt)('metricsift scan (needs `npm run build:ts`)', () => {
   it('writes selection.json, aimd.csv, mi.arrow and rules.yaml for the shipped example, with a summary', async () => {
     const out = join(tempDir(), 'ex');
-    const r = await cli('scan', example, '--out', out, '--iterations', '50');
+    const r = await cli('scan', example, '--out', out, '--tuner', 'aimd', '--iterations', '50');
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/read 879 metrics × 741 rows/);
     expect(r.stderr).toMatch(/dropped \d+ constant or empty metrics/);
-    expect(r.stderr).toMatch(/selected \d+ metrics in \d+ services \(topology\).*coverage/);
-    expect(readdirSync(out).sort()).toEqual(['aimd.csv', 'mi.arrow', 'report.html', 'rules.yaml', 'selection.json']);
+    expect(r.stderr).toMatch(/selected \d+ of \d+ informative metrics in \d+ services \(topology, AIMD\).*coverage/);
+    expect(readdirSync(out).sort()).toEqual(['aimd.csv', 'curve.csv', 'mi.arrow', 'report.html', 'rules.yaml', 'selection.json']);
     const sel = JSON.parse(readFileSync(join(out, 'selection.json'), 'utf8'));
     for (const k of ['selected', 'byService', 'epsilon', 'coverage', 'measure', 'theta', 'mode', 'iterations', 'options', 'version']) expect(sel).toHaveProperty(k);
     expect(sel.iterations).toHaveLength(50);
@@ -76,6 +76,11 @@ describe.skipIf(!cliBuilt)('metricsift scan (needs `npm run build:ts`)', () => {
       [['scan', textOnly], /MS_NO_COLUMNS/],
       [['scan', example, '--traces', badTrace], /bad\.json.*malformed JSON.*MS_BAD_FORMAT/],
       [['scan', example, '--theta', '2'], /theta.*MS_BAD_OPTION/],
+      [['scan', example, '--min-coverage', '0'], /--min-coverage but received number 0 .*MS_BAD_OPTION/],
+      [['scan', example, '--min-coverage', '1.5'], /--min-coverage but received number 1\.5 .*MS_BAD_OPTION/],
+      [['scan', example, '--max-metrics', '0'], /--max-metrics but received number 0 .*MS_BAD_OPTION/],
+      [['scan', example, '--duplicate-bound', '1.2'], /--duplicate-bound but received number 1\.2 .*MS_BAD_OPTION/],
+      [['scan', example, '--keep', '/a(b/'], /--keep but received the string "\/a\(b\/".*MS_BAD_OPTION/],
       [['scan', 'http://127.0.0.1:9/?job=shop&start=0&end=600'], /Prometheus at http:\/\/127\.0\.0\.1:9 is unreachable.*MS_PROMETHEUS_UNREACHABLE/],
       [['scan', example, '--format', 'trainticket'], /needs a day directory.*MS_BAD_FORMAT/],
     ] as const) {

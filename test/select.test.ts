@@ -1,6 +1,7 @@
 // KIMetrix on small hand-built applications whose answers are known. Metrics are discrete (at
 // most 16 values, so binning keeps them as they are) and built from independent uniform sources,
 // so their MI is known: a copy shares all of its entropy, an independent metric about none.
+// Redundancy is on the NMI scale (arithmetic mean of the entropies): a copy 1, independence ≈ 0.
 import { describe, expect, it } from 'vitest';
 import { entropies, miMatrix } from '../src/index.js';
 import {
@@ -14,9 +15,9 @@ const uniform8 = () => Float64Array.from({ length: n }, () => Math.floor(r() * 8
 const u = uniform8(), v = uniform8(), w = uniform8();
 
 async function dataOf(columns: Record<string, Float64Array>): Promise<SelectionData> {
-  const mi = await miMatrix(columns, { units: 'bits' });
+  const nmi = await miMatrix(columns, { measure: 'nmi' });
   const names = Object.keys(columns);
-  return { names, service: names.map((x) => x.split('/')[0]), entropy: mi.columnEntropy.entropy, mi };
+  return { names, service: names.map((x) => x.split('/')[0]), entropy: nmi.columnEntropy.entropy, redundancy: nmi };
 }
 const idx = (d: SelectionData, ...names: string[]) => names.map((x) => d.names.indexOf(x));
 
@@ -25,12 +26,13 @@ describe('Algorithm 1', () => {
     const d = await dataOf({ 'A/a1': u, 'A/a1copy': u.slice(), 'A/a2': v, 'A/const': new Float64Array(n).fill(5) });
     const ordered = candidates(d, [0, 1, 2, 3]);
     expect(ordered).not.toContain(3);  // H = 0: not a candidate
-    for (const eps of [0.05, 0.5, 1, 2, 2.9]) {
+    for (const eps of [0.05, 0.3, 0.6, 0.9, 1, 5]) {
       const s = selectService(d, ordered, [], eps);
-      expect(s.filter((i) => i === 0 || i === 1)).toHaveLength(1);
+      expect(s.filter((i) => i === 0 || i === 1)).toHaveLength(1);  // the duplicate bound holds at any ε
       expect(s).toContain(2);
     }
-    expect(selectService(d, ordered, [], 3.5)).toHaveLength(3);  // ε above every MI keeps all informative metrics
+    // Without the bound (the paper's letter), ε above every redundancy keeps all informative metrics.
+    expect(selectService({ ...d, duplicateBound: Infinity }, ordered, [], 1.01)).toHaveLength(3);
   });
   it('with a pivot starts empty and drops what the pivot already carries', async () => {
     const d = await dataOf({ 'A/x': u, 'B/y': u.slice(), 'B/z': w });
@@ -50,21 +52,21 @@ describe('Algorithm 2 (topology)', () => {
     expect(sel.byService.get('B')).toEqual(idx(d, 'B/z'));
   });
   it('diamond: the rare path keeps a metric that the common path drops', async () => {
-    // d shares one bit with r (I ≈ 1 bit). ε = 0.5: common path ε/0.9 ≈ 0.56 < 1 drops it,
-    // rare path ε/0.1 = 5 > 1 keeps it; the service's subset is the union.
+    // d shares one bit with r (I ≈ 1 of 3 bits: NMI ≈ 1/3). ε = 0.1: common path ε/0.9 ≈ 0.11 < 1/3
+    // drops it, rare path ε/0.1 = 1 > 1/3 keeps it; the service's subset is the union.
     const d2 = Float64Array.from(u, (x, t) => (x & 1) * 4 + (w[t] & 3));
     const d = await dataOf({ 'R/r': u, 'D/d': d2 });
     const ordered = new Map([...groupByService(d)].map(([s, m]) => [s, candidates(d, m)]));
-    const mi = d.mi.values[idx(d, 'R/r')[0] * 2 + idx(d, 'D/d')[0]];
-    expect(mi).toBeGreaterThan(0.9);
-    expect(mi).toBeLessThan(1.2);
+    const nmi = d.redundancy.values[idx(d, 'R/r')[0] * 2 + idx(d, 'D/d')[0]];
+    expect(nmi).toBeGreaterThan(0.3);
+    expect(nmi).toBeLessThan(0.4);
     const diamond = analyzeTopology({
       edges: [{ from: 'R', to: 'B', probability: 0.9 }, { from: 'R', to: 'C', probability: 0.1 }, { from: 'B', to: 'D' }, { from: 'C', to: 'D' }],
     }, ['R', 'D']);
     expect(diamond.paths.get('D')!.map((p) => p.probability).sort()).toEqual([0.1, 0.9]);
-    expect(selectTopology(d, diamond, 0.5, ordered).byService.get('D')).toEqual(idx(d, 'D/d'));
+    expect(selectTopology(d, diamond, 0.1, ordered).byService.get('D')).toEqual(idx(d, 'D/d'));
     const commonOnly = analyzeTopology({ edges: [{ from: 'R', to: 'B', probability: 0.9 }, { from: 'B', to: 'D' }] }, ['R', 'D']);
-    expect(selectTopology(d, commonOnly, 0.5, ordered).byService.get('D')).toEqual([]);
+    expect(selectTopology(d, commonOnly, 0.1, ordered).byService.get('D')).toEqual([]);
   });
   it('cycles are broken deterministically and reported; services known only from metrics become roots', () => {
     const t = analyzeTopology({ edges: [{ from: 'R', to: 'A' }, { from: 'A', to: 'B' }, { from: 'B', to: 'A' }] }, ['R', 'A', 'B', 'Lone']);
@@ -100,7 +102,7 @@ describe('coverage and AIMD', () => {
     const d = await dataOf(cols);
     const all = candidates(d, d.names.map((_, i) => i));
     let prev = 0;
-    for (const eps of [0.01, 0.1, 0.5, 1, 2, 3.5]) {
+    for (const eps of [0.003, 0.03, 0.15, 0.3, 0.6, 1]) {
       const size = selectFlat(d, eps, all).selected.length;
       expect(size).toBeGreaterThanOrEqual(prev);
       prev = size;
@@ -112,7 +114,7 @@ describe('coverage and AIMD', () => {
       'cart/cpu': v, 'cart/cpu2': Float64Array.from(v, (x, t) => (x + (w[t] & 1)) % 8), 'db/io': w,
     };
     const res = await selectMetrics(table, {
-      graph: { edges: [{ from: 'front', to: 'cart' }, { from: 'cart', to: 'db' }] }, iterations: 60, theta: 0.5,
+      graph: { edges: [{ from: 'front', to: 'cart' }, { from: 'cart', to: 'db' }] }, tuner: 'aimd', iterations: 60, theta: 0.5,
     });
     expect(res.selected.filter((m) => m.startsWith('front/lat'))).toHaveLength(1);
     expect(res.selected).not.toContain('front/const');
@@ -129,7 +131,11 @@ describe('coverage and AIMD', () => {
   it('reports unmapped metrics and rejects bad parameters with codes', async () => {
     const res = await selectMetrics({ 'a/x': u, loose: v }, { iterations: 3 });
     expect(res.warnings.map((w) => w.code)).toContain('MS_UNMAPPED_METRIC');
-    for (const bad of [{ theta: 1.5 }, { alpha: 1 }, { alpha: 0 }, { beta: -1 }, { iterations: 0 }, { compare: 'some' }, { mode: 'deep' }]) {
+    for (const bad of [
+      { theta: 1.5 }, { alpha: 1, tuner: 'aimd' }, { alpha: 0, tuner: 'aimd' }, { beta: -1, tuner: 'aimd' }, { iterations: 0, tuner: 'aimd' },
+      { compare: 'some', tuner: 'aimd' }, { mode: 'deep' }, { tuner: 'pid' }, { minCoverage: 0 }, { minCoverage: 1.2 }, { maxMetrics: 0 },
+      { maxMetrics: 2.5 }, { duplicateBound: 0 }, { duplicateBound: 1.01 }, { keep: ['/a(/'] }, { exclude: [''] }, { epsilon: -1 },
+    ]) {
       await expect(selectMetrics({ 'a/x': u, 'a/y': v }, bad as object)).rejects.toMatchObject({ code: 'MS_BAD_OPTION' });
     }
     expect(() => analyzeTopology({ edges: [{ from: 'a', to: 'b', probability: 2 }] })).toThrow(expect.objectContaining({ code: 'MS_BAD_INPUT' }));
@@ -143,11 +149,14 @@ describe('selection outputs and graph warnings', () => {
     const { join } = await import('node:path');
     const { writeSelection, writeAimdLog } = await import('../src/select/index.js');
     const dir = mkdtempSync(join(tmpdir(), 'metricsift-sel-'));
-    const res = await selectMetrics({ 'a/x': u, 'a/y': v, 'b/z': w }, { iterations: 5, graph: { edges: [{ from: 'a', to: 'b' }] } });
+    const res = await selectMetrics({ 'a/x': u, 'a/y': v, 'b/z': w }, { tuner: 'aimd', iterations: 5, graph: { edges: [{ from: 'a', to: 'b' }] } });
     await writeSelection(join(dir, 'selection.json'), res);
     const j = JSON.parse(readFileSync(join(dir, 'selection.json'), 'utf8'));
-    for (const key of ['selected', 'byService', 'epsilon', 'coverage', 'measure', 'theta', 'mode', 'iterations', 'options', 'version']) expect(j).toHaveProperty(key);
-    expect(j.options).toEqual({ iterations: 5 });
+    for (const key of [
+      'selected', 'byService', 'epsilon', 'coverage', 'measure', 'theta', 'mode', 'tuner', 'curve', 'pick', 'curveComplete', 'minCoverage',
+      'maxMetrics', 'duplicateBound', 'informative', 'kept', 'excluded', 'counters', 'iterations', 'options', 'version',
+    ]) expect(j).toHaveProperty(key);
+    expect(j.options).toEqual({ tuner: 'aimd', iterations: 5 });
     await writeAimdLog(join(dir, 'aimd.csv'), res);
     const lines = readFileSync(join(dir, 'aimd.csv'), 'utf8').trimEnd().split('\n');
     expect(lines[0]).toBe('iteration,epsilon,size,coverage,next');

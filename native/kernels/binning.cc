@@ -220,9 +220,12 @@ template Status discretize<uint16_t>(const double*, int64_t, const BinSpec&, uin
 double entropyOfCounts(const uint32_t* counts, int k, int64_t total) {
   if (total <= 0) return NAN;
   double s = 0;
+  int occupied = 0;
   for (int i = 0; i < k; ++i) {
-    if (counts[i]) s += counts[i] * std::log(static_cast<double>(counts[i]));
+    if (counts[i]) s += counts[i] * std::log(static_cast<double>(counts[i])), ++occupied;
   }
+  // One level is exactly zero bits: ln(total) − total·ln(total)/total rounds to ~1e-15 otherwise.
+  if (occupied <= 1) return 0.0;
   const double h = std::log(static_cast<double>(total)) - s / total;
   return h > 0 ? h : 0.0;
 }

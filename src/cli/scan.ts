@@ -7,7 +7,9 @@ import { callGraphFromSpans, readGraph, readTraces } from '../io/traces.js';
 import { writeMatrix } from '../io/write.js';
 import { writeReport } from '../report/html.js';
 import { writeAlertRules } from '../report/rules.js';
-import { selectMetrics, writeAimdLog, writeSelection, type CallGraph, type KimetrixOptions } from '../select/index.js';
+import { selectMetrics, writeAimdLog, writeCurve, writeSelection, type CallGraph, type KimetrixOptions } from '../select/index.js';
+import { SELECT_DEFAULTS as D, checkNumber, inUnitOpen, positiveInt } from '../select/defaults.js';
+import { compilePattern } from '../select/patterns.js';
 import { intArg, numArg, runCommand, stagedProgress } from './common.js';
 
 interface ScanFlags {
@@ -15,12 +17,20 @@ interface ScanFlags {
   traces?: string;
   graph?: string;
   out: string;
-  mode: 'topology' | 'flat';
-  measure: 'mi' | 'pearson' | 'spearman' | 'kendall';
-  theta: number;
+  mode?: 'topology' | 'flat' | 'cover';
+  measure?: 'mi' | 'pearson' | 'spearman' | 'kendall';
+  theta?: number;
+  minCoverage?: number;
+  maxMetrics?: number;
+  duplicateBound?: number;
+  epsilon?: number;
+  tuner?: 'curve' | 'aimd';
+  keep: string[];
+  exclude: string[];
+  rawCounters?: boolean;
   alpha?: number;
   beta?: number;
-  iterations: number;
+  iterations?: number;
   epsilon0?: number;
   tolerance?: number;
   compare?: 'previous' | 'all';
@@ -40,12 +50,20 @@ export function scanCommand(): Command {
     .option('--traces <path>', 'spans for the call graph: Jaeger/OTLP JSON or span CSVs, a file or a directory (default: trace/ beside the metrics)')
     .option('--graph <file>', 'a given call graph without probabilities: JSON edges or an adjacency CSV (default: graph.csv beside the metrics)')
     .option('-o, --out <dir>', 'output directory', 'metricsift-out')
-    .addOption(new Option('--mode <mode>', 'topology-aware or flat selection').choices(['topology', 'flat']).default('topology'))
-    .addOption(new Option('-m, --measure <m>', 'redundancy measure for coverage').choices(['mi', 'pearson', 'spearman', 'kendall']).default('mi'))
-    .option('--theta <x>', 'coverage threshold θ in [0, 1]', numArg('--theta'), 0.2)
-    .option('--alpha <x>', 'AIMD multiplicative decrease α in (0, 1) (default 0.4)', numArg('--alpha'))
-    .option('--beta <x>', 'AIMD additive increase β (default 0.005)', numArg('--beta'))
-    .option('--iterations <n>', 'AIMD iterations η', intArg('--iterations', 1), 500)
+    .addOption(new Option('--mode <mode>', `KIMetrix topology-aware or flat, or greedy set cover (default ${D.mode})`).choices(['topology', 'flat', 'cover']))
+    .addOption(new Option('-m, --measure <m>', `redundancy measure for coverage (default ${D.measure})`).choices(['mi', 'pearson', 'spearman', 'kendall']))
+    .option('--theta <x>', `coverage threshold θ in [0, 1] (default ${D.theta})`, numArg('--theta'))
+    .option('--min-coverage <x>', `pick the smallest subset whose coverage reaches this, in (0, 1] (default ${D.minCoverage})`, numArg('--min-coverage'))
+    .option('--max-metrics <n>', 'at most N metrics: the highest coverage within N', numArg('--max-metrics'))
+    .option('--duplicate-bound <x>', `NMI at or above which two metrics are never both kept, in (0, 1] (default ${D.duplicateBound})`, numArg('--duplicate-bound'))
+    .option('--epsilon <x>', 'select at this ε (NMI scale) instead of tuning: another point of the curve', numArg('--epsilon'))
+    .addOption(new Option('--tuner <t>', `curve (every ε, then --min-coverage/--max-metrics) or the paper's aimd (default ${D.tuner})`).choices(['curve', 'aimd']))
+    .option('--keep <pattern>', 'always select matching metrics (glob or /regex/; repeatable)', collect, [])
+    .option('--exclude <pattern>', 'never consider matching metrics (glob or /regex/; repeatable)', collect, [])
+    .option('--raw-counters', 'analyse cumulative counters as they are, not as per-second rates')
+    .option('--alpha <x>', `AIMD multiplicative decrease α in (0, 1) (default ${D.alpha})`, numArg('--alpha'))
+    .option('--beta <x>', `AIMD additive increase β (default ${D.beta})`, numArg('--beta'))
+    .option('--iterations <n>', `AIMD iterations η (default ${D.iterations})`, intArg('--iterations', 1))
     .option('--epsilon0 <x>', 'seed ε0 (default 0.5)', numArg('--epsilon0'))
     .option('--tolerance <x>', 'size tolerance τ (default 1)', numArg('--tolerance'))
     .addOption(new Option('--compare <c>', 'AIMD compares the size with the previous one or all earlier ones').choices(['previous', 'all']))
@@ -56,18 +74,36 @@ export function scanCommand(): Command {
     .option('-q, --quiet', 'no summary')
     .option('--verbose', 'stack traces on errors')
     .addHelpText('after', `
-Writes to --out: selection.json (the choice per service, ε, coverage, options), aimd.csv (the
-size/coverage trade-off log), mi.arrow (the MI matrix, bits), rules.yaml (Prometheus alerting-rule
+Writes to --out: selection.json (the choice per service, ε, coverage, the size/coverage curve,
+options), curve.csv (the curve: take another point with --epsilon or --max-metrics), aimd.csv
+(the AIMD log, with --tuner aimd), mi.arrow (the MI matrix, bits), rules.yaml (Prometheus alerting-rule
 skeletons, thresholds to fill in) and report.html (a self-contained page to review the choice).
 
 Examples:
   metricsift scan examples/trainticket/metrics.csv.gz
   metricsift scan ../shared/datasets/trainticket/2023-01-30 --out tt-0130
-  metricsift scan metrics.csv --traces jaeger.json --measure spearman --theta 0.3`)
+  metricsift scan metrics.csv --traces jaeger.json --measure spearman --theta 0.8
+  metricsift scan metrics.csv --max-metrics 40 --keep 'frontend/*' --keep '/_errors_total$/'`)
     .action((input: string, f: ScanFlags) => runCommand(f.verbose, () => scan(input, f)));
 }
 
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+/** Range checks with the flag's own name (the library would name the option). */
+function checkFlags(f: ScanFlags): void {
+  if (f.minCoverage !== undefined) inUnitOpen('--min-coverage', f.minCoverage);
+  if (f.duplicateBound !== undefined) inUnitOpen('--duplicate-bound', f.duplicateBound);
+  if (f.maxMetrics !== undefined) positiveInt('--max-metrics', f.maxMetrics);
+  if (f.theta !== undefined) checkNumber('--theta', f.theta, (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
+  if (f.epsilon !== undefined) checkNumber('--epsilon', f.epsilon, (x) => x >= 0, 'a number ≥ 0');
+  for (const p of f.keep) compilePattern(p, '--keep');
+  for (const p of f.exclude) compilePattern(p, '--exclude');
+}
+
 async function scan(input: string, f: ScanFlags): Promise<void> {
+  checkFlags(f);
   const progress = stagedProgress(f.quiet || f.json);
   progress?.(`loading ${input}`, 0, 1);
   const data = await openDataset(input, f.format);
@@ -83,7 +119,9 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
     graphFrom = `graph ${f.graph ?? data.graph}`;
   }
   const opts: KimetrixOptions = {
-    mode: f.mode, measure: f.measure, theta: f.theta, alpha: f.alpha, beta: f.beta, iterations: f.iterations, epsilon0: f.epsilon0,
+    mode: f.mode, measure: f.measure, theta: f.theta, minCoverage: f.minCoverage, maxMetrics: f.maxMetrics, duplicateBound: f.duplicateBound,
+    epsilon: f.epsilon, tuner: f.tuner, keep: f.keep.length ? f.keep : undefined, exclude: f.exclude.length ? f.exclude : undefined,
+    rawCounters: f.rawCounters, alpha: f.alpha, beta: f.beta, iterations: f.iterations, epsilon0: f.epsilon0,
     tolerance: f.tolerance, compare: f.compare, bins: f.bins, binning: f.binning, threads: f.threads, graph, keepMatrices: true,
     onProgress: progress,
   };
@@ -91,7 +129,8 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   const res = await selectMetrics(data.table, opts);
   await mkdir(f.out, { recursive: true });
   await writeSelection(join(f.out, 'selection.json'), res);
-  await writeAimdLog(join(f.out, 'aimd.csv'), res);
+  await writeCurve(join(f.out, 'curve.csv'), res);
+  if (res.tuner === 'aimd') await writeAimdLog(join(f.out, 'aimd.csv'), res);
   await writeMatrix(join(f.out, 'mi.arrow'), res.matrices!.mi);
   await writeAlertRules(join(f.out, 'rules.yaml'), res.byService);
   await writeReport(join(f.out, 'report.html'), res, graph);
@@ -102,13 +141,24 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   }
   if (f.quiet) return;
   const constant = Array.from(res.matrices!.mi.columnEntropy.entropy).filter((h) => !(h > 0)).length;
+  const how = res.tuner === 'aimd' ? 'AIMD' : res.tuner === 'epsilon' ? 'the given ε'
+    : res.maxMetrics !== null && res.minCoverage === null ? `highest coverage within ${res.maxMetrics} metrics`
+    : `smallest subset with coverage ≥ ${(100 * res.minCoverage!).toFixed(0)} %${res.maxMetrics !== null ? ` within ${res.maxMetrics} metrics` : ''}`;
+  const files = ['selection.json', 'curve.csv', ...(res.tuner === 'aimd' ? ['aimd.csv'] : []), 'mi.arrow', 'rules.yaml', 'report.html'];
   const lines = [
     `read ${data.table.names.length} metrics × ${data.table.rows} rows (${data.layout}); call graph from ${graphFrom}`,
-    `dropped ${constant} constant or empty metrics`,
-    `selected ${res.selected.length} metrics in ${Object.keys(res.byService).length} services (${res.mode}), ε = ${res.epsilon.toPrecision(3)}, coverage ${(100 * res.coverage).toFixed(1)} % (${res.measure}, θ = ${res.theta})`,
+    `dropped ${constant} constant or empty metrics${res.excluded.length ? `; excluded ${res.excluded.length}` : ''}`,
+    ...(res.counters.length ? [`counters analysed as per-second rates: ${res.counters.length} (${summarise(res.counters.map((c) => c.name))})`] : []),
+    `selected ${res.selected.length} of ${res.informative} informative metrics in ${Object.keys(res.byService).length} services (${res.mode}, ${how})${res.epsilon !== null ? `, ε = ${res.epsilon.toPrecision(3)}` : ''}, coverage ${(100 * res.coverage).toFixed(1)} % (${res.measure}, θ = ${res.theta})`,
+    `curve: ${res.curve.length} points from ${res.curve[0]?.size ?? 0} to ${res.curve.at(-1)?.size ?? 0} metrics (${join(f.out, 'curve.csv')})`,
+    ...(res.kept.length ? [`kept by --keep: ${res.kept.length}`] : []),
     ...Object.entries(res.byService).sort().map(([s, m]) => `  ${s}: ${m.length}`),
     ...res.warnings.map((w) => `warning [${w.code}]: ${w.message}`),
-    `wrote ${['selection.json', 'aimd.csv', 'mi.arrow', 'rules.yaml', 'report.html'].map((x) => join(f.out, x)).join(', ')}`,
+    `wrote ${files.map((x) => join(f.out, x)).join(', ')}`,
   ];
   process.stderr.write(lines.join('\n') + '\n');
+}
+
+function summarise(names: string[]): string {
+  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')}, …`;
 }

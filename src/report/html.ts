@@ -70,7 +70,7 @@ export function reportHtml(res: KimetrixResult, graph?: CallGraph): string {
     },
     services: [...services].map(([name, v]) => ({ name, level: topo.level.get(name) ?? 0, ...v })).sort((a, b) => a.level - b.level || (a.name < b.name ? -1 : 1)),
     edges: (graph?.edges ?? []).map((e) => ({ from: e.from, to: e.to, p: e.probability ?? null })),
-    aimd: res.iterations.map((s) => [s.size, s.coverage, s.epsilon]),
+    aimd: (res.iterations.length ? res.iterations : res.curve).map((s) => [s.size, s.coverage, s.epsilon]),
     heatmap: { names: order.map((i) => names[i]), size: M, cells: Buffer.from(cells).toString('base64') },
     warnings: res.warnings,
   };

@@ -10,13 +10,20 @@ import { type Binning, type MiMatrix, type Normalization } from '../estimators/b
 import { prepare } from '../estimators/prepared.js';
 import { badOption } from '../errors.js';
 import type { PairMatrix } from '../estimators/matrix.js';
-import { toColumnTable, type TableInput } from '../table.js';
+import { selectColumns, toColumnTable, type TableInput } from '../table.js';
 import { analyzeTopology, type CallGraph, type Topology } from './topology.js';
-import { candidates, groupByService, selectFlat, selectTopology, tuneEpsilon, type AimdOptions, type AimdStep, type SelectionData } from './kimetrix.js';
+import { candidates, groupByService, selectFlat, selectTopology, tuneEpsilon, type AimdOptions, type AimdStep, type Selection, type SelectionData, type SweepTracker, type TopologyCache } from './kimetrix.js';
+import { countersToRates, type CounterReason } from './counters.js';
+import { CoverageScorer, greedyCover, pickPoint, sweepEpsilon, type CurvePoint } from './curve.js';
+import { SELECT_DEFAULTS, checkNumber, inUnitOpen, positiveInt } from './defaults.js';
+import { matchNames, type NamePattern } from './patterns.js';
 
 export interface KimetrixOptions extends AimdOptions {
-  /** `topology` (default when a graph is given) or `flat` (Algorithm 1 over all metrics). */
-  mode?: 'topology' | 'flat';
+  /**
+   * `topology` (Algorithm 2, default), `flat` (Algorithm 1 over all metrics) or `cover`
+   * (greedy set cover on the coverage relation; ties to lower topological levels, then entropy).
+   */
+  mode?: 'topology' | 'flat' | 'cover';
   /** The call graph; without one, every service is a root (no pivots, no paths). */
   graph?: CallGraph;
   /**
@@ -26,17 +33,39 @@ export interface KimetrixOptions extends AimdOptions {
   serviceOf?: ((name: string) => string | undefined) | Record<string, string>;
   /** What coverage counts as redundancy (default `mi`, i.e. normalised MI). */
   measure?: 'mi' | 'pearson' | 'spearman' | 'kendall';
-  /** NMI denominator for coverage with `measure: 'mi'` (default `arithmetic`). */
+  /** NMI denominator, for the redundancy scale of ε and for coverage with `measure: 'mi'` (default `arithmetic`). */
   normalization?: Normalization;
   bins?: number;
   binning?: Binning;
   threads?: number;
   /** Paths enumerated per service at most (default 10,000). */
   maxPaths?: number;
+  /**
+   * How the point of the curve is chosen: `curve` (default; every ε at which the selection changes,
+   * then `minCoverage` / `maxMetrics`) or `aimd` (the paper's Algorithm 3 and its pick: the
+   * smallest subset of the highest coverage among the ε it visits).
+   */
+  tuner?: 'curve' | 'aimd';
+  /** Default pick: the smallest subset whose coverage reaches this, in (0, 1] (default 0.9). */
+  minCoverage?: number;
+  /** At most this many metrics (the paper's χ): the highest coverage within it (with `minCoverage` given too: the smallest reaching it within it). */
+  maxMetrics?: number;
+  /** Select at this ε (on the normalised scale) instead of tuning: take any point of the curve. */
+  epsilon?: number;
+  /** Normalised redundancy at or above which two metrics are never both kept, in (0, 1] (default 0.95). */
+  duplicateBound?: number;
+  /** Metrics always selected (glob or `/regex/`); they are pivots for every service. */
+  keep?: NamePattern[];
+  /** Metrics never considered (glob or `/regex/`): left out before any estimate. */
+  exclude?: NamePattern[];
+  /** Analyse cumulative counters as they are instead of as per-second rates (default false). */
+  rawCounters?: boolean;
+  /** Metric types by column or metric name (Prometheus `# TYPE`): `counter` columns become rates. */
+  metricTypes?: Record<string, string>;
   /** Also return the MI and coverage matrices (for writing or reporting; not in selection.json). */
   keepMatrices?: boolean;
-  /** Progress: the native matrices (pairs done of total; with `measure: 'mi'` one pass computes both), then the AIMD iterations. */
-  onProgress?: (stage: 'mi matrix' | 'coverage matrix' | 'AIMD', done: number, total: number) => void;
+  /** Progress: the native matrices (pairs done of total; MI and NMI come from one pass), then the tuning steps. */
+  onProgress?: (stage: 'mi matrix' | 'coverage matrix' | 'AIMD' | 'curve', done: number, total: number) => void;
 }
 
 export interface KimetrixWarning {
@@ -47,16 +76,38 @@ export interface KimetrixWarning {
 export interface KimetrixResult {
   selected: string[];
   byService: Record<string, string[]>;
-  epsilon: number;
+  /** ε of the chosen point (null in `cover` mode). */
+  epsilon: number | null;
+  /** Coverage of `selected` over the informative metrics, recomputed from the selection. */
   coverage: number;
   measure: string;
   theta: number;
-  mode: 'topology' | 'flat';
-  /** The AIMD log: pick another point on the size/coverage curve from here. */
+  mode: 'topology' | 'flat' | 'cover';
+  tuner: 'curve' | 'aimd' | 'epsilon';
+  /**
+   * The size/coverage curve: every distinct selection over ε (ascending ε), or the set cover's
+   * prefixes; `pick` is the index of the chosen point.
+   */
+  curve: CurvePoint[];
+  pick: number;
+  /** True when the ε sweep ended before ε reached the point where nothing changes (step cap). */
+  curveComplete: boolean;
+  minCoverage: number | null;
+  maxMetrics: number | null;
+  duplicateBound: number;
+  /** Metrics with H > 0 after `exclude`: the coverage universe. */
+  informative: number;
+  /** Metrics selected because a `keep` pattern matched them. */
+  kept: string[];
+  /** Metrics an `exclude` pattern removed. */
+  excluded: string[];
+  /** Counters analysed as per-second rates, and why each was taken for a counter. */
+  counters: { name: string; reason: CounterReason }[];
+  /** The AIMD log with `tuner: 'aimd'` (empty otherwise). */
   iterations: AimdStep[];
   droppedEdges: { from: string; to: string }[];
   warnings: KimetrixWarning[];
-  /** Milliseconds in the native matrices and in the AIMD loop. */
+  /** Milliseconds in the native matrices and in the selection loops. */
   timing: { matricesMs: number; iterationsMs: number };
   /** The options that produced it (functions and the graph left out) and the metricsift version. */
   options: Record<string, unknown>;
@@ -68,15 +119,41 @@ export interface KimetrixResult {
 const UNMAPPED = '(unmapped)';
 
 /**
- * Chooses a small, non-redundant set of metrics per service (KIMetrix), tuning ε by AIMD and
- * scoring subsets by coverage. See the README's KIMetrix section for every decided point.
+ * Chooses a small, non-redundant set of metrics per service (KIMetrix, or a greedy set cover),
+ * at the point of the size/coverage curve the caller names. See the README's KIMetrix section.
  */
 export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {}): Promise<KimetrixResult> {
-  const table = toColumnTable(input);
-  const mode = opts.mode ?? 'topology';
-  if (mode !== 'topology' && mode !== 'flat') badOption('mode', 'topology or flat', mode);
-  const measure = opts.measure ?? 'mi';
+  const D = SELECT_DEFAULTS;
+  const mode = opts.mode ?? D.mode;
+  if (mode !== 'topology' && mode !== 'flat' && mode !== 'cover') badOption('mode', 'topology, flat or cover', mode);
+  const tunerOpt = opts.tuner ?? D.tuner;
+  if (tunerOpt !== 'curve' && tunerOpt !== 'aimd') badOption('tuner', 'curve or aimd', tunerOpt);
+  const measure = opts.measure ?? D.measure;
+  const theta = checkNumber('theta', opts.theta ?? D.theta, (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
+  const duplicateBound = inUnitOpen('duplicateBound', opts.duplicateBound ?? D.duplicateBound);
+  const maxMetrics = opts.maxMetrics === undefined ? undefined : positiveInt('maxMetrics', opts.maxMetrics);
+  // With only a size cap, the cap alone decides (highest coverage within it).
+  const minCoverage = opts.minCoverage !== undefined ? inUnitOpen('minCoverage', opts.minCoverage) : maxMetrics === undefined ? D.minCoverage : undefined;
+  if (opts.epsilon !== undefined) checkNumber('epsilon', opts.epsilon, (x) => x >= 0, 'a number ≥ 0');
   const warnings: KimetrixWarning[] = [];
+
+  // Leave out what the user excludes before anything is estimated; then counters → rates.
+  let table = toColumnTable(input);
+  const ex = matchNames(table.names, opts.exclude, 'exclude');
+  for (const p of ex.unmatched) warnings.push({ code: 'MS_PATTERN_UNMATCHED', message: `exclude pattern ${p} matches no metric` });
+  const excluded = [...ex.matched].map((i) => table.names[i]);
+  if (excluded.length) table = selectColumns(table, table.names.map((_, i) => i).filter((i) => !ex.matched.has(i)));
+  const kp = matchNames(table.names, opts.keep, 'keep');
+  for (const p of kp.unmatched) warnings.push({ code: 'MS_PATTERN_UNMATCHED', message: `keep pattern ${p} matches no metric${excluded.length ? ' (after exclude)' : ''}` });
+  let counters: KimetrixResult['counters'] = [];
+  if (!opts.rawCounters) {
+    const conv = countersToRates(table, { types: opts.metricTypes });
+    table = conv.table;
+    counters = conv.converted;
+    for (const n of conv.notCumulative) warnings.push({ code: 'MS_COUNTER_NOT_CUMULATIVE', message: `metric "${n}" is named like a counter but goes up and down: analysed as it is` });
+    if (conv.perRow) warnings.push({ code: 'MS_RATES_PER_ROW', message: 'the table has no readable row times: counters became increases per row, not per second' });
+  }
+
   const given = opts.serviceOf;
   const serviceOf = typeof given === 'function' ? given
     : given ? (n: string) => (Object.prototype.hasOwnProperty.call(given, n) ? given[n] : undefined)
@@ -94,71 +171,164 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   const common = { bins: opts.bins, binning: opts.binning, threads: opts.threads };
   const report = opts.onProgress;
   const progress = (stage: 'mi matrix' | 'coverage matrix') => (report ? (d: number, t: number) => report(stage, d, t) : undefined);
-  // The table is binned once; with measure 'mi' both matrices come from one histogram pass.
+  // The table is binned once; MI (bits, for the report and mi.arrow) and NMI — the one scale of
+  // redundancy: symmetric uncertainty, the arithmetic-mean denominator, in [0, 1] — from one pass.
   const prepared = await prepare(table, common);
-  let mi: MiMatrix, redundancy: PairMatrix;
+  let mi: MiMatrix, nmi: MiMatrix, redundancy: PairMatrix;
   try {
-    if (measure === 'mi') {
-      [mi, redundancy] = await prepared.matrices(['mi', 'nmi'], { units: 'bits', normalization: opts.normalization, threads: opts.threads, onProgress: progress('mi matrix') });
-      report?.('coverage matrix', 1, 1);
-    } else {
-      [mi] = await prepared.matrices(['mi'], { units: 'bits', threads: opts.threads, onProgress: progress('mi matrix') });
-      redundancy = await correlationMatrix(table, { method: measure, threads: opts.threads, onProgress: progress('coverage matrix') });
-    }
+    [mi, nmi] = await prepared.matrices(['mi', 'nmi'], { units: 'bits', normalization: opts.normalization ?? D.normalization, threads: opts.threads, onProgress: progress('mi matrix') });
+    report?.('coverage matrix', 1, 1);
+    redundancy = measure === 'mi' ? nmi
+      : await correlationMatrix(table, { method: measure, threads: opts.threads, onProgress: progress('coverage matrix') });
   } finally {
     prepared.dispose();
   }
   const matricesMs = performance.now() - t0;
 
-  const data: SelectionData = { names: table.names, service, entropy: mi.columnEntropy.entropy, mi };
+  const entropy = nmi.columnEntropy.entropy;
+  const data: SelectionData = { names: table.names, service, entropy, redundancy: nmi, duplicateBound };
+  const forced = [...kp.matched].sort((a, b) => a - b);
+  const forcedSet = new Set(forced);
+  for (const f of forced) {
+    if (!(entropy[f] > 0)) warnings.push({ code: 'MS_KEPT_CONSTANT', message: `metric "${table.names[f]}" is constant or empty but kept (keep pattern)` });
+  }
   const groups = groupByService(data);
   let topo: Topology | undefined;
-  if (mode === 'topology') {
+  if (mode !== 'flat') {
     topo = analyzeTopology(opts.graph ?? { edges: [] }, [...groups.keys()], { maxPaths: opts.maxPaths });
     if (!topo.hadRoot) warnings.push({ code: 'MS_NO_ROOT', message: 'every service of the call graph has a caller (the entries are in cycles); roots were chosen by breaking cycles' });
-    for (const s of topo.truncated) warnings.push({ code: 'MS_PATHS_TRUNCATED', message: `service "${s}": more than ${opts.maxPaths ?? 10_000} paths; the rest were not enumerated` });
+    for (const s of topo.truncated) warnings.push({ code: 'MS_PATHS_TRUNCATED', message: `service "${s}": more than ${opts.maxPaths ?? D.maxPaths} paths; the rest were not enumerated` });
     if (topo.droppedEdges.length) {
       warnings.push({ code: 'MS_CYCLE_BROKEN', message: `call graph cycles broken by dropping ${topo.droppedEdges.map((e) => `${e.from} → ${e.to}`).join(', ')}` });
     }
     for (const s of topo.order) if (!groups.has(s)) warnings.push({ code: 'MS_SERVICE_WITHOUT_METRICS', message: `service "${s}" is in the call graph but has no metrics` });
   }
-  const ordered = new Map([...groups].map(([s, members]) => [s, candidates(data, members)]));
+  const ordered = new Map([...groups].map(([s, members]) => [s, candidates(data, members).filter((c) => !forcedSet.has(c))]));
   const all = candidates(data, table.names.map((_, i) => i));
   // Coverage is over the informative metrics (H > 0): constant or empty ones cannot be chosen or inferred.
   const universe = all.slice().sort((a, b) => a - b);
+  const free = all.filter((c) => !forcedSet.has(c));
+  const scorer = new CoverageScorer(redundancy, theta, universe);
+  if (maxMetrics !== undefined && maxMetrics >= universe.length) {
+    warnings.push({ code: 'MS_MAX_METRICS_ABOVE_INFORMATIVE', message: `maxMetrics ${maxMetrics} ≥ the ${universe.length} informative metrics: keeping every informative metric that is not a duplicate of a kept one` });
+  }
 
   const t1 = performance.now();
-  const iterations = opts.iterations ?? 100;
-  let step = 0;
-  const result = tuneEpsilon(
-    (eps) => {
-      // The loop is synchronous and fast (milliseconds an iteration): report every few percent.
-      if (report && (step++ % Math.max(1, Math.floor(iterations / 20)) === 0)) report('AIMD', step - 1, iterations);
-      return topo ? selectTopology(data, topo, eps, ordered) : selectFlat(data, eps, all);
-    },
-    redundancy, universe, table.names.length, opts,
-  );
-  report?.('AIMD', iterations, iterations);
+  const cache: TopologyCache = new Map();
+  const select = (eps: number, tracker?: SweepTracker) =>
+    topo ? selectTopology(data, topo, eps, ordered, forced, tracker, tracker ? cache : undefined) : selectFlat(data, eps, free, forced, tracker);
+  let curve: CurvePoint[];
+  let curveComplete = true;
+  let chosen: Selection & { epsilon: number | null; coverage: number };
+  let pick: number;
+  let log: AimdStep[] = [];
+  let tuner: KimetrixResult['tuner'] = opts.epsilon !== undefined ? 'epsilon' : tunerOpt;
+  if (mode === 'cover') {
+    if (opts.epsilon !== undefined || tunerOpt === 'aimd') warnings.push({ code: 'MS_OPTION_IGNORED', message: 'cover mode has no ε: epsilon and tuner are ignored' });
+    tuner = 'curve';
+    const level = (m: number) => topo!.level.get(service[m]) ?? 0;
+    const g = greedyCover(scorer, free, forced, { level, entropy }, (a, b) => nmi.values[a * nmi.size + b] >= duplicateBound);
+    curve = g.points;
+    const p = choosePoint(curve, universe.length, minCoverage, maxMetrics, warnings);
+    pick = p;
+    const sel = g.order.slice(0, p < 0 ? forced.length : curve[p].size);
+    chosen = { ...asSelection(sel, service), epsilon: null, coverage: scorer.coverage(sel) };
+  } else {
+    const sweep = sweepEpsilon((eps, tracker) => {
+      const s = select(eps, tracker);
+      report?.('curve', 0, 1);
+      return s;
+    }, scorer);
+    report?.('curve', 1, 1);
+    curveComplete = sweep.complete;
+    if (!sweep.complete) warnings.push({ code: 'MS_CURVE_TRUNCATED', message: `the ε sweep stopped after ${sweep.points.length} distinct selections` });
+    curve = sweep.points.map(({ epsilon, size, coverage: c }) => ({ epsilon, size, coverage: c }));
+    if (tuner === 'epsilon') {
+      const sel = select(opts.epsilon!);
+      chosen = { ...sel, epsilon: opts.epsilon!, coverage: scorer.coverage(sel.selected) };
+      pick = lastAtOrBelow(curve, opts.epsilon!);
+    } else if (tuner === 'aimd') {
+      const iterations = opts.iterations ?? D.iterations;
+      let step = 0;
+      const result = tuneEpsilon(
+        (eps) => {
+          if (report && (step++ % Math.max(1, Math.floor(iterations / 20)) === 0)) report('AIMD', step - 1, iterations);
+          return select(eps);
+        },
+        redundancy, universe, table.names.length, { ...opts, theta },
+      );
+      report?.('AIMD', iterations, iterations);
+      log = result.log;
+      chosen = { ...result, coverage: scorer.coverage(result.selected) };
+      pick = lastAtOrBelow(curve, result.epsilon);
+    } else {
+      pick = choosePoint(curve, universe.length, minCoverage, maxMetrics, warnings);
+      const p = sweep.points[pick];
+      chosen = { selected: p.selected, byService: p.byService, epsilon: p.epsilon, coverage: p.coverage };
+    }
+  }
   const iterationsMs = performance.now() - t1;
 
   const byService: Record<string, string[]> = {};
-  for (const [s, idx] of result.byService) if (idx.length) byService[s] = idx.map((i) => table.names[i]);
+  for (const [s, idx] of chosen.byService) if (idx.length) byService[s] = idx.map((i) => table.names[i]);
   return {
-    selected: result.selected.map((i) => table.names[i]),
+    selected: chosen.selected.map((i) => table.names[i]),
     byService,
-    epsilon: result.epsilon,
-    coverage: result.coverage,
+    epsilon: chosen.epsilon,
+    coverage: chosen.coverage,
     measure,
-    theta: opts.theta ?? 0.1,
+    theta,
     mode,
-    iterations: result.log,
+    tuner,
+    curve,
+    pick,
+    curveComplete,
+    minCoverage: minCoverage ?? null,
+    maxMetrics: maxMetrics ?? null,
+    duplicateBound,
+    informative: universe.length,
+    kept: forced.map((i) => table.names[i]),
+    excluded,
+    counters,
+    iterations: log,
     droppedEdges: topo?.droppedEdges ?? [],
     warnings,
     timing: { matricesMs, iterationsMs },
-    options: Object.fromEntries(Object.entries(opts).filter(([k, v]) => k !== 'graph' && k !== 'serviceOf' && k !== 'keepMatrices' && k !== 'onProgress' && typeof v !== 'function')),
+    options: Object.fromEntries(Object.entries(opts).filter(([k, v]) => !['graph', 'serviceOf', 'keepMatrices', 'onProgress', 'metricTypes'].includes(k) && typeof v !== 'function')
+      .map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : v])),
     version: packageVersion(),
     ...(opts.keepMatrices ? { matrices: { mi, redundancy } } : {}),
   };
+}
+
+function asSelection(sel: number[], service: string[]): Selection {
+  const byService = new Map<string, number[]>();
+  for (const c of sel) {
+    if (!byService.has(service[c])) byService.set(service[c], []);
+    byService.get(service[c])!.push(c);
+  }
+  return { selected: [...sel].sort((a, b) => a - b), byService };
+}
+
+/** Index of the last curve point with ε ≤ eps (the one whose selection holds at eps). */
+function lastAtOrBelow(curve: CurvePoint[], eps: number): number {
+  let i = -1;
+  curve.forEach((p, j) => { if (p.epsilon !== null && p.epsilon <= eps) i = j; });
+  return i;
+}
+
+/** The requested point of the curve, with a warning when the request cannot be met as asked. */
+function choosePoint(curve: CurvePoint[], informative: number, minCoverage: number | undefined, maxMetrics: number | undefined, warnings: KimetrixWarning[]): number {
+  if (curve.length === 0) return -1;
+  if (maxMetrics !== undefined && maxMetrics >= informative) return curve.length - 1;
+  const p = pickPoint(curve, { minCoverage, maxMetrics });
+  const got = curve[p.index];
+  if (p.shortfall === 'coverage') {
+    warnings.push({ code: 'MS_COVERAGE_NOT_REACHED', message: `no subset${maxMetrics !== undefined ? ` of at most ${maxMetrics} metrics` : ''} reaches coverage ${minCoverage}; chose the highest, ${(100 * got.coverage).toFixed(1)} % with ${got.size} metrics` });
+  } else if (p.shortfall === 'size') {
+    warnings.push({ code: 'MS_MAX_METRICS_TOO_SMALL', message: `no subset has at most ${maxMetrics} metrics (kept metrics and service roots come first); chose the smallest, ${got.size} metrics` });
+  }
+  return p.index;
 }
 
 function packageVersion(): string {
@@ -166,12 +336,23 @@ function packageVersion(): string {
 }
 
 /**
- * Writes `selection.json` (selected, byService, epsilon, coverage, measure, theta, mode,
- * iterations, droppedEdges, warnings, timing, options, version) atomically.
+ * Writes `selection.json` atomically: every field of {@link KimetrixResult} but the matrices
+ * (selected, byService, epsilon, coverage, measure, theta, mode, tuner, curve, pick, curveComplete,
+ * minCoverage, maxMetrics, duplicateBound, informative, kept, excluded, counters, iterations,
+ * droppedEdges, warnings, timing, options, version).
  */
 export async function writeSelection(path: string, result: KimetrixResult): Promise<void> {
   const { matrices: _omitted, ...json } = result;
   await writeTextAtomic(path, JSON.stringify(json, null, 2) + '\n');
+}
+
+/**
+ * Writes the size/coverage curve as CSV `point,epsilon,size,coverage,picked` (ε empty in cover
+ * mode; `picked` 1 on the chosen point): take another point with `epsilon` or `maxMetrics`.
+ */
+export async function writeCurve(path: string, result: KimetrixResult): Promise<void> {
+  const lines = ['point,epsilon,size,coverage,picked', ...result.curve.map((p, i) => `${i},${p.epsilon ?? ''},${p.size},${p.coverage},${i === result.pick ? 1 : 0}`)];
+  await writeTextAtomic(path, lines.join('\n') + '\n');
 }
 
 /** Writes the AIMD log as CSV `iteration,epsilon,size,coverage,next`, to pick another point on the curve. */
@@ -182,4 +363,8 @@ export async function writeAimdLog(path: string, result: KimetrixResult): Promis
 
 export { analyzeTopology, type CallGraph, type Topology, type Path, type TopologyOptions } from './topology.js';
 export { candidates, selectService, selectTopology, selectFlat, coverage, tuneEpsilon, groupByService } from './kimetrix.js';
-export type { SelectionData, Selection, AimdOptions, AimdStep, AimdResult } from './kimetrix.js';
+export type { SelectionData, Selection, AimdOptions, AimdStep, AimdResult, SweepTracker, ServiceOptions } from './kimetrix.js';
+export { CoverageScorer, greedyCover, pickPoint, sweepEpsilon, type CurvePoint, type Pick, type PickRequest, type SweptPoint } from './curve.js';
+export { countersToRates, counterRate, looksCumulative, type CounterConversion, type CounterOptions, type CounterReason } from './counters.js';
+export { compilePattern, matchNames, type NamePattern } from './patterns.js';
+export { SELECT_DEFAULTS } from './defaults.js';

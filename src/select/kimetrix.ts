@@ -1,24 +1,33 @@
 /**
- * KIMetrix (../shared/KIMETRIX.md): per-service greedy selection by entropy under an MI redundancy
- * threshold ε (Algorithm 1), made topology-aware with levels, pivots and path probabilities
+ * KIMetrix (../shared/KIMETRIX.md): per-service greedy selection by entropy under a redundancy
+ * threshold ε on a normalised scale (Algorithm 1), made topology-aware with levels, pivots and path probabilities
  * (Algorithm 2), with ε tuned by AIMD and every subset scored by coverage (Algorithm 3).
  * All MI and entropy values come from matrices computed once; nothing is re-estimated in the loops.
  *
- * Direction: a candidate is dropped when its MI with a kept metric exceeds ε, so a LARGER ε keeps
+ * Direction: a candidate is dropped when its redundancy with a kept metric exceeds ε, so a LARGER ε keeps
  * MORE metrics. The AIMD log shows what each step did to the size.
  */
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
+import { SELECT_DEFAULTS } from './defaults.js';
 import type { Topology } from './topology.js';
 
-/** The precomputed inputs: metric names, their services, entropies and the MI matrix (bits). */
+/**
+ * The precomputed inputs: metric names, their services, entropies and the normalised redundancy
+ * matrix (one scale for every pair, so one ε means the same everywhere).
+ */
 export interface SelectionData {
   names: string[];
   /** Service of each metric. */
   service: string[];
   /** H of each metric (bits); metrics with H = 0 (or NaN) are never chosen. */
   entropy: ArrayLike<number>;
-  /** MI matrix, row-major size × size, same units as ε. */
-  mi: { size: number; values: ArrayLike<number> };
+  /** Normalised redundancy in [0, 1] (NMI by default), row-major size × size; ε is on this scale. */
+  redundancy: { size: number; values: ArrayLike<number> };
+  /**
+   * Two metrics with redundancy at or above this are never both kept, whatever ε or the path
+   * loosening allows (default 0.95; `Infinity` turns the bound off, the paper's letter).
+   */
+  duplicateBound?: number;
 }
 
 /** Candidates of one service: metric indices with H > 0, by entropy (highest first), ties by name. */
@@ -29,20 +38,60 @@ export function candidates(data: SelectionData, members: number[]): number[] {
 }
 
 /**
- * Algorithm 1: greedy by entropy. Starts from the highest-entropy candidate when the pivot is
- * empty; a candidate is skipped when its MI with any kept or pivot metric exceeds `eps`.
- * `ordered` must come from {@link candidates}.
+ * Collects, during one selection at ε, the smallest ε' > ε at which some decision would flip: the
+ * selection is the same for every ε in [ε, ε'), which is what makes the size/coverage curve exact.
  */
-export function selectService(data: SelectionData, ordered: number[], pivot: number[], eps: number): number[] {
-  const { size, values } = data.mi;
+export interface SweepTracker {
+  next: number;
+}
+
+export interface ServiceOptions {
+  /**
+   * P(ρ) of the path this run serves: a pair is redundant when redundancy · P(ρ) > ε, i.e. the
+   * paper's ε / P(ρ) without the division (so the flip point ε' = redundancy · P(ρ) is exact).
+   */
+  probability?: number;
+  tracker?: SweepTracker;
+}
+
+/**
+ * Algorithm 1: greedy by entropy. Starts from the highest-entropy candidate when the pivot is
+ * empty; a candidate is skipped when its redundancy with any kept or pivot metric exceeds `eps`
+ * (loosened by the path probability) or reaches the duplicate bound. `ordered` must come from
+ * {@link candidates}.
+ */
+export function selectService(data: SelectionData, ordered: number[], pivot: number[], eps: number, opts: ServiceOptions = {}): number[] {
+  const { size, values } = data.redundancy;
+  const dup = data.duplicateBound ?? 0.95;
+  const p = opts.probability ?? 1;
+  const tracker = opts.tracker;
   const kept: number[] = [];
-  const redundant = (c: number, with_: number[]) => with_.some((k) => values[c * size + k] > eps);
+  // Worst redundancy of c with a list; -1 when a duplicate is found (never kept, at any ε).
+  const worstWith = (row: number, list: number[], worst: number): number => {
+    for (const k of list) {
+      const v = values[row + k];
+      if (v >= dup) return -1;
+      if (v > worst) {
+        worst = v;
+        if (!tracker && v * p > eps) return worst;  // redundant already; the exact maximum only matters to the sweep
+      }
+    }
+    return worst;
+  };
   for (const c of ordered) {
     if (kept.length === 0 && pivot.length === 0) {
       kept.push(c);
       continue;
     }
-    if (!redundant(c, kept) && !redundant(c, pivot)) kept.push(c);
+    const row = c * size;
+    let worst = worstWith(row, pivot, 0);
+    if (worst >= 0) worst = worstWith(row, kept, worst);
+    if (worst < 0) continue;
+    if (worst * p > eps) {
+      if (tracker && worst * p < tracker.next) tracker.next = worst * p;
+      continue;
+    }
+    kept.push(c);
   }
   return kept;
 }
@@ -66,37 +115,101 @@ export function groupByService(data: SelectionData): Map<string, number[]> {
 
 /**
  * Algorithm 2: services in topological order; roots by Algorithm 1 with no pivot; every other
- * service with the pivot of all lower levels' choices, once per distinct path threshold ε / P(ρ),
- * the union of those choices being the service's subset.
+ * service with the pivot of all lower levels' choices, once per distinct path probability
+ * (threshold ε / P(ρ)), the union of those choices being the service's subset. `forced` metrics
+ * (`keep`) are kept in their service and are pivots for every service; they must not be in `ordered`.
  */
-export function selectTopology(data: SelectionData, topo: Topology, eps: number, ordered: Map<string, number[]>): Selection {
+export function selectTopology(
+  data: SelectionData, topo: Topology, eps: number, ordered: Map<string, number[]>, forced: number[] = [], tracker?: SweepTracker,
+  cache?: TopologyCache,
+): Selection {
   const byService = new Map<string, number[]>();
   const byLevel = new Map<number, number[]>();
+  const forcedBy = groupForced(data, forced);
+  const forcedSet = new Set(forced);
+  const partners = duplicatePartners(data);
+  const taken = new Set<number>(forced);
   for (const s of topo.order) {
-    const cands = ordered.get(s);
-    if (!cands || cands.length === 0) continue;
+    const cands = ordered.get(s) ?? [];
+    const own = forcedBy.get(s) ?? [];
+    if (cands.length === 0 && own.length === 0) continue;
     const lvl = topo.level.get(s) ?? 0;
-    const pivot: number[] = [];
+    const pivot: number[] = [...forced];
     for (const [l, chosen] of byLevel) if (l < lvl) pivot.push(...chosen);
     let chosen: number[];
-    if (topo.roots.includes(s)) {
-      chosen = selectService(data, cands, [], eps);
+    // A service's choice depends only on ε and its pivot: during a sweep it holds until its own next flip.
+    const key = cache ? pivot.join(',') : '';
+    const hit = cache?.get(s);
+    if (hit && tracker && hit.key === key && hit.from <= eps && eps < hit.next) {
+      chosen = hit.chosen;
+      if (hit.next < tracker.next) tracker.next = hit.next;
     } else {
-      const thresholds = [...new Set((topo.paths.get(s) ?? []).map((p) => (p.probability > 0 ? eps / p.probability : Infinity)))];
-      const union = new Set<number>();
-      for (const e of thresholds.sort((a, b) => a - b)) for (const c of selectService(data, cands, pivot, e)) union.add(c);
-      chosen = cands.filter((c) => union.has(c));
+      const local = tracker ? { next: Infinity } : undefined;
+      if (topo.roots.includes(s)) {
+        chosen = selectService(data, cands, pivot, eps, { tracker: local });
+      } else {
+        const probabilities = [...new Set((topo.paths.get(s) ?? []).map((p) => p.probability))];
+        const union = new Set<number>();
+        for (const p of probabilities) for (const c of selectService(data, cands, pivot, eps, { probability: p, tracker: local })) union.add(c);
+        chosen = cands.filter((c) => union.has(c));
+      }
+      chosen = [...own, ...chosen];
+      if (local) {
+        if (local.next < tracker!.next) tracker!.next = local.next;
+        cache?.set(s, { key, from: eps, next: local.next, chosen });
+      }
     }
+    // The duplicate bound holds across services too: same-level services do not see each other
+    // through pivots, and the union over paths can join two copies. Entropy order decides.
+    const accepted: number[] = [];
+    for (const c of chosen) {
+      if (!forcedSet.has(c) && partners[c].some((d) => taken.has(d))) continue;
+      accepted.push(c);
+      taken.add(c);
+    }
+    chosen = accepted;
     byService.set(s, chosen);
     if (!byLevel.has(lvl)) byLevel.set(lvl, []);
-    byLevel.get(lvl)!.push(...chosen);
+    byLevel.get(lvl)!.push(...chosen.filter((c) => !own.includes(c)));
   }
   return { selected: [...byService.values()].flat().sort((a, b) => a - b), byService };
 }
 
-/** "Flat" mode: Algorithm 1 over all metrics at once, no pivot (the paper's comparison). */
-export function selectFlat(data: SelectionData, eps: number, all: number[]): Selection {
-  const chosen = selectService(data, all, [], eps);
+const partnerCache = new WeakMap<object, number[][]>();
+
+/** For each metric, the metrics whose redundancy with it reaches the duplicate bound (sparse; cached per matrix and bound). */
+function duplicatePartners(data: SelectionData): number[][] {
+  const dup = data.duplicateBound ?? 0.95;
+  const key = data.redundancy as object;
+  const hit = partnerCache.get(key) as (number[][] & { bound?: number }) | undefined;
+  if (hit && hit.bound === dup) return hit;
+  const { size, values } = data.redundancy;
+  const out: number[][] & { bound?: number } = Array.from({ length: size }, () => []);
+  for (let i = 0; i < size; i++) {
+    if (!(data.entropy[i] > 0)) continue;
+    for (let j = 0; j < size; j++) if (j !== i && data.entropy[j] > 0 && values[i * size + j] >= dup) out[i].push(j);
+  }
+  out.bound = dup;
+  partnerCache.set(key, out);
+  return out;
+}
+
+/** Per-service results kept between the steps of an ε sweep (see {@link selectTopology}). */
+export type TopologyCache = Map<string, { key: string; from: number; next: number; chosen: number[] }>;
+
+function groupForced(data: SelectionData, forced: number[]): Map<string, number[]> {
+  const g = new Map<string, number[]>();
+  for (const f of forced) {
+    const s = data.service[f];
+    if (!g.has(s)) g.set(s, []);
+    g.get(s)!.push(f);
+  }
+  return g;
+}
+
+/** "Flat" mode: Algorithm 1 over all metrics at once, no pivot but the `forced` ones (the paper's comparison). */
+export function selectFlat(data: SelectionData, eps: number, all: number[], forced: number[] = [], tracker?: SweepTracker): Selection {
+  const chosen = [...forced, ...selectService(data, all, forced, eps, { tracker })];
   const byService = new Map<string, number[]>();
   for (const c of chosen) {
     const s = data.service[c];
@@ -128,7 +241,7 @@ export interface AimdOptions {
   alpha?: number;
   /** Additive increase β > 0 (default 0.005). */
   beta?: number;
-  /** Iterations η ≥ 1 (default 100). */
+  /** Iterations η ≥ 1 (default 100, in the library and the CLI). */
   iterations?: number;
   /** Size tolerance τ ≥ 0 (default 1: sizes equal). */
   tolerance?: number;
@@ -138,7 +251,7 @@ export interface AimdOptions {
    * unless τ is large).
    */
   compare?: 'all' | 'previous';
-  /** Coverage threshold θ in [0, 1] (default 0.1). */
+  /** Coverage threshold θ in [0, 1] (default 0.2, {@link SELECT_DEFAULTS}). */
   theta?: number;
 }
 
@@ -180,7 +293,7 @@ export function tuneEpsilon(
   const iterations = opts.iterations ?? 100;
   if (!Number.isInteger(iterations) || iterations < 1) badOption('iterations', 'an integer ≥ 1', iterations);
   const tau = checkRange('tolerance', opts.tolerance ?? 1, (opts.tolerance ?? 1) >= 0, 'a number ≥ 0');
-  const theta = checkRange('theta', opts.theta ?? 0.1, (opts.theta ?? 0.1) >= 0 && (opts.theta ?? 0.1) <= 1, 'a number in [0, 1]');
+  const theta = checkRange('theta', opts.theta ?? SELECT_DEFAULTS.theta, (opts.theta ?? SELECT_DEFAULTS.theta) >= 0 && (opts.theta ?? SELECT_DEFAULTS.theta) <= 1, 'a number in [0, 1]');
   const compare = opts.compare ?? 'previous';
   if (compare !== 'all' && compare !== 'previous') badOption('compare', 'all or previous', compare);
 
