@@ -135,7 +135,7 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   await writeAlertRules(join(f.out, 'rules.yaml'), res.byService);
   await writeReport(join(f.out, 'report.html'), res, graph);
   if (f.json) {
-    const { matrices: _m, ...json } = res;
+    const { matrices: _m, curveSelections: _c, ...json } = res;
     process.stdout.write(JSON.stringify(json, null, 2) + '\n');
     return;
   }

@@ -64,6 +64,8 @@ export interface KimetrixOptions extends AimdOptions {
   metricTypes?: Record<string, string>;
   /** Also return the MI and coverage matrices (for writing or reporting; not in selection.json). */
   keepMatrices?: boolean;
+  /** Also return the subset of every curve point (`curveSelections`; not in selection.json). */
+  keepCurveSelections?: boolean;
   /** Progress: the native matrices (pairs done of total; MI and NMI come from one pass), then the tuning steps. */
   onProgress?: (stage: 'mi matrix' | 'coverage matrix' | 'AIMD' | 'curve', done: number, total: number) => void;
 }
@@ -114,6 +116,8 @@ export interface KimetrixResult {
   version: string;
   /** With `keepMatrices`: the MI matrix (bits) and the coverage matrix. */
   matrices?: { mi: MiMatrix; redundancy: PairMatrix };
+  /** With `keepCurveSelections`: the metrics of each curve point, in curve order. */
+  curveSelections?: string[][];
 }
 
 const UNMAPPED = '(unmapped)';
@@ -223,12 +227,14 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   let pick: number;
   let log: AimdStep[] = [];
   let tuner: KimetrixResult['tuner'] = opts.epsilon !== undefined ? 'epsilon' : tunerOpt;
+  let curveSets: number[][] = [];
   if (mode === 'cover') {
     if (opts.epsilon !== undefined || tunerOpt === 'aimd') warnings.push({ code: 'MS_OPTION_IGNORED', message: 'cover mode has no ε: epsilon and tuner are ignored' });
     tuner = 'curve';
     const level = (m: number) => topo!.level.get(service[m]) ?? 0;
     const g = greedyCover(scorer, free, forced, { level, entropy }, (a, b) => nmi.values[a * nmi.size + b] >= duplicateBound);
     curve = g.points;
+    if (opts.keepCurveSelections) curveSets = curve.map((c) => g.order.slice(0, c.size));
     const p = choosePoint(curve, universe.length, minCoverage, maxMetrics, warnings);
     pick = p;
     const sel = g.order.slice(0, p < 0 ? forced.length : curve[p].size);
@@ -243,6 +249,7 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
     curveComplete = sweep.complete;
     if (!sweep.complete) warnings.push({ code: 'MS_CURVE_TRUNCATED', message: `the ε sweep stopped after ${sweep.points.length} distinct selections` });
     curve = sweep.points.map(({ epsilon, size, coverage: c }) => ({ epsilon, size, coverage: c }));
+    if (opts.keepCurveSelections) curveSets = sweep.points.map((p) => p.selected);
     if (tuner === 'epsilon') {
       const sel = select(opts.epsilon!);
       chosen = { ...sel, epsilon: opts.epsilon!, coverage: scorer.coverage(sel.selected) };
@@ -294,10 +301,11 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
     droppedEdges: topo?.droppedEdges ?? [],
     warnings,
     timing: { matricesMs, iterationsMs },
-    options: Object.fromEntries(Object.entries(opts).filter(([k, v]) => !['graph', 'serviceOf', 'keepMatrices', 'onProgress', 'metricTypes'].includes(k) && typeof v !== 'function')
+    options: Object.fromEntries(Object.entries(opts).filter(([k, v]) => !['graph', 'serviceOf', 'keepMatrices', 'keepCurveSelections', 'onProgress', 'metricTypes'].includes(k) && typeof v !== 'function')
       .map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : v])),
     version: packageVersion(),
     ...(opts.keepMatrices ? { matrices: { mi, redundancy } } : {}),
+    ...(opts.keepCurveSelections ? { curveSelections: curveSets.map((sel) => sel.map((i) => table.names[i])) } : {}),
   };
 }
 
@@ -342,7 +350,7 @@ function packageVersion(): string {
  * droppedEdges, warnings, timing, options, version).
  */
 export async function writeSelection(path: string, result: KimetrixResult): Promise<void> {
-  const { matrices: _omitted, ...json } = result;
+  const { matrices: _omitted, curveSelections: _sets, ...json } = result;
   await writeTextAtomic(path, JSON.stringify(json, null, 2) + '\n');
 }
 
