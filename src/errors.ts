@@ -69,6 +69,8 @@ export const WarningCode = {
   SMALL_SAMPLE: 'MS_SMALL_SAMPLE',
   /** A window (or segment) has too few complete rows for an estimate; its values are NaN. */
   TOO_FEW_ROWS: 'MS_TOO_FEW_ROWS',
+  /** An interval was asked for with fewer than 100 resampled replicates: its limits rest on a few draws. */
+  FEW_REPLICATES: 'MS_FEW_REPLICATES',
 } as const;
 
 /** A warning attached to a result: a stable `code` and a message naming what it concerns. */

@@ -45,9 +45,13 @@ export { readParquet } from './io/parquet.js';
 export { ksgMutualInformation, ksgConditionalMutualInformation, ksgMatrix, ksgPairsAbove, type KsgOptions } from './estimators/ksg.js';
 export { redundancyIndex, type RedundancyIndex } from './analysis/redundancy.js';
 export {
-  miPermutationTest, miBootstrapInterval, entropyBootstrapInterval, ksgConfidenceInterval, ksgPermutationTest,
+  miPermutationTest, miBootstrapInterval, entropyBootstrapInterval, ksgConfidenceInterval, ksgPermutationTest, excessInterval,
   type PermutationOptions, type PermutationResult, type BootstrapOptions, type BootstrapResult, type EntropyBootstrapResult, type KsgResamplingOptions, type KsgIntervalOptions, type KsgIntervalResult,
 } from './analysis/significance.js';
+export {
+  bootstrapInterval, benjaminiHochberg, politisWhiteBlock, excessOverNull, permutationP, percentiles, MIN_REPLICATES,
+  type IntervalMethod, type IntervalInput, type Interval, type Excess,
+} from './analysis/intervals.js';
 export { biasCheck, binnedEstimateInfo, ROWS_PER_CELL, type EstimateInfo } from './analysis/bias.js';
 export { rankToTarget, type RankOptions, type RankEntry, type Ranking, type VariableInput } from './analysis/rank.js';
 export { miDrift, driftTable, type DriftOptions, type DriftResult, type DriftWindow, type DriftChange, type DriftPairs } from './analysis/drift.js';

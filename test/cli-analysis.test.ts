@@ -28,9 +28,10 @@ describe.skipIf(!cliBuilt)('analysis commands (needs `npm run build:ts`)', () =>
     expect(j.target).toBe(target);
     expect(j.ranking.length).toBe(878);
     for (const e of j.ranking) {
-      expect(Object.keys(e)).toEqual(['metric', 'mi', 'ci', 'p']);
+      expect(Object.keys(e)).toEqual(['metric', 'mi', 'estimate', 'ci', 'p', 'q', 'excess', 'excess_ci']);
       if (e.mi === null) { expect([e.ci, e.p]).toEqual([null, null]); continue; }  // no row in common with the target
       expect(e.ci.length).toBe(2);
+      expect(e.ci[0] <= e.estimate && e.estimate <= e.ci[1]).toBe(true);
       expect(e.p).toBeGreaterThan(0);
       expect(e.p).toBeLessThanOrEqual(1);
     }
@@ -99,7 +100,8 @@ describe.skipIf(!cliBuilt)('analysis commands (needs `npm run build:ts`)', () =>
     expect(r.code).toBe(0);
     const j = JSON.parse(readFileSync(out, 'utf8'));
     expect(j.map((p: { a: string; b: string }) => `${p.a}~${p.b}`)).toEqual(['a~b', 'a~c']);
-    expect(j[0].block).toBe(8);  // ⌈√60⌉
+    expect(j[0].block).toBe('auto');
+    expect(j[0].windows.every((w: { block: number }) => w.block >= 1 && w.block <= 30)).toBe(true);
     expect(j[0].changes.length).toBe(1);
     expect(j[0].changes[0].direction).toBe('down');
     expect([270, 300]).toContain(j[0].changes[0].start);

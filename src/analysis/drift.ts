@@ -8,9 +8,10 @@ import { ErrorCode, MetricsiftError, WarningCode, badOption, type AnalysisWarnin
 import { type BinningOptions, type Series } from '../estimators/binned.js';
 import { checkEnum, checkInt } from '../estimators/run.js';
 import { columnFromArray, toColumnTable, type ColumnTable, type TableInput } from '../table.js';
-import { binnedEstimateInfo, type EstimateInfo } from './bias.js';
+import { biasCheck, binnedEstimateInfo, type EstimateInfo } from './bias.js';
 import { columnValues } from './codes.js';
-import { miBootstrapInterval } from './significance.js';
+import { INTERVAL_METHODS, checkLevelAndReplicates, type IntervalMethod } from './intervals.js';
+import { ksgConfidenceInterval, miBootstrapInterval } from './significance.js';
 
 export interface DriftOptions extends Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> {
   /** Rows per window (≥ 4). */
@@ -21,8 +22,17 @@ export interface DriftOptions extends Pick<BinningOptions, 'bins' | 'binning' | 
   level?: number;
   /** Bootstrap replicates per window (default 1,000). */
   replicates?: number;
-  /** Bootstrap block length in rows (default ⌈√window⌉: autocorrelated metrics need blocks). */
-  block?: number;
+  /**
+   * Bootstrap block length in rows: `auto` (default) chooses it per window from the data
+   * (Politis–White; autocorrelated metrics need blocks), reported as each window's `block`.
+   */
+  block?: number | 'auto';
+  /** Interval rule of the binned estimator: `bias-corrected` (default) or `percentile`. */
+  method?: IntervalMethod;
+  /** `binned` (default) or `ksg` (KSG MI per window with half-sample intervals; no binning loss for continuous series). */
+  estimator?: 'binned' | 'ksg';
+  /** KSG neighbours (default 3). */
+  k?: number;
   /** Windows in a row outside the baseline before a change is flagged (default 3). */
   persist?: number;
   /**
@@ -43,8 +53,13 @@ export interface DriftWindow extends EstimateInfo {
   end: number;
   /** Time labels of the first and last row, when the table has them. */
   time?: [string, string];
+  /** Plug-in (or KSG) MI of the window. */
   mi: number;
+  /** The estimate the interval is about (bias-corrected by default), inside `ci`. */
+  estimate: number;
   ci: [number, number];
+  /** Block length of this window's bootstrap. */
+  block: number;
   /** +1 interval entirely above the baseline's, −1 entirely below, 0 overlapping (or NaN). */
   outside: -1 | 0 | 1;
   /** Part of a sustained change. */
@@ -66,7 +81,10 @@ export interface DriftResult {
   units: 'bits' | 'nats';
   window: number;
   step: number;
-  block: number;
+  /** `auto` (each window's `block` chosen from its data) or the fixed length. */
+  block: number | 'auto';
+  estimator: 'binned' | 'ksg';
+  method: IntervalMethod | 'half-sampling';
   level: number;
   replicates: number;
   persist: number;
@@ -82,8 +100,9 @@ export interface DriftResult {
 }
 
 interface Checked {
-  window: number; step: number; level: number; replicates: number; block: number; persist: number; seed: number;
+  window: number; step: number; level: number; replicates: number; block: number | 'auto'; persist: number; seed: number;
   units: 'bits' | 'nats'; bin: BinningOptions; threads?: number; baseline?: [number, number];
+  method: IntervalMethod; estimator: 'binned' | 'ksg'; k: number; warnings: AnalysisWarning[];
 }
 
 function checkOptions(o: DriftOptions, n: number): Checked {
@@ -94,11 +113,22 @@ function checkOptions(o: DriftOptions, n: number): Checked {
     throw new MetricsiftError(`The window (${window} rows) is longer than the series (${n} rows)`, ErrorCode.WINDOW_TOO_LONG);
   }
   const step = checkInt('step', o.step, 1) ?? window;
-  const level = o.level ?? 0.95;
-  if (typeof level !== 'number' || !(level > 0 && level < 1)) badOption('level', 'a confidence level in (0, 1)', level);
-  const block = checkInt('block', o.block, 1) ?? Math.ceil(Math.sqrt(window));
-  if (2 * block > window) {
-    throw new MetricsiftError(`A window of ${window} rows is too short for bootstrap blocks of ${block} rows (it needs at least ${2 * block})`, ErrorCode.TOO_FEW_ROWS);
+  const estimator = checkEnum('estimator', o.estimator, ['binned', 'ksg'] as const) ?? 'binned';
+  const replicates = checkInt('replicates', o.replicates, 10, 10_000_000) ?? (estimator === 'ksg' ? 200 : 1000);
+  const warnings: AnalysisWarning[] = [];
+  const level = checkLevelAndReplicates(o.level ?? 0.95, replicates, 'level', warnings);
+  const method = checkEnum('method', o.method, INTERVAL_METHODS) ?? 'bias-corrected';
+  if (estimator === 'ksg' && o.method !== undefined) badOption('method', 'no interval method with estimator ksg (its intervals are half-sample intervals)', o.method);
+  if (estimator !== 'ksg' && o.k !== undefined) badOption('k', 'no k without estimator ksg', o.k);
+  const k = checkInt('k', o.k, 1, 1 << 20) ?? 3;
+  if (estimator === 'ksg' && k >= window) badOption('k', `fewer neighbours than the ${window} rows of a window`, k);
+  let block: number | 'auto' = 'auto';
+  if (o.block !== undefined && o.block !== 'auto') {
+    block = checkInt('block', o.block, 1)!;
+    if (block >= n) badOption('block', `a block length below the ${n} rows`, block);
+    if (2 * block > window) {
+      throw new MetricsiftError(`A window of ${window} rows is too short for bootstrap blocks of ${block} rows (it needs at least ${2 * block})`, ErrorCode.TOO_FEW_ROWS);
+    }
   }
   const bin: BinningOptions = { bins: o.bins, binning: o.binning, discreteMax: o.discreteMax };
   for (const k of Object.keys(bin) as (keyof BinningOptions)[]) if (bin[k] === undefined) delete bin[k];
@@ -111,8 +141,7 @@ function checkOptions(o: DriftOptions, n: number): Checked {
     baseline = [b[0], b[1]];
   }
   return {
-    window, step, level, block, baseline, bin,
-    replicates: checkInt('replicates', o.replicates, 10, 10_000_000) ?? 1000,
+    window, step, level, block, baseline, bin, method, estimator, k, warnings, replicates,
     persist: checkInt('persist', o.persist, 1) ?? 3,
     seed: checkInt('seed', o.seed, 0) ?? 0,
     units: checkEnum('units', o.units, ['bits', 'nats'] as const) ?? 'bits',
@@ -123,15 +152,27 @@ function checkOptions(o: DriftOptions, n: number): Checked {
 /** MI, interval and bias report of rows [start, end). */
 function estimate(x: Float64Array, y: Float64Array, start: number, end: number, c: Checked, seed: number, what: string) {
   const xs = x.subarray(start, end), ys = y.subarray(start, end);
-  const info = binnedEstimateInfo(xs, ys, c.bin);
-  info.warnings = info.warnings.map((w) => ({ ...w, message: w.message.replace('MI(x; y)', what) }));
-  if (info.rowsUsed < 2 * c.block) {
-    info.warnings = info.warnings.filter((w) => w.code !== WarningCode.TOO_FEW_ROWS);
-    info.warnings.push({ code: WarningCode.TOO_FEW_ROWS, message: `${what}: ${info.rowsUsed} complete rows, fewer than two bootstrap blocks of ${c.block}; no estimate` });
-    return { mi: NaN, ci: [NaN, NaN] as [number, number], info };
+  const ksg = c.estimator === 'ksg';
+  let info: EstimateInfo;
+  if (ksg) {
+    let rows = 0;
+    for (let i = 0; i < xs.length; i++) if (!Number.isNaN(xs[i]) && !Number.isNaN(ys[i])) rows++;
+    info = biasCheck(rows, [], what);
+  } else {
+    info = binnedEstimateInfo(xs, ys, c.bin);
+    info.warnings = info.warnings.map((w) => ({ ...w, message: w.message.replace('MI(x; y)', what) }));
   }
-  const r = miBootstrapInterval(xs, ys, { ...c.bin, replicates: c.replicates, level: c.level, block: c.block, seed, units: c.units, threads: c.threads });
-  return { mi: r.mi, ci: r.ci, info };
+  const fixed = c.block === 'auto' ? 1 : c.block;
+  // Fewer than 20 complete rows say nothing about a window's MI whatever the interval rule.
+  if (info.rowsUsed < 2 * fixed || info.rowsUsed < 20 || (ksg && info.rowsUsed <= 2 * c.k)) {
+    info.warnings = info.warnings.filter((w) => w.code !== WarningCode.TOO_FEW_ROWS);
+    info.warnings.push({ code: WarningCode.TOO_FEW_ROWS, message: `${what}: ${info.rowsUsed} complete rows, too few for an interval (at least 20${ksg ? `, and 2k = ${2 * c.k} for KSG half-samples` : fixed > 1 ? ` and two blocks of ${fixed}` : ''}); no estimate` });
+    return { mi: NaN, estimate: NaN, ci: [NaN, NaN] as [number, number], block: fixed, info };
+  }
+  const r = ksg
+    ? ksgConfidenceInterval(xs, ys, { k: c.k, replicates: c.replicates, level: c.level, block: c.block, seed, units: c.units, threads: c.threads })
+    : miBootstrapInterval(xs, ys, { ...c.bin, replicates: c.replicates, level: c.level, method: c.method, block: c.block, seed, units: c.units, threads: c.threads });
+  return { mi: r.mi, estimate: r.estimate, ci: r.ci, block: r.block, info };
 }
 
 /** `strict`: a baseline without an estimate is an error; otherwise a warning and no flags. */
@@ -142,7 +183,7 @@ function driftOf(x: Float64Array, y: Float64Array, a: string, b: string, c: Chec
     const e = estimate(x, y, s, s + c.window, c, c.seed + k, `rows ${s}–${s + c.window - 1}`);
     windows.push({
       start: s, end: s + c.window, ...(time ? { time: [time[s], time[s + c.window - 1]] as [string, string] } : {}),
-      mi: e.mi, ci: e.ci, outside: 0, flagged: false, ...e.info,
+      mi: e.mi, estimate: e.estimate, ci: e.ci, block: e.block, outside: 0, flagged: false, ...e.info,
     });
   }
   // The baseline is made of whole windows: plug-in MI is biased by about (cells − 1)/(2N), so an
@@ -156,7 +197,7 @@ function driftOf(x: Float64Array, y: Float64Array, a: string, b: string, c: Chec
     start: inBase[0].start, end: inBase[inBase.length - 1].end, windows: inBase.length,
     mi: mean((w) => w.mi), ci: [mean((w) => w.ci[0]), mean((w) => w.ci[1])],
   };
-  const warnings: AnalysisWarning[] = [];
+  const warnings: AnalysisWarning[] = [...c.warnings];
   if (Number.isNaN(base.mi)) {
     const msg = `${a} ~ ${b}: a baseline window (rows ${base.start}–${base.end - 1}) has too few complete rows for bootstrap blocks of ${c.block}`;
     if (strict) throw new MetricsiftError(msg, ErrorCode.TOO_FEW_ROWS);
@@ -180,7 +221,7 @@ function driftOf(x: Float64Array, y: Float64Array, a: string, b: string, c: Chec
     if (hit) warnings.push({ code, message: `${a} ~ ${b}: ${hit} of ${windows.length} windows ${code === WarningCode.SMALL_SAMPLE ? 'have fewer than 5 complete rows per joint bin' : 'have too few complete rows for an estimate'}` });
   }
   return {
-    a, b, units: c.units, window: c.window, step: c.step, block: c.block, level: c.level, replicates: c.replicates, persist: c.persist,
+    a, b, units: c.units, window: c.window, step: c.step, block: c.block, estimator: c.estimator, method: c.estimator === 'ksg' ? 'half-sampling' : c.method, level: c.level, replicates: c.replicates, persist: c.persist,
     baseline: base, windows, changes, warnings,
   };
 }

@@ -1,8 +1,10 @@
 /**
  * Ranking to a target (issue 7): binned MI of every metric of a table to a target — a column of
  * the table or an external label series, numeric or categorical — sorted highest first, with
- * optional percentile-bootstrap intervals and permutation p-values, the smallest top-N carrying a
- * given share of the total, and a conditional ranking I(X; T | Z) given a confounder column.
+ * optional bootstrap intervals (bias-corrected by default, issue 14), permutation p-values with
+ * the excess over the null and Benjamini–Hochberg q-values, the smallest top-N carrying a given
+ * share of the total (optionally among the metrics significant at a q level), a conditional
+ * ranking I(X; T | Z) given a confounder column, and KSG instead of bins for continuous targets.
  *
  * The plain MIs come from one native pass: the target is put first in a table with the metrics and
  * the all-pairs kernel is restricted to the pairs of that first column (the `rows: [0, 1]` shard),
@@ -10,7 +12,8 @@
  */
 import { ErrorCode, MetricsiftError, WarningCode, badOption, type AnalysisWarning } from '../errors.js';
 import { miPairsAbove, type BinningOptions } from '../estimators/binned.js';
-import { checkEnum, checkInt } from '../estimators/run.js';
+import { ksgMutualInformation } from '../estimators/ksg.js';
+import { checkEnum, checkInt, checkNumber } from '../estimators/run.js';
 import type { ColumnTable, TableInput } from '../table.js';
 import { toColumnTable } from '../table.js';
 import { biasCheck, type EstimateInfo } from './bias.js';
@@ -18,7 +21,13 @@ import {
   binCodes, categoryCodes, codesAsSeries, completeRows, cmiOfCompact, columnValues, mutualInformationNats, seededRandom, unitFactor,
   type Categories, type Coded,
 } from './codes.js';
-import { miBootstrapInterval, miPermutationTest, percentiles } from './significance.js';
+import {
+  INTERVAL_METHODS, benjaminiHochberg, bootstrapInterval, checkLevelAndReplicates, chooseBlock, excessOverNull, permutationP, type IntervalMethod,
+} from './intervals.js';
+import { excessInterval, ksgConfidenceInterval, ksgPermutationTest, miBootstrapInterval, miPermutationTest } from './significance.js';
+
+/** What the ranking is ordered by (see {@link RankOptions.orderBy}). */
+export type RankOrder = 'mi' | 'miller-madow' | 'estimate' | 'excess';
 
 /**
  * A target or confounder: a column of the table (name, or index), or an external series aligned by
@@ -30,14 +39,34 @@ export type VariableInput = string | number | ArrayLike<number | null> | ArrayLi
 export interface RankOptions extends Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> {
   /** `bits` (default) or `nats`. */
   units?: 'bits' | 'nats';
-  /** Confidence level of a percentile bootstrap interval per metric (e.g. 0.95); none by default. */
+  /** Confidence level of a bootstrap interval per metric (e.g. 0.95); none by default. */
   ci?: number;
-  /** Bootstrap replicates (default 1,000). */
+  /** Interval rule: `bias-corrected` (default) or `percentile` (see ./intervals.ts). */
+  method?: IntervalMethod;
+  /** Bootstrap replicates (default 1,000; KSG half-samples default 200). Fewer than 100 with `ci`: `MS_FEW_REPLICATES` warning. */
   replicates?: number;
-  /** Permutations for a p-value per metric (none by default; 999 is usual). */
+  /** Permutations for a p-value, the excess over the null and a q-value per metric (none by default; 999 is usual). */
   permutations?: number;
-  /** Block length of the bootstrap and the permutations (default 1: rows; use > 1 for autocorrelated series). */
-  block?: number;
+  /**
+   * Block length of the bootstrap and the permutations: `auto` (default) chooses it per metric
+   * from the data (Politis–White; ≈ 1 for independent rows), reported as `block` of each entry;
+   * a number fixes it (1: rows).
+   */
+  block?: number | 'auto';
+  /**
+   * Order of the ranking (and what `total`, `share` and `top` add up): `mi` (default: the plug-in
+   * value, reproducible without resampling), `miller-madow` (plug-in minus (cells − 1)/(2N)-type
+   * bias of the occupied bins: fair between metrics with different numbers of bins), `estimate`
+   * (the interval's estimate; needs `ci`) or `excess` (MI above its permutation null; needs
+   * `permutations`: ≈ 0 for every independent metric whatever its bins).
+   */
+  orderBy?: RankOrder;
+  /** FDR level: `top`/`topN`/`total` use only the metrics with a Benjamini–Hochberg q-value ≤ q (needs `permutations`). */
+  q?: number;
+  /** `binned` (default) or `ksg` (Kraskov et al.; numeric target, no confounder): no binning loss for continuous targets. */
+  estimator?: 'binned' | 'ksg';
+  /** KSG neighbours (default 3; fewer than the complete rows). */
+  k?: number;
   /** Seed of the bootstrap and the permutations (default 0). */
   seed?: number;
   /** Confounder Z: rank by the conditional MI I(X; T | Z) instead (plug-in over bins, computed in TypeScript). */
@@ -58,12 +87,26 @@ export interface RankOptions extends Pick<BinningOptions, 'bins' | 'binning' | '
 /** One ranked metric with what its estimate rests on (rows, bins, small-sample warning). */
 export interface RankEntry extends EstimateInfo {
   metric: string;
-  /** MI to the target (or conditional MI given the confounder), in `units`; NaN without complete rows. */
+  /** MI to the target (or conditional MI given the confounder), plug-in (or KSG), in `units`; NaN without complete rows. */
   mi: number;
-  /** Percentile bootstrap interval, when `ci` was asked for. */
+  /** The estimate `ci` is about (bias-corrected by default; `mi` for percentile and KSG intervals), always inside `ci`. */
+  estimate?: number;
+  /** Bootstrap interval, when `ci` was asked for. */
   ci?: [number, number];
   /** Permutation p-value, when `permutations` was asked for. */
   p?: number;
+  /** Benjamini–Hochberg q-value over the ranked metrics' p-values. */
+  q?: number;
+  /** mi − mean of the permutation null: ≈ 0 for an independent metric. */
+  excess?: number;
+  /** Interval of `excess` (with both `ci` and `permutations`); covers 0 for an independent metric. */
+  excessCi?: [number, number];
+  /** Mean MI of the permutations (what independent data of these bins and rows would score). */
+  nullMean?: number;
+  /** Miller–Madow corrected MI, with `orderBy: 'miller-madow'`. */
+  millerMadow?: number;
+  /** Block length of this metric's resampling (chosen from the data unless fixed). */
+  block?: number;
   /** With a confounder: the plain MI to the target, for comparison. */
   miUnconditional?: number;
 }
@@ -73,10 +116,17 @@ export interface Ranking {
   given?: string;
   /** `mi`, or `cmi` with a confounder. */
   measure: 'mi' | 'cmi';
+  estimator: 'binned' | 'ksg';
+  /** What the ranking is ordered by and `total`/`top` add up. */
+  orderBy: RankOrder;
+  /** Interval rule, with `ci`. */
+  method?: IntervalMethod | 'half-sampling';
+  /** FDR level `top` was restricted to, if any. */
+  q?: number;
   units: 'bits' | 'nats';
   /** Highest first; NaN last; ties in table order. */
   ranking: RankEntry[];
-  /** Sum of the finite values. */
+  /** Sum of the positive finite values of `orderBy` (over the metrics with q-value ≤ `q`, if given). */
   total: number;
   share: number;
   /** Smallest N whose top N carry at least `share` of `total` (0 when the total is 0). */
@@ -85,7 +135,8 @@ export interface Ranking {
   level?: number;
   replicates?: number;
   permutations?: number;
-  block: number;
+  /** `auto` (each entry's `block` was chosen from its data) or the fixed length. */
+  block: number | 'auto';
   /** One summary line per warning code over all entries (each entry holds its own). */
   warnings: AnalysisWarning[];
 }
@@ -152,11 +203,11 @@ function coded(v: Variable, bin: BinningOptions): Coded {
   return v.categorical ?? binCodes(v.numeric!, bin);
 }
 
-/** Resampled CMI for the conditional ranking: circular-block bootstrap and within-stratum permutation. */
+/** Resampled CMI for the conditional ranking: circular-block bootstrap and within-stratum permutation (nats). */
 function cmiResampling(x: Int32Array, t: Int32Array, z: Int32Array, L: [number, number, number], o: { replicates?: number; permutations?: number; block: number; seed: number }) {
   const n = x.length;
   const rnd = seededRandom(o.seed);
-  let reps: Float64Array | undefined, p: number | undefined;
+  let reps: Float64Array | undefined, nul: Float64Array | undefined;
   if (o.replicates) {
     reps = new Float64Array(o.replicates);
     const bx = new Int32Array(n), bt = new Int32Array(n), bz = new Int32Array(n);
@@ -173,11 +224,10 @@ function cmiResampling(x: Int32Array, t: Int32Array, z: Int32Array, L: [number, 
   }
   if (o.permutations) {
     // Shuffling X within each stratum of Z keeps X–Z and T–Z and breaks only X–T given Z.
-    const observed = cmiOfCompact(x, t, z, L[0], L[1], L[2]);
     const strata: number[][] = Array.from({ length: L[2] }, () => []);
     for (let r = 0; r < n; r++) strata[z[r]].push(r);
     const px = Int32Array.from(x);
-    let ge = 0;
+    nul = new Float64Array(o.permutations);
     for (let b = 0; b < o.permutations; b++) {
       for (const rows of strata) {
         for (let k = rows.length - 1; k > 0; k--) {
@@ -185,11 +235,17 @@ function cmiResampling(x: Int32Array, t: Int32Array, z: Int32Array, L: [number, 
           const a = px[rows[k]]; px[rows[k]] = px[rows[j]]; px[rows[j]] = a;
         }
       }
-      if (cmiOfCompact(px, t, z, L[0], L[1], L[2]) >= observed - 1e-12) ge++;
+      nul[b] = cmiOfCompact(px, t, z, L[0], L[1], L[2]);
     }
-    p = (1 + ge) / (1 + o.permutations);
   }
-  return { reps, p };
+  return { reps, nul };
+}
+
+/** Occupied levels of aligned complete-row codes. */
+function occupied(c: Int32Array): number {
+  const seen = new Set<number>();
+  for (let i = 0; i < c.length; i++) seen.add(c[i]);
+  return seen.size;
 }
 
 function checkAbort(signal: AbortSignal | undefined): void {
@@ -202,32 +258,57 @@ function checkAbort(signal: AbortSignal | undefined): void {
  * The target is a column (left out of the ranking) or an external series aligned by row: numbers
  * are binned like the metrics, strings are categories used exactly. Each entry reports the rows
  * and bins its estimate used and `MS_SMALL_SAMPLE` when the joint bins exceed rows / 5. With `ci`
- * each entry gets a percentile bootstrap interval ({@link miBootstrapInterval} on the same bins),
- * with `permutations` a p-value ({@link miPermutationTest}); `block` > 1 resamples circular blocks.
+ * each entry gets a bootstrap interval ({@link miBootstrapInterval} on the same bins: by default
+ * the bias-corrected interval around `estimate`), with `permutations` a p-value, the excess over
+ * the permutation null ({@link miPermutationTest}) and a Benjamini–Hochberg q-value across the
+ * ranked metrics; `block` (default `auto`, chosen per metric) resamples circular blocks.
  * With `given` the ranking is by I(X; T | Z) = H(X,Z) + H(T,Z) − H(X,T,Z) − H(Z) (plug-in, rows
  * where all three are present); its interval bootstraps those rows and its p-value permutes X
- * within the strata of Z (rows only).
+ * within the strata of Z (rows only). With `estimator: 'ksg'` the values are KSG estimates, the
+ * intervals half-sample intervals ({@link ksgConfidenceInterval}) and the p-values KSG permutation
+ * tests.
  *
  * @throws MetricsiftError `MS_TARGET_MISSING` (no such column), `MS_COLUMN_MISSING` (confounder),
  *   `MS_ONE_CLASS` (constant target, one label class), `MS_LENGTH_MISMATCH` (external series),
- *   `MS_NO_COLUMNS` (nothing left to rank), `MS_BAD_OPTION`.
+ *   `MS_NO_COLUMNS` (nothing left to rank), `MS_TOO_FEW_ROWS` (a metric with fewer complete rows
+ *   than two blocks), `MS_BAD_OPTION` (naming the option: block ≥ rows, `q` without
+ *   `permutations`, `k` out of range, …).
  * @example
- * const r = await rankToTarget(table, 'front/LatencyP90(s)', { ci: 0.95, permutations: 999 });
- * r.ranking[0]; // { metric, mi, ci: [lo, hi], p, rowsUsed, bins, warnings }
+ * const r = await rankToTarget(table, 'front/LatencyP90(s)', { ci: 0.95, permutations: 999, q: 0.05 });
+ * r.ranking[0]; // { metric, mi, estimate, ci: [lo, hi], p, q, excess, excessCi, block, rowsUsed, bins, warnings }
  */
 export async function rankToTarget(input: TableInput, target: VariableInput, opts: RankOptions = {}): Promise<Ranking> {
   const t = toColumnTable(input);
   const units = checkEnum('units', opts.units, ['bits', 'nats'] as const) ?? 'bits';
   const share = opts.share ?? 0.8;
   if (typeof share !== 'number' || !(share > 0 && share <= 1)) badOption('share', 'a number in (0, 1]', share);
+  const estimator = checkEnum('estimator', opts.estimator, ['binned', 'ksg'] as const) ?? 'binned';
+  const ksg = estimator === 'ksg';
+  const warnings: AnalysisWarning[] = [];
   const level = opts.ci;
-  if (level !== undefined && (typeof level !== 'number' || !(level > 0 && level < 1))) badOption('ci', 'a confidence level in (0, 1)', level);
-  const replicates = level === undefined ? undefined : (checkInt('replicates', opts.replicates, 1, 10_000_000) ?? 1000);
+  const replicates = level === undefined ? undefined : (checkInt('replicates', opts.replicates, ksg ? 2 : 1, 10_000_000) ?? (ksg ? 200 : 1000));
+  if (level !== undefined) checkLevelAndReplicates(level, replicates!, 'ci', warnings);
+  const method = checkEnum('method', opts.method, INTERVAL_METHODS) ?? 'bias-corrected';
+  if (ksg && opts.method !== undefined) badOption('method', 'no interval method with estimator ksg (its intervals are half-sample intervals)', opts.method);
   const permutations = checkInt('permutations', opts.permutations, 1, 10_000_000);
-  const block = checkInt('block', opts.block, 1) ?? 1;
+  const fdr = checkNumber('q', opts.q);
+  if (fdr !== undefined && !(fdr > 0 && fdr <= 1)) badOption('q', 'a false discovery rate in (0, 1]', fdr);
+  if (fdr !== undefined && permutations === undefined) badOption('q', 'permutations as well (q-values are computed from permutation p-values)', fdr);
+  const orderBy = checkEnum('orderBy', opts.orderBy, ['mi', 'miller-madow', 'estimate', 'excess'] as const) ?? 'mi';
+  if (orderBy === 'estimate' && level === undefined) badOption('orderBy', '"estimate" only with ci (the estimate comes with the interval)', orderBy);
+  if (orderBy === 'excess' && permutations === undefined) badOption('orderBy', '"excess" only with permutations', orderBy);
+  if (orderBy === 'miller-madow' && ksg) badOption('orderBy', '"miller-madow" only with the binned estimator', orderBy);
+  const blockOpt = opts.block ?? 'auto';
+  if (blockOpt !== 'auto') {
+    const b = checkInt('block', blockOpt, 1)!;
+    if (b >= t.rows) badOption('block', `a block length below the ${t.rows} rows`, b);
+  }
   const seed = checkInt('seed', opts.seed, 0) ?? 0;
+  if (!ksg && opts.k !== undefined) badOption('k', 'no k without estimator ksg', opts.k);
+  const k = ksg ? (checkInt('k', opts.k, 1, 1 << 20) ?? 3) : 0;
+  if (ksg && k >= t.rows) badOption('k', `fewer neighbours than the ${t.rows} rows`, k);
   const bin: BinningOptions = { bins: opts.bins, binning: opts.binning, discreteMax: opts.discreteMax };
-  for (const k of Object.keys(bin) as (keyof BinningOptions)[]) if (bin[k] === undefined) delete bin[k];
+  for (const key of Object.keys(bin) as (keyof BinningOptions)[]) if (bin[key] === undefined) delete bin[key];
 
   const tv = resolveVariable(t, target, 'target', opts.targetName ?? 'target');
   requireTwoClasses(tv, 'target');
@@ -236,9 +317,11 @@ export async function rankToTarget(input: TableInput, target: VariableInput, opt
   if (zv?.categorical?.levels === 0 || (zv?.numeric && zv.numeric.every((v) => Number.isNaN(v)))) {
     throw new MetricsiftError(`The confounder ${JSON.stringify(zv!.name)} has no value`, ErrorCode.NO_ROWS);
   }
-  if (zv && permutations !== undefined && block > 1) {
-    badOption('block', '1 with a confounder (its permutation test shuffles rows within the strata of the confounder)', block);
+  if (zv && permutations !== undefined && blockOpt !== 'auto' && blockOpt > 1) {
+    badOption('block', '1 with a confounder (its permutation test shuffles rows within the strata of the confounder)', blockOpt);
   }
+  if (ksg && zv) badOption('estimator', 'binned with a confounder (the KSG ranking has no conditional form here)', estimator);
+  if (ksg && tv.categorical) badOption('estimator', 'binned for a categorical target (KSG needs numbers)', estimator);
 
   const skip = new Set([tv.column, zv?.column ?? -1]);
   let metrics: number[];
@@ -255,11 +338,68 @@ export async function rankToTarget(input: TableInput, target: VariableInput, opt
   if (metrics.length === 0) throw new MetricsiftError('No metric column to rank (the table holds only the target and confounder)', ErrorCode.NO_COLUMNS);
   checkAbort(opts.signal);
 
+  const f = unitFactor(units);
+  const entries: RankEntry[] = ksg
+    ? await ksgEntries(t, metrics, tv, { units, k, level, replicates, permutations, blockOpt, seed, threads: opts.threads, signal: opts.signal })
+    : await binnedEntries(t, metrics, tv, zv, bin, { units, f, level, replicates, permutations, blockOpt, seed, method, orderBy, threads: opts.threads, signal: opts.signal });
+
+  if (permutations !== undefined) {
+    const q = benjaminiHochberg(entries.map((e) => e.p ?? NaN));
+    entries.forEach((e, i) => { if (!Number.isNaN(q[i])) e.q = q[i]; });
+  }
+  const value = (e: RankEntry) => (orderBy === 'mi' ? e.mi : orderBy === 'miller-madow' ? e.millerMadow : orderBy === 'estimate' ? e.estimate : e.excess) ?? NaN;
+  const order = entries.map((_, i) => i);
+  const score = (i: number) => (Number.isNaN(value(entries[i])) ? -Infinity : value(entries[i]));
+  order.sort((a, b) => score(b) - score(a) || a - b);
+  const ranking = order.map((i) => entries[i]);
+  // With a q level, only the metrics significant at it make up the total and the top.
+  const eligible = ranking.filter((e) => fdr === undefined || (e.q !== undefined && e.q <= fdr));
+  let total = 0;
+  for (const e of eligible) if (Number.isFinite(value(e))) total += Math.max(0, value(e));
+  let topN = 0;
+  if (total > 0) {
+    let acc = 0;
+    // A relative tolerance, so a share of exactly 1 is reached despite rounding in the sum.
+    while (topN < eligible.length && acc < share * total * (1 - 1e-12)) {
+      const v = value(eligible[topN++]);
+      if (v > 0) acc += v;
+    }
+  }
+  const small = ranking.filter((e) => e.warnings.some((w) => w.code === WarningCode.SMALL_SAMPLE)).length;
+  if (small) warnings.unshift({ code: WarningCode.SMALL_SAMPLE, message: `${small} of ${ranking.length} estimates have fewer than 5 complete rows per joint bin; their values are dominated by bias` });
+  return {
+    target: tv.name, ...(zv ? { given: zv.name } : {}), measure: zv ? 'cmi' : 'mi', estimator, orderBy, units, ranking, total, share, topN,
+    top: eligible.slice(0, topN).map((e) => e.metric), ...(level !== undefined ? { level, replicates, method: ksg ? 'half-sampling' as const : method } : {}),
+    ...(permutations !== undefined ? { permutations } : {}), ...(fdr !== undefined ? { q: fdr } : {}), block: blockOpt, warnings,
+  };
+}
+
+interface EntryOptions {
+  units: 'bits' | 'nats';
+  level?: number;
+  replicates?: number;
+  permutations?: number;
+  blockOpt: number | 'auto';
+  seed: number;
+  threads?: number;
+  signal?: AbortSignal;
+}
+
+/** Let the event loop breathe between the per-metric resampling calls. */
+async function breathe(k: number, resampling: boolean): Promise<void> {
+  if (resampling && k % 16 === 15) await new Promise((r) => setImmediate(r));
+}
+
+async function binnedEntries(
+  t: ColumnTable, metrics: number[], tv: Variable, zv: Variable | undefined, bin: BinningOptions,
+  o: EntryOptions & { f: number; method: IntervalMethod; orderBy: RankOrder },
+): Promise<RankEntry[]> {
+  const { units, f, level, replicates, permutations, blockOpt, seed } = o;
   // One native pass: target first, pairs (0, j) only.
   const tValues = tv.categorical ? codesAsSeries(tv.categorical) : tv.numeric!;
   const names = ['\u0000target', ...metrics.map((i) => t.names[i])];
   const columns = [{ name: names[0], chunks: [{ values: tValues }], length: t.rows }, ...metrics.map((i) => ({ ...t.columns[i], name: t.names[i] }))];
-  const pass = await miPairsAbove({ names, columns, rows: t.rows }, -Infinity, { ...bin, units, threads: opts.threads, rows: [0, 1], signal: opts.signal });
+  const pass = await miPairsAbove({ names, columns, rows: t.rows }, -Infinity, { ...bin, units, threads: o.threads, rows: [0, 1], signal: o.signal });
   const mi = new Float64Array(metrics.length).fill(NaN);
   const rows = new Uint32Array(metrics.length);
   for (let k = 0; k < pass.i.length; k++) {
@@ -269,18 +409,18 @@ export async function rankToTarget(input: TableInput, target: VariableInput, opt
   const lev = pass.columnEntropy.levels;
   // More categories than discreteMax would be binned natively: count them exactly in TypeScript.
   const exactTarget = tv.categorical && !(lev[0] === tv.categorical.levels && pass.columnEntropy.discrete[0] === 1);
-  const f = unitFactor(units);
   const tCoded = coded(tv, bin);
   const zCoded = zv ? coded(zv, bin) : undefined;
   if (tCoded.levels > 1024 && (level !== undefined || (permutations !== undefined && !zv))) {
     badOption(level !== undefined ? 'ci' : 'permutations', `a target with at most 1,024 classes (it has ${tCoded.levels})`, level ?? permutations);
   }
+  const resampling = level !== undefined || permutations !== undefined;
 
   const entries: RankEntry[] = [];
   for (let k = 0; k < metrics.length; k++) {
-    checkAbort(opts.signal);
+    checkAbort(o.signal);
     const name = t.names[metrics[k]];
-    const needCodes = exactTarget || zv || level !== undefined || permutations !== undefined;
+    const needCodes = exactTarget || zv || resampling || o.orderBy === 'miller-madow';
     const xCoded = needCodes ? binCodes(columnValues(t.columns[metrics[k]]), bin) : undefined;
     let plain = mi[k], plainRows = rows[k];
     if (exactTarget) {
@@ -292,56 +432,115 @@ export async function rankToTarget(input: TableInput, target: VariableInput, opt
     if (zCoded && xCoded) {
       const { codes, rows: n } = completeRows([xCoded, tCoded, zCoded]);
       const L: [number, number, number] = [xCoded.levels, tCoded.levels, zCoded.levels];
-      const v = n ? cmiOfCompact(codes[0], codes[1], codes[2], ...L) * f : NaN;
-      e = { metric: name, mi: v, miUnconditional: plain, ...biasCheck(n, L, `I(${name}; ${tv.name} | ${zv!.name})`) };
-      if (n > 0 && (level !== undefined || permutations !== undefined)) {
-        if (n < 2 * block) throw new MetricsiftError(`${name}: ${n} complete rows are too few for blocks of ${block} rows`, ErrorCode.TOO_FEW_ROWS);
+      const observed = n ? cmiOfCompact(codes[0], codes[1], codes[2], ...L) : NaN;
+      e = { metric: name, mi: observed * f, miUnconditional: plain, ...biasCheck(n, L, `I(${name}; ${tv.name} | ${zv!.name})`) };
+      if (n > 0 && resampling) {
+        const block = blockFor(blockOpt, [codes[0], codes[1]], n, name);
         const r = cmiResampling(codes[0], codes[1], codes[2], L, { replicates, permutations, block, seed });
-        if (r.reps && level !== undefined) e.ci = percentiles(r.reps.map((x) => x * f), level);
-        if (r.p !== undefined) e.p = r.p;
+        e.block = block;
+        const lx = occupied(codes[0]), lt = occupied(codes[1]), lz = occupied(codes[2]);
+        if (r.reps && level !== undefined) {
+          const iv = bootstrapInterval({
+            observed, draws: r.reps, level, method: o.method, rows: n, df: Math.max(1, (lx - 1) * (lt - 1) * lz),
+            range: [0, Math.log(Math.max(1, Math.min(L[0], L[1])))],
+          });
+          e.estimate = iv.estimate * f;
+          e.ci = [iv.ci[0] * f, iv.ci[1] * f];
+        }
+        if (r.nul) {
+          e.p = permutationP(observed, r.nul);
+          const { excess, nullMean } = excessOverNull(observed, r.nul);
+          e.excess = excess * f;
+          e.nullMean = nullMean * f;
+          if (r.reps && level !== undefined) {
+            const ci = excessInterval(excess, r.reps, r.nul, level);
+            e.excessCi = [ci[0] * f, ci[1] * f];
+          }
+        }
       }
     } else {
-      const v = plain, n = plainRows;
+      const n = plainRows;
       const bins = [exactTarget ? xCoded!.levels : lev[k + 1], tCoded.levels];
-      e = { metric: name, mi: v, ...biasCheck(n, bins, `MI(${name}; ${tv.name})`) };
-      if (n > 0 && (level !== undefined || permutations !== undefined)) {
-        if (n < 2 * block) throw new MetricsiftError(`${name}: ${n} complete rows are too few for blocks of ${block} rows`, ErrorCode.TOO_FEW_ROWS);
+      e = { metric: name, mi: plain, ...biasCheck(n, bins, `MI(${name}; ${tv.name})`) };
+      if (o.orderBy === 'miller-madow') e.millerMadow = n > 0 ? mutualInformationNats(xCoded!, tCoded, true).value * f : NaN;
+      if (n > 0 && resampling) {
         // Resample the codes themselves (one bin per code), so the intervals are of this very estimate.
         const xs = codesAsSeries(xCoded!), ts = codesAsSeries(tCoded);
+        const block = blockFor(blockOpt, [xs, ts], n, name);
+        e.block = block;
         // discreteMax just above the codes: the kernel sizes its histograms by it.
         const dm = Math.max(2, xCoded!.levels, tCoded.levels);
-        const common = { block, seed, threads: opts.threads, units, discreteMax: dm, bins: dm };
-        if (level !== undefined) e.ci = miBootstrapInterval(xs, ts, { ...common, replicates, level }).ci;
-        if (permutations !== undefined) e.p = miPermutationTest(xs, ts, { ...common, permutations }).p;
+        const common = { block, seed, threads: o.threads, units, discreteMax: dm, bins: dm };
+        let reps: Float64Array | undefined;
+        if (level !== undefined) {
+          const b = miBootstrapInterval(xs, ts, { ...common, replicates, level, method: o.method });
+          e.estimate = b.estimate;
+          e.ci = b.ci;
+          reps = b.replicates;
+        }
+        if (permutations !== undefined) {
+          const r = miPermutationTest(xs, ts, { ...common, permutations });
+          e.p = r.p;
+          e.excess = r.excess;
+          e.nullMean = r.nullMean;
+          if (reps) e.excessCi = excessInterval(r.excess, reps, r.null, level!);
+        }
       }
     }
     entries.push(e);
-    // Let the event loop breathe between the per-metric resampling calls.
-    if ((level !== undefined || permutations !== undefined) && k % 16 === 15) await new Promise((r) => setImmediate(r));
+    await breathe(k, resampling);
   }
+  return entries;
+}
 
-  const order = entries.map((_, k) => k);
-  const score = (k: number) => (Number.isNaN(entries[k].mi) ? -Infinity : entries[k].mi);
-  order.sort((a, b) => score(b) - score(a) || a - b);
-  const ranking = order.map((k) => entries[k]);
-  let total = 0;
-  for (const e of ranking) if (Number.isFinite(e.mi)) total += Math.max(0, e.mi);
-  let topN = 0;
-  if (total > 0) {
-    let acc = 0;
-    // A relative tolerance, so a share of exactly 1 is reached despite rounding in the sum.
-    while (topN < ranking.length && acc < share * total * (1 - 1e-12)) {
-      const v = ranking[topN++].mi;
-      if (v > 0) acc += v;
+/** The block length of one metric: chosen from its data, or the fixed one (MS_TOO_FEW_ROWS when two blocks exceed its rows). */
+function blockFor(blockOpt: number | 'auto', series: ArrayLike<number>[], n: number, name: string): number {
+  if (blockOpt === 'auto') return chooseBlock('auto', series, n);
+  if (n < 2 * blockOpt) throw new MetricsiftError(`${name}: ${n} complete rows are too few for blocks of ${blockOpt} rows`, ErrorCode.TOO_FEW_ROWS);
+  return blockOpt;
+}
+
+async function ksgEntries(t: ColumnTable, metrics: number[], tv: Variable, o: EntryOptions & { k: number }): Promise<RankEntry[]> {
+  const { units, level, replicates, permutations, blockOpt, seed, k } = o;
+  const y = tv.numeric!;
+  const resampling = level !== undefined || permutations !== undefined;
+  const entries: RankEntry[] = [];
+  for (let m = 0; m < metrics.length; m++) {
+    checkAbort(o.signal);
+    const name = t.names[metrics[m]];
+    const x = columnValues(t.columns[metrics[m]]);
+    let n = 0;
+    for (let i = 0; i < x.length; i++) if (!Number.isNaN(x[i]) && !Number.isNaN(y[i])) n++;
+    // KSG has no bins: the bias check counts rows only.
+    const e: RankEntry = { metric: name, mi: NaN, ...biasCheck(n, [], `KSG MI(${name}; ${tv.name})`) };
+    if (n > k) {
+      e.mi = ksgMutualInformation(x, y, { k, units }).value;
+      if (resampling) {
+        const block = blockFor(blockOpt, [x, y], n, name);
+        e.block = block;
+        const common = { k, units, block, seed, threads: o.threads };
+        let reps: Float64Array | undefined;
+        if (level !== undefined) {
+          const r = ksgConfidenceInterval(x, y, { ...common, replicates, level });
+          e.estimate = r.estimate;
+          e.ci = r.ci;
+          // Half-sample deviations from their mean stand for the estimator's spread.
+          const mean = r.replicates.reduce((s, v) => s + v, 0) / r.replicates.length;
+          reps = r.replicates.map((v) => v - mean + e.mi);
+        }
+        if (permutations !== undefined) {
+          const r = ksgPermutationTest(x, y, { ...common, permutations });
+          e.p = r.p;
+          e.excess = r.excess;
+          e.nullMean = r.nullMean;
+          if (reps) e.excessCi = excessInterval(r.excess, reps, r.null, level!);
+        }
+      }
+    } else if (n > 0) {
+      e.warnings.push({ code: WarningCode.TOO_FEW_ROWS, message: `KSG MI(${name}; ${tv.name}): ${n} complete rows, not more than k = ${k}; no estimate` });
     }
+    entries.push(e);
+    await breathe(m, resampling);
   }
-  const small = ranking.filter((e) => e.warnings.some((w) => w.code === WarningCode.SMALL_SAMPLE)).length;
-  const warnings: AnalysisWarning[] = small
-    ? [{ code: WarningCode.SMALL_SAMPLE, message: `${small} of ${ranking.length} estimates have fewer than 5 complete rows per joint bin; their values are dominated by bias` }]
-    : [];
-  return {
-    target: tv.name, ...(zv ? { given: zv.name } : {}), measure: zv ? 'cmi' : 'mi', units, ranking, total, share, topN,
-    top: ranking.slice(0, topN).map((e) => e.metric), ...(level !== undefined ? { level, replicates } : {}),
-    ...(permutations !== undefined ? { permutations } : {}), block, warnings,
-  };
+  return entries;
 }

@@ -2,20 +2,30 @@
  * Is an MI score real or small-sample noise? A permutation test against independence for binned
  * MI (issue 7): the pairing of the two series is shuffled (whole rows, or circular blocks for
  * autocorrelated series, whose neighbouring samples are not independent), computed natively in
- * parallel; p = (1 + #{null ≥ observed}) / (1 + permutations).
+ * parallel; p = (1 + #{null ≥ observed}) / (1 + permutations). Bootstrap intervals built by the
+ * bias-aware rule of ./intervals.ts (issue 14); block lengths chosen from the data by default.
  */
-import { ErrorCode, MetricsiftError } from '../errors.js';
+import { ErrorCode, MetricsiftError, badOption, type AnalysisWarning } from '../errors.js';
 import { binding, type RawResamplingOptions } from '../native.js';
 import { columnFromArray } from '../table.js';
 import { type BinningOptions, type Series } from '../estimators/binned.js';
 import { checkEnum, checkInt, defaultThreads, runNativeSync } from '../estimators/run.js';
 import { checkedKsgOptions, type KsgOptions } from '../estimators/ksg.js';
+import {
+  INTERVAL_METHODS, bootstrapInterval, checkLevelAndReplicates, chooseBlock, excessOverNull, percentiles, permutationP,
+  spreadInterval, type IntervalMethod,
+} from './intervals.js';
+
+export { percentiles };
 
 export interface PermutationOptions extends Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> {
   /** Permutations (default 999). */
   permutations?: number;
-  /** 1 (default) shuffles rows; L > 1 shuffles circular blocks of L rows (time series). */
-  block?: number;
+  /**
+   * `auto` (default): circular blocks of the Politis–White length of the two series (≈ 1 for
+   * independent rows); 1 shuffles rows; L > 1 shuffles circular blocks of L rows (time series).
+   */
+  block?: number | 'auto';
   /** Seed (default 0): the same seed gives the same null distribution on any number of threads. */
   seed?: number;
   threads?: number;
@@ -28,45 +38,86 @@ export interface PermutationResult {
   p: number;
   /** MI of each permutation. */
   null: Float64Array;
+  /** Mean of the null draws: what independent series with these margins and rows would score. */
+  nullMean: number;
+  /** mi − nullMean: ≈ 0 under independence, whatever the bins and rows. */
+  excess: number;
+  /** Block length used (chosen from the data unless given). */
+  block: number;
   rowsUsed: number;
   units: 'bits' | 'nats';
 }
 
 /** Options both resampling calls share, as their options type names them. */
-type ResamplingOptions = Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> & { block?: number; seed?: number; threads?: number; units?: 'bits' | 'nats' };
+type ResamplingOptions = Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> & { block?: number | 'auto'; seed?: number; threads?: number; units?: 'bits' | 'nats' };
 
-/** The two series as native columns, the checked options, and the nats → units factor. */
+/** Bins (occupied on the complete rows, and of the rule) and complete rows of a binned pair. */
+function pairShape(a: ReturnType<typeof columnFromArray>, b: ReturnType<typeof columnFromArray>, bin: Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'>) {
+  const raw = { ...bin };
+  for (const k of Object.keys(raw) as (keyof typeof raw)[]) if (raw[k] === undefined) delete raw[k];
+  const dx = runNativeSync(() => binding.discretize([[a]], ['x'], raw));
+  const dy = a === b ? dx : runNativeSync(() => binding.discretize([[b]], ['y'], raw));
+  const cx = dx.codes, cy = dy.codes;
+  const n = cx.length;
+  const sx = new Set<number>(), sy = new Set<number>();
+  let rows = 0;
+  for (let i = 0; i < n; i++) {
+    if (cx[i] < 0 || cy[i] < 0) continue;
+    rows++;
+    sx.add(cx[i]);
+    sy.add(cy[i]);
+  }
+  // Occupied bins give the degrees of freedom; the bins of the rule bound the population value
+  // (not the sample's entropies, which are themselves biased down).
+  return { lx: sx.size, ly: sy.size, rows, binsX: Math.max(1, dx.levels), binsY: Math.max(1, dy.levels) };
+}
+
+/** The two series as native columns, the checked options, the block length and the nats → units factor. */
 function resampling(x: Series, y: Series, opts: ResamplingOptions, countKey: 'permutations' | 'replicates', count: number | undefined, countDefault: number) {
-  const a = columnFromArray('x', x), b = columnFromArray('y', y);
+  const a = columnFromArray('x', x), b = x === y ? a : columnFromArray('y', y);
   if (a.values.length !== b.values.length) {
     throw new MetricsiftError(`x has ${a.values.length} values but y has ${b.values.length}`, ErrorCode.LENGTH_MISMATCH);
   }
   const units = checkEnum('units', opts.units, ['bits', 'nats'] as const) ?? 'bits';
-  const raw: RawResamplingOptions = {
+  const bin = {
     bins: checkInt('bins', opts.bins, 2, 1024), binning: checkEnum('binning', opts.binning, ['quantile', 'uniform', 'auto'] as const),
     discreteMax: checkInt('discreteMax', opts.discreteMax, 0, 1024),
-    block: checkInt('block', opts.block, 1) ?? 1, seed: checkInt('seed', opts.seed, 0) ?? 0, threads: checkInt('threads', opts.threads, 1, 1024) ?? defaultThreads(),
+  };
+  const shape = pairShape(a, b, bin);
+  const complete = (v: ArrayLike<number>, w: ArrayLike<number>) => Float64Array.from(v as ArrayLike<number>).filter((_, i) => !Number.isNaN(v[i]) && !Number.isNaN(w[i]));
+  const block = opts.block === undefined || opts.block === 'auto'
+    ? chooseBlock('auto', x === y ? [complete(a.values, a.values)] : [complete(a.values, b.values), complete(b.values, a.values)], shape.rows)
+    : chooseBlock(opts.block, [], shape.rows);
+  const raw: RawResamplingOptions = {
+    ...bin, block, seed: checkInt('seed', opts.seed, 0) ?? 0, threads: checkInt('threads', opts.threads, 1, 1024) ?? defaultThreads(),
   };
   raw[countKey] = checkInt(countKey, count, 1, 10_000_000) ?? countDefault;
   // The addon treats a present key as set: drop the ones left undefined.
   for (const k of Object.keys(raw) as (keyof RawResamplingOptions)[]) if (raw[k] === undefined) delete raw[k];
-  return { cols: [[a], [b]], raw, units, f: units === 'bits' ? 1 / Math.LN2 : 1 };
+  return { cols: [[a], [b]], raw, units, f: units === 'bits' ? 1 / Math.LN2 : 1, shape, block, count: raw[countKey]! };
 }
 
 /** Permutation test of binned MI between x and y against independence. */
 export function miPermutationTest(x: Series, y: Series, opts: PermutationOptions = {}): PermutationResult {
-  const { cols, raw, units, f } = resampling(x, y, opts, 'permutations', opts.permutations, 999);
+  const { cols, raw, units, f, block } = resampling(x, y, opts, 'permutations', opts.permutations, 999);
   const r = runNativeSync(() => binding.miPermutation(cols, ['x', 'y'], raw));
-  return { mi: r.observed * f, p: r.p, null: r.null.map((v) => v * f), rowsUsed: r.rowsUsed, units };
+  const nul = r.null.map((v) => v * f);
+  const { excess, nullMean } = excessOverNull(r.observed * f, nul);
+  return { mi: r.observed * f, p: r.p, null: nul, nullMean, excess, block, rowsUsed: r.rowsUsed, units };
 }
 
 export interface BootstrapOptions extends Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> {
-  /** Replicates (default 1,000). */
+  /** Replicates (default 1,000; fewer than 100 gives an `MS_FEW_REPLICATES` warning). */
   replicates?: number;
   /** Confidence level (default 0.95). */
   level?: number;
-  /** 1 (default) resamples rows; L > 1 resamples circular blocks of L rows (time series). */
-  block?: number;
+  /** `bias-corrected` (default) or `percentile`; see ./intervals.ts and the README. */
+  method?: IntervalMethod;
+  /**
+   * `auto` (default): circular blocks of the Politis–White length of the series (≈ 1 for
+   * independent rows); 1 resamples rows; L > 1 resamples circular blocks of L rows (time series).
+   */
+  block?: number | 'auto';
   /** Seed (default 0): the same seed gives the same replicates on any number of threads. */
   seed?: number;
   threads?: number;
@@ -76,33 +127,54 @@ export interface BootstrapOptions extends Pick<BinningOptions, 'bins' | 'binning
 export interface BootstrapResult {
   /** MI of the data (binned, plug-in). */
   mi: number;
-  /** Percentile interval: order statistics at (1 − level)/2 and (1 + level)/2 of the replicates. */
+  /**
+   * The estimate the interval is about, always inside it: bias-corrected (mi − bootstrap bias,
+   * at least 0) by default, the plug-in `mi` with `method: 'percentile'`.
+   */
+  estimate: number;
+  /** Interval of level `level` (see `method`). */
   ci: [number, number];
+  /** Bootstrap estimate of the plug-in's bias (mean of the replicates − mi). */
+  bias: number;
+  method: IntervalMethod | 'half-sampling';
   level: number;
   replicates: Float64Array;
+  /** Block length used (chosen from the data unless given). */
+  block: number;
   rowsUsed: number;
   units: 'bits' | 'nats';
+  /** `MS_FEW_REPLICATES` when fewer than 100 replicates. */
+  warnings: AnalysisWarning[];
 }
 
-/** Order statistics at (1 − level)/2 and (1 + level)/2 of the draws (the percentile interval). */
-export function percentiles(draws: Float64Array, level: number): [number, number] {
-  const sorted = Float64Array.from(draws).sort();
-  const B = sorted.length;
-  return [sorted[Math.max(0, Math.floor(((1 - level) / 2) * B))], sorted[Math.min(B - 1, Math.ceil(((1 + level) / 2) * B) - 1)]];
+function checkLevel(level: unknown, replicates: number, warnings: AnalysisWarning[]): number {
+  return checkLevelAndReplicates(level, replicates, 'level', warnings);
 }
 
-function checkLevel(level: unknown): number {
-  if (typeof level !== 'number' || !(level > 0 && level < 1)) throw new MetricsiftError(`Expected a level in (0, 1) but received ${level}`, ErrorCode.BAD_OPTION);
-  return level;
-}
-
-/** Percentile bootstrap interval of binned MI, resampled natively in parallel. */
+/**
+ * Bootstrap interval of binned MI (rows, or circular blocks, resampled natively in parallel), by
+ * default bias-corrected: see {@link bootstrapInterval}. The plug-in MI is `mi`; the interval is
+ * about `estimate`.
+ */
 export function miBootstrapInterval(x: Series, y: Series, opts: BootstrapOptions = {}): BootstrapResult {
-  const level = checkLevel(opts.level ?? 0.95);
-  const { cols, raw, units, f } = resampling(x, y, opts, 'replicates', opts.replicates, 1000);
+  return bootstrapOf(x, y, opts, false);
+}
+
+function bootstrapOf(x: Series, y: Series, opts: BootstrapOptions, isEntropy: boolean): BootstrapResult {
+  const method = checkEnum('method', opts.method, INTERVAL_METHODS) ?? 'bias-corrected';
+  const { cols, raw, units, f, shape, block, count } = resampling(x, y, opts, 'replicates', opts.replicates, 1000);
+  const warnings: AnalysisWarning[] = [];
+  const level = checkLevel(opts.level ?? 0.95, count, warnings);
   const r = runNativeSync(() => binding.miBootstrap(cols, ['x', 'y'], raw));
   const reps = r.replicates.map((v) => v * f);
-  return { mi: r.observed * f, ci: percentiles(reps, level), level, replicates: reps, rowsUsed: r.rowsUsed, units };
+  const observed = r.observed * f;
+  const iv = bootstrapInterval({
+    observed, draws: reps, level, method, rows: r.rowsUsed,
+    df: isEntropy ? Math.max(1, shape.lx - 1) : Math.max(1, (shape.lx - 1) * (shape.ly - 1)),
+    range: [0, Math.log(Math.min(shape.binsX, shape.binsY)) * f],
+    boundary: isEntropy ? 'none' : 'zero',
+  });
+  return { mi: observed, estimate: iv.estimate, ci: iv.ci, bias: iv.bias, method, level, replicates: reps, block, rowsUsed: r.rowsUsed, units, warnings };
 }
 
 export interface EntropyBootstrapResult extends Omit<BootstrapResult, 'mi'> {
@@ -111,18 +183,20 @@ export interface EntropyBootstrapResult extends Omit<BootstrapResult, 'mi'> {
 }
 
 /**
- * Percentile bootstrap interval of binned entropy H(X): rows (or circular blocks of `block` rows)
- * resampled natively in parallel. It is the MI bootstrap of the pair (X, X), since the plug-in
- * I(X; X) is exactly H(X): one kernel, the same seeds and thread-count independence.
+ * Bootstrap interval of binned entropy H(X): rows (or circular blocks of `block` rows) resampled
+ * natively in parallel. It is the MI bootstrap of the pair (X, X), since the plug-in I(X; X) is
+ * exactly H(X): one kernel, the same seeds and thread-count independence. The plug-in entropy is
+ * biased downwards; the default interval is the basic one around the bias-corrected estimate,
+ * clipped to [0, ln K] (an entropy of K bins cannot exceed ln K).
  */
 export function entropyBootstrapInterval(x: Series, opts: BootstrapOptions = {}): EntropyBootstrapResult {
-  const { mi, ...rest } = miBootstrapInterval(x, x, opts);
+  const { mi, ...rest } = bootstrapOf(x, x, opts, true);
   return { entropy: mi, ...rest };
 }
 
 export interface KsgResamplingOptions extends KsgOptions {
-  /** 1 (default) draws rows; L > 1 draws circular blocks of L rows (time series). */
-  block?: number;
+  /** `auto` (default): the Politis–White length of the series; 1 draws rows; L > 1 draws circular blocks of L rows (time series). */
+  block?: number | 'auto';
   /** Seed of the draws (default 0; the jitter has its own, `jitter`): same seed, same draws on any number of threads. */
   seed?: number;
   threads?: number;
@@ -136,7 +210,7 @@ export interface KsgIntervalOptions extends KsgResamplingOptions {
 }
 
 export interface KsgIntervalResult extends BootstrapResult {
-  /** KSG MI of all rows. */
+  /** KSG MI of all rows (also `estimate`). */
   mi: number;
   /** mi plus the (1 − level)/2 and (1 + level)/2 quantiles of the half-sample estimates' deviations from their mean. */
   ci: [number, number];
@@ -151,13 +225,17 @@ function ksgResample(x: Series, y: Series, opts: KsgResamplingOptions, mode: 'ha
     throw new MetricsiftError(`x has ${a.values.length} values but y has ${b.values.length}`, ErrorCode.LENGTH_MISMATCH);
   }
   const { units, native } = checkedKsgOptions(opts);
+  let rows = 0;
+  for (let i = 0; i < a.values.length; i++) if (!Number.isNaN(a.values[i]) && !Number.isNaN(b.values[i])) rows++;
+  if (rows <= native.k) badOption('k', `fewer neighbours than the ${rows} complete rows`, native.k);
+  const block = opts.block === undefined || opts.block === 'auto' ? chooseBlock('auto', [a.values, b.values], rows) : chooseBlock(opts.block, [], rows);
   const raw = {
-    ...native, mode, count, block: checkInt('block', opts.block, 1) ?? 1, drawSeed: checkInt('seed', opts.seed, 0) ?? 0,
+    ...native, mode, count, block, drawSeed: checkInt('seed', opts.seed, 0) ?? 0,
     threads: checkInt('threads', opts.threads, 1, 1024) ?? defaultThreads(),
   };
   const r = runNativeSync(() => binding.ksgResample([[a], [b]], ['x', 'y'], raw));
   const f = units === 'bits' ? 1 / Math.LN2 : 1;
-  return { observed: r.observed * f, draws: r.draws.map((v) => v * f), rowsUsed: r.rowsUsed, units };
+  return { observed: r.observed * f, draws: r.draws.map((v) => v * f), rowsUsed: r.rowsUsed, units, block };
 }
 
 /**
@@ -169,18 +247,35 @@ function ksgResample(x: Series, y: Series, opts: KsgResamplingOptions, mode: 'ha
  * them on their own mean removes the extra small-sample bias of n/2 rows.
  */
 export function ksgConfidenceInterval(x: Series, y: Series, opts: KsgIntervalOptions = {}): KsgIntervalResult {
-  const level = checkLevel(opts.level ?? 0.95);
   const count = checkInt('replicates', opts.replicates, 2, 10_000_000) ?? 200;
+  const warnings: AnalysisWarning[] = [];
+  const level = checkLevel(opts.level ?? 0.95, count, warnings);
   const r = ksgResample(x, y, opts, 'half', count);
   const mean = r.draws.reduce((s, v) => s + v, 0) / r.draws.length;
   const [lo, hi] = percentiles(r.draws.map((v) => v - mean), level);
-  return { mi: r.observed, ci: [r.observed + lo, r.observed + hi], level, replicates: r.draws, rowsUsed: r.rowsUsed, units: r.units, method: 'half-sampling' };
+  return {
+    mi: r.observed, estimate: r.observed, ci: [r.observed + Math.min(0, lo), r.observed + Math.max(0, hi)], bias: 0, level, replicates: r.draws,
+    block: r.block, rowsUsed: r.rowsUsed, units: r.units, method: 'half-sampling', warnings,
+  };
 }
 
 /** Permutation test of KSG MI against independence (rows, or circular blocks of `block` rows); p as in miPermutationTest. */
 export function ksgPermutationTest(x: Series, y: Series, opts: KsgResamplingOptions & { permutations?: number } = {}): PermutationResult {
   const count = checkInt('permutations', opts.permutations, 1, 10_000_000) ?? 999;
   const r = ksgResample(x, y, opts, 'permutation', count);
-  const above = r.draws.reduce((c, v) => c + (v >= r.observed ? 1 : 0), 0);
-  return { mi: r.observed, p: (1 + above) / (1 + count), null: r.draws, rowsUsed: r.rowsUsed, units: r.units };
+  const { excess, nullMean } = excessOverNull(r.observed, r.draws);
+  return { mi: r.observed, p: permutationP(r.observed, r.draws), null: r.draws, nullMean, excess, block: r.block, rowsUsed: r.rowsUsed, units: r.units };
+}
+
+/**
+ * Interval of the excess over the permutation null (observed − null mean): the bootstrap
+ * replicates' spread around their mean, centred on the excess, lower limit test-inverted with the
+ * null's own variance. Under independence it covers 0.
+ */
+export function excessInterval(excess: number, replicates: ArrayLike<number>, nullDraws: ArrayLike<number>, level: number): [number, number] {
+  let m = 0, q = 0;
+  for (let i = 0; i < nullDraws.length; i++) m += nullDraws[i];
+  m /= Math.max(1, nullDraws.length);
+  for (let i = 0; i < nullDraws.length; i++) q += (nullDraws[i] - m) ** 2;
+  return spreadInterval(excess, replicates, level, nullDraws.length > 1 ? q / (nullDraws.length - 1) : 0);
 }

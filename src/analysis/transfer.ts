@@ -10,6 +10,7 @@ import { type BinningOptions, type Series } from '../estimators/binned.js';
 import { checkEnum, checkInt } from '../estimators/run.js';
 import { biasCheck, type EstimateInfo } from './bias.js';
 import { binCodes, cmiOfCompact, seededRandom, unitFactor, type Coded } from './codes.js';
+import { INTERVAL_METHODS, bootstrapInterval, checkLevelAndReplicates, chooseBlock, excessOverNull, type IntervalMethod } from './intervals.js';
 
 export interface TransferEntropyOptions extends Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> {
   /** Lag L of the source (default 1): X_{t−L} against Y_t. */
@@ -21,8 +22,17 @@ export interface TransferEntropyOptions extends Pick<BinningOptions, 'bins' | 'b
    * rows); `shift`: the source rotated by a random offset (keeps all of its autocorrelation).
    */
   surrogate?: 'shuffle' | 'shift';
-  /** Block length of `shuffle` surrogates (default 1). */
-  block?: number;
+  /**
+   * Block length of `shuffle` surrogates and of the bootstrap: `auto` (default) chooses it from the
+   * data (Politis–White, the larger of the two series), reported as `block`; 1 is rows.
+   */
+  block?: number | 'auto';
+  /** Confidence level of a block-bootstrap interval of TE (none by default). */
+  ci?: number;
+  /** Bootstrap replicates for `ci` (default 1,000). */
+  replicates?: number;
+  /** Interval rule: `bias-corrected` (default) or `percentile`. */
+  method?: IntervalMethod;
   /** Seed of the surrogates (default 0). */
   seed?: number;
   units?: 'bits' | 'nats';
@@ -34,6 +44,13 @@ export interface TransferEntropyResult extends EstimateInfo {
   /** (1 + #{surrogate TE ≥ te}) / (1 + permutations); NaN without permutations. */
   p: number;
   null: Float64Array;
+  /** te − mean of the surrogates (NaN without permutations). */
+  excess: number;
+  /** With `ci`: the estimate (bias-corrected by default) and its interval. */
+  estimate?: number;
+  ci?: [number, number];
+  /** Block length of the surrogates and the bootstrap. */
+  block: number;
   lag: number;
   units: 'bits' | 'nats';
 }
@@ -49,6 +66,35 @@ function teNats(x: Int32Array, y: Coded, lx: number, lag: number, buf: Int32Arra
     a[k] = yt; b[k] = xs; c[k] = yp; k++;
   }
   return { v: k ? cmiOfCompact(a.subarray(0, k), b.subarray(0, k), c.subarray(0, k), y.levels, lx, y.levels) : NaN, rows: k };
+}
+
+/**
+ * Block bootstrap of TE over the aligned (Y_t, X_{t−L}, Y_{t−1}) rows (`buf` holds them after the
+ * observed call): circular blocks of `block` rows, the interval by the rule of ./intervals.ts.
+ */
+function teInterval(buf: Int32Array[], obs: { v: number; rows: number }, ly: number, lx: number, o: { level: number; replicates: number; block: number; seed: number; method: IntervalMethod; f: number }) {
+  const k = obs.rows;
+  const [a, b, c] = buf.map((v) => v.slice(0, k));
+  const ra = new Int32Array(k), rb = new Int32Array(k), rc = new Int32Array(k);
+  // A seed apart from the surrogates' so that asking for an interval does not change the p-value.
+  const rnd = seededRandom(o.seed ^ 0x5bd1e995);
+  const draws = new Float64Array(o.replicates);
+  for (let r = 0; r < o.replicates; r++) {
+    for (let t = 0; t < k;) {
+      const start = Math.floor(rnd() * k);
+      for (let j = 0; j < o.block && t < k; j++, t++) {
+        const s = (start + j) % k;
+        ra[t] = a[s]; rb[t] = b[s]; rc[t] = c[s];
+      }
+    }
+    draws[r] = cmiOfCompact(ra, rb, rc, ly, lx, ly);
+  }
+  const occ = (v: Int32Array) => new Set(v).size;
+  const iv = bootstrapInterval({
+    observed: obs.v, draws, level: o.level, method: o.method, rows: k, df: Math.max(1, (occ(a) - 1) * (occ(b) - 1) * occ(c)),
+    range: [0, Math.log(Math.max(1, Math.min(ly, lx)))],
+  });
+  return { estimate: iv.estimate * o.f, ci: [iv.ci[0] * o.f, iv.ci[1] * o.f] as [number, number] };
 }
 
 /**
@@ -68,8 +114,12 @@ export function transferEntropy(source: Series, target: Series, opts: TransferEn
   const lag = checkInt('lag', opts.lag, 1) ?? 1;
   const permutations = checkInt('permutations', opts.permutations, 0, 10_000_000) ?? 999;
   const surrogate = checkEnum('surrogate', opts.surrogate, ['shuffle', 'shift'] as const) ?? 'shuffle';
-  const block = checkInt('block', opts.block, 1) ?? 1;
-  if (opts.block !== undefined && surrogate === 'shift') badOption('block', 'no block length with shift surrogates', opts.block);
+  if (opts.block !== undefined && opts.block !== 'auto' && surrogate === 'shift') badOption('block', 'no block length with shift surrogates', opts.block);
+  const fixedBlock = opts.block === undefined || opts.block === 'auto' ? undefined : checkInt('block', opts.block, 1)!;
+  const replicates = checkInt('replicates', opts.replicates, 1, 10_000_000) ?? 1000;
+  const warnings = [] as EstimateInfo['warnings'];
+  const level = opts.ci === undefined ? undefined : checkLevelAndReplicates(opts.ci, replicates, 'ci', warnings);
+  const method = checkEnum('method', opts.method, INTERVAL_METHODS) ?? 'bias-corrected';
   const seed = checkInt('seed', opts.seed, 0) ?? 0;
   const units = checkEnum('units', opts.units, ['bits', 'nats'] as const) ?? 'bits';
   const bin: BinningOptions = { bins: opts.bins, binning: opts.binning, discreteMax: opts.discreteMax };
@@ -78,12 +128,17 @@ export function transferEntropy(source: Series, target: Series, opts: TransferEn
   const n = x.codes.length;
   if (y.codes.length !== n) throw new MetricsiftError(`The source has ${n} values but the target has ${y.codes.length}`, ErrorCode.LENGTH_MISMATCH);
   if (n - Math.max(lag, 1) < 3) throw new MetricsiftError(`${n} rows leave fewer than 3 after a lag of ${lag}`, ErrorCode.TOO_FEW_ROWS);
-  if (2 * block > n) throw new MetricsiftError(`${n} rows are too few for surrogate blocks of ${block} rows (at least ${2 * block} needed)`, ErrorCode.TOO_FEW_ROWS);
+  if (fixedBlock !== undefined && fixedBlock >= n) badOption('block', `a block length below the ${n} rows`, fixedBlock);
+  if (fixedBlock !== undefined && 2 * fixedBlock > n) throw new MetricsiftError(`${n} rows are too few for surrogate blocks of ${fixedBlock} rows (at least ${2 * fixedBlock} needed)`, ErrorCode.TOO_FEW_ROWS);
+  const block = fixedBlock ?? chooseBlock('auto', [x.codes.map((v) => (v < 0 ? NaN : v)), y.codes.map((v) => (v < 0 ? NaN : v))], n);
 
   const f = unitFactor(units);
   const buf = [new Int32Array(n), new Int32Array(n), new Int32Array(n)];
   const obs = teNats(x.codes, y, x.levels, lag, buf);
   const info = biasCheck(obs.rows, [y.levels, x.levels, y.levels], `TE(source → target), lag ${lag}`);
+  info.warnings.push(...warnings);
+  let interval: { estimate: number; ci: [number, number] } | undefined;
+  if (level !== undefined && obs.rows >= 2 * block) interval = teInterval(buf, obs, y.levels, x.levels, { level, replicates, block, seed, method, f });
   const nul = new Float64Array(permutations);
   let p = NaN;
   if (permutations > 0 && obs.rows > 0) {
@@ -117,5 +172,6 @@ export function transferEntropy(source: Series, target: Series, opts: TransferEn
     }
     p = (1 + ge) / (1 + permutations);
   }
-  return { te: obs.v * f, p, null: nul, lag, units, ...info };
+  const excess = permutations > 0 && obs.rows > 0 ? excessOverNull(obs.v * f, nul).excess : NaN;
+  return { te: obs.v * f, p, null: nul, excess, ...(interval ?? {}), block, lag, units, ...info };
 }

@@ -15,7 +15,10 @@ interface DriftFlags {
   window: number;
   step?: number;
   persist?: number;
-  block?: number;
+  block?: number | 'auto';
+  method?: 'bias-corrected' | 'percentile';
+  estimator?: 'binned' | 'ksg';
+  k?: number;
   ci?: number;
   replicates?: number;
   baseline?: string;
@@ -54,7 +57,10 @@ export function driftCommand(): Command {
     .requiredOption('--window <n>', 'rows per window', intArg('--window', 4))
     .option('--step <n>', 'rows between window starts (default: the window)', intArg('--step', 1))
     .option('--persist <n>', 'windows in a row outside the baseline before a change is flagged (default 3)', intArg('--persist', 1))
-    .option('--block <n>', 'bootstrap block length (default ⌈√window⌉)', intArg('--block', 1))
+    .option('--block <n|auto>', 'bootstrap block length (default auto: Politis–White per window)', (v: string) => (v === 'auto' ? 'auto' : intArg('--block', 1)(v)))
+    .addOption(new Option('--method <rule>', 'interval rule (default bias-corrected)').choices(['bias-corrected', 'percentile']))
+    .addOption(new Option('--estimator <name>', 'binned (default) or ksg (KSG MI per window, half-sample intervals)').choices(['binned', 'ksg']))
+    .option('-k, --k <n>', 'KSG neighbours (default 3)', intArg('--k', 1))
     .option('--ci <level>', 'interval level (default 0.95)', numArg('--ci'))
     .option('--replicates <n>', 'bootstrap replicates per window (default 1000)', intArg('--replicates', 10))
     .option('--baseline <first,last>', 'baseline rows [first, last) (default: the first window)')
@@ -82,7 +88,7 @@ Example:
           baseline = [Number(m[1]), Number(m[2])];
         }
         const results = await driftTable(table, which, {
-          window: f.window, step: f.step, persist: f.persist, block: f.block, level: f.ci, replicates: f.replicates, baseline, seed: f.seed,
+          window: f.window, step: f.step, persist: f.persist, block: f.block, method: f.method, estimator: f.estimator, k: f.k, level: f.ci, replicates: f.replicates, baseline, seed: f.seed,
           bins: f.bins, binning: f.binning, units: f.nats ? 'nats' : 'bits', threads: f.threads,
         });
         await writeDrift(f.out ?? '-', results);

@@ -14,9 +14,14 @@ interface RankFlags {
   target: string;
   given?: string;
   ci?: number;
+  method?: 'bias-corrected' | 'percentile';
   replicates?: number;
   permutations?: number;
-  block?: number;
+  fdr?: number;
+  orderBy?: 'mi' | 'miller-madow' | 'estimate' | 'excess';
+  estimator?: 'binned' | 'ksg';
+  k?: number;
+  block?: number | 'auto';
   seed?: number;
   share: number;
   bins?: number;
@@ -52,16 +57,27 @@ async function resolve(table: ColumnTable, spec: string, role: 'target' | 'given
   throw new MetricsiftError(`--${role} ${JSON.stringify(spec)} is neither a column of the metrics nor a labels file`, role === 'target' ? ErrorCode.TARGET_MISSING : ErrorCode.COLUMN_MISSING);
 }
 
+/** `--block`: a length ≥ 1 or `auto`. */
+function blockArg(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  return intArg('--block', 1)(v);
+}
+
 export function rankCommand(): Command {
   return new Command('rank')
     .description('rank every metric by its binned MI to a target column or a labels file (highest first)')
     .argument('<metrics>', 'a wide table (.csv, .csv.gz, .tsv, .arrow, .parquet), a Train Ticket day directory, or PetShop metrics')
     .requiredOption('--target <column|file>', 'a column of the metrics, or a labels CSV (header, then one label per row; or time,label)')
     .option('--given <column|file>', 'rank by conditional MI given this confounder (a column or a labels file)')
-    .option('--ci <level>', 'percentile bootstrap interval per metric at this level, e.g. 0.95', numArg('--ci'))
-    .option('--replicates <n>', 'bootstrap replicates (default 1000)', intArg('--replicates', 1))
-    .option('--permutations <n>', 'permutation p-value per metric with n permutations (e.g. 999)', intArg('--permutations', 1))
-    .option('--block <n>', 'block length of the bootstrap and permutations (default 1: rows)', intArg('--block', 1))
+    .option('--ci <level>', 'bootstrap interval per metric at this level, e.g. 0.95 (bias-corrected; see --method)', numArg('--ci'))
+    .addOption(new Option('--method <rule>', 'interval rule (default bias-corrected: basic interval around the bias-corrected estimate)').choices(['bias-corrected', 'percentile']))
+    .option('--replicates <n>', 'bootstrap replicates (default 1000; KSG half-samples 200; < 100 warns)', intArg('--replicates', 1))
+    .option('--permutations <n>', 'permutation p-value, excess over the null and BH q-value per metric with n permutations (e.g. 999)', intArg('--permutations', 1))
+    .option('--fdr <q>', 'top N and total only over the metrics with a Benjamini–Hochberg q-value ≤ q (needs --permutations)', numArg('--fdr'))
+    .addOption(new Option('--order-by <value>', 'order of the ranking: plug-in mi (default), miller-madow, estimate (needs --ci) or excess (needs --permutations)').choices(['mi', 'miller-madow', 'estimate', 'excess']))
+    .addOption(new Option('--estimator <name>', 'binned (default) or ksg (numeric target; no --given)').choices(['binned', 'ksg']))
+    .option('-k, --k <n>', 'KSG neighbours (default 3)', intArg('--k', 1))
+    .option('--block <n|auto>', 'block length of the bootstrap and permutations (default auto: Politis–White per metric; 1: rows)', blockArg)
     .option('--seed <n>', 'seed of the bootstrap and permutations (default 0)', intArg('--seed', 0))
     .option('--share <x>', 'report the smallest top N carrying this share of the total MI', numArg('--share'), 0.8)
     .option('-b, --bins <n>', 'bins per metric (default 16)', intArg('--bins', 2))
@@ -77,19 +93,20 @@ Examples:
   metricsift rank metrics.csv --target labels.csv --permutations 999 --given 'front/QPS'`)
     .action((input: string, f: RankFlags) =>
       runCommand(f.verbose, async () => {
+        if (f.fdr !== undefined && f.permutations === undefined) throw new MetricsiftError('--fdr needs --permutations (q-values come from permutation p-values)', ErrorCode.BAD_OPTION);
         const { table } = await openDataset(input);
         const target = await resolve(table, f.target, 'target');
         const given = f.given === undefined ? undefined : await resolve(table, f.given, 'given');
         const r = await rankToTarget(table, target.value, {
-          targetName: target.name, given: given?.value, givenName: given?.name, ci: f.ci, replicates: f.replicates,
-          permutations: f.permutations, block: f.block, seed: f.seed, share: f.share, bins: f.bins, binning: f.binning,
-          units: f.nats ? 'nats' : 'bits', threads: f.threads,
+          targetName: target.name, given: given?.value, givenName: given?.name, ci: f.ci, method: f.method, replicates: f.replicates,
+          permutations: f.permutations, q: f.fdr, orderBy: f.orderBy, estimator: f.estimator, k: f.k, block: f.block, seed: f.seed, share: f.share,
+          bins: f.bins, binning: f.binning, units: f.nats ? 'nats' : 'bits', threads: f.threads,
         });
         await writeRanking(f.out ?? '-', r);
         if (!f.quiet && f.out) {
-          process.stderr.write(`${r.ranking.length} metrics ranked to ${r.target}${r.given ? ` given ${r.given}` : ''}; top ${r.topN} carry ${Math.round(r.share * 100)} % of the total ${r.measure.toUpperCase()} (${r.total.toPrecision(4)} ${r.units})\n`);
-          for (const w of r.warnings) process.stderr.write(`warning [${w.code}]: ${w.message}\n`);
+          process.stderr.write(`${r.ranking.length} metrics ranked to ${r.target}${r.given ? ` given ${r.given}` : ''}; top ${r.topN}${r.q !== undefined ? ` (of those with q ≤ ${r.q})` : ''} carry ${Math.round(r.share * 100)} % of the total ${r.measure.toUpperCase()} (${r.total.toPrecision(4)} ${r.units})\n`);
         }
+        if (!f.quiet) for (const w of r.warnings) if (f.out || w.code === 'MS_FEW_REPLICATES') process.stderr.write(`warning [${w.code}]: ${w.message}\n`);
       }),
     );
 }

@@ -6,7 +6,7 @@ import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { Binning } from '../estimators/binned.js';
 import { openDataset } from '../io/dataset.js';
 import { writeTextAtomic } from '../io/write.js';
-import { intArg, runCommand } from './common.js';
+import { intArg, numArg, runCommand } from './common.js';
 
 interface TeFlags {
   from: string;
@@ -14,7 +14,9 @@ interface TeFlags {
   lag?: number;
   permutations?: number;
   surrogate?: 'shuffle' | 'shift';
-  block?: number;
+  block?: number | 'auto';
+  ci?: number;
+  replicates?: number;
   seed?: number;
   bins?: number;
   binning?: Binning;
@@ -32,7 +34,9 @@ export function teCommand(): Command {
     .option('--lag <n>', 'lag of the source in rows (default 1)', intArg('--lag', 1))
     .option('--permutations <n>', 'surrogates for the p-value (default 999; 0 for none)', intArg('--permutations', 0))
     .addOption(new Option('--surrogate <kind>', 'surrogate sources: block shuffles or circular shifts (default shuffle)').choices(['shuffle', 'shift']))
-    .option('--block <n>', 'block length of shuffle surrogates (default 1)', intArg('--block', 1))
+    .option('--block <n|auto>', 'block length of shuffle surrogates and the bootstrap (default auto: Politis–White)', (v: string) => (v === 'auto' ? 'auto' : intArg('--block', 1)(v)))
+    .option('--ci <level>', 'bias-corrected block-bootstrap interval of TE at this level, e.g. 0.95', numArg('--ci'))
+    .option('--replicates <n>', 'bootstrap replicates for --ci (default 1000)', intArg('--replicates', 1))
     .option('--seed <n>', 'seed (default 0)', intArg('--seed', 0))
     .option('-b, --bins <n>', 'bins per series (default 16)', intArg('--bins', 2))
     .addOption(new Option('--binning <rule>', 'binning rule (default quantile)').choices(['quantile', 'uniform', 'auto']))
@@ -48,9 +52,10 @@ export function teCommand(): Command {
           return columnValues(table.columns[i]);
         };
         const x = col(f.from), y = col(f.to);
-        const o = { lag: f.lag, permutations: f.permutations, surrogate: f.surrogate, block: f.block, seed: f.seed, bins: f.bins, binning: f.binning, units: f.nats ? 'nats' : 'bits' } as const;
+        const o = { lag: f.lag, permutations: f.permutations, surrogate: f.surrogate, block: f.block, ci: f.ci, replicates: f.replicates, seed: f.seed, bins: f.bins, binning: f.binning, units: f.nats ? 'nats' : 'bits' } as const;
         const pick = (r: ReturnType<typeof transferEntropy>, from: string, to: string) => ({
-          from, to, te: r.te, p: Number.isNaN(r.p) ? null : r.p, rows_used: r.rowsUsed, bins: r.bins, warnings: r.warnings,
+          from, to, te: r.te, p: Number.isNaN(r.p) ? null : r.p, excess: Number.isNaN(r.excess) ? null : r.excess,
+          ...(r.ci ? { estimate: r.estimate, ci: r.ci } : {}), block: r.block, rows_used: r.rowsUsed, bins: r.bins, warnings: r.warnings,
         });
         const out = {
           lag: f.lag ?? 1, units: o.units, permutations: f.permutations ?? 999,

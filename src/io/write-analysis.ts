@@ -25,31 +25,42 @@ const num = (x: number | undefined): string => (x === undefined || !Number.isFin
 const jnum = (x: number | undefined): number | null => (x === undefined || !Number.isFinite(x) ? null : x);
 
 /**
- * Writes a ranking. `.json`: `{"target", "measure", "units", "share", "topN", "top", "total", …,
- * "ranking": [{"metric", "mi", "ci": [lo, hi] | null, "p": p | null}, …] (highest first),
- * "details": [{"metric", "rows_used", "bins", "warnings"}, …] (same order), "warnings"}`.
- * `.csv`: `metric,mi_<units>,ci_lo,ci_hi,p,rows_used,bins,warnings` (bins as `16x16`, warnings as codes).
+ * Writes a ranking. `.json`: `{"target", "measure", "estimator", "order_by", "units", "share", "topN",
+ * "top", "total", …, "ranking": [{"metric", "mi", "estimate", "ci": [lo, hi], "p", "q", "excess",
+ * "excess_ci": [lo, hi]}, …] (highest first; null where not computed), "details": [{"metric",
+ * "rows_used", "bins", "block", "null_mean", "warnings"}, …] (same order), "warnings"}`.
+ * `.csv`: `metric,mi_<units>,ci_lo,ci_hi,p,rows_used,bins,warnings` (bins as `16x16`, warnings as
+ * codes), then `mi_<units>` of the plain MI with a confounder, then `estimate` with an interval,
+ * `q,excess` with p-values, `excess_lo,excess_hi` with both, and `block` with either.
  */
 export async function writeRanking(path: string, r: Ranking): Promise<void> {
   const format = formatOf(path, 'a ranking');
+  const pair = (v: [number, number] | undefined) => (v ? [jnum(v[0]), jnum(v[1])] : null);
   if (format === 'json') {
     const out = {
-      target: r.target, ...(r.given !== undefined ? { given: r.given } : {}), measure: r.measure, units: r.units,
-      share: r.share, topN: r.topN, top: r.top, total: r.total,
-      ...(r.level !== undefined ? { level: r.level, replicates: r.replicates } : {}), ...(r.permutations !== undefined ? { permutations: r.permutations } : {}), block: r.block,
-      ranking: r.ranking.map((e) => ({ metric: e.metric, mi: jnum(e.mi), ci: e.ci ? [jnum(e.ci[0]), jnum(e.ci[1])] : null, p: jnum(e.p) })),
+      target: r.target, ...(r.given !== undefined ? { given: r.given } : {}), measure: r.measure, estimator: r.estimator, order_by: r.orderBy, units: r.units,
+      share: r.share, ...(r.q !== undefined ? { q: r.q } : {}), topN: r.topN, top: r.top, total: r.total,
+      ...(r.level !== undefined ? { level: r.level, replicates: r.replicates, method: r.method } : {}), ...(r.permutations !== undefined ? { permutations: r.permutations } : {}), block: r.block,
+      ranking: r.ranking.map((e) => ({
+        metric: e.metric, mi: jnum(e.mi), estimate: jnum(e.estimate), ci: pair(e.ci), p: jnum(e.p), q: jnum(e.q), excess: jnum(e.excess), excess_ci: pair(e.excessCi),
+      })),
       details: r.ranking.map((e) => ({
         metric: e.metric, rows_used: e.rowsUsed, bins: e.bins, ...(e.miUnconditional !== undefined ? { mi_unconditional: jnum(e.miUnconditional) } : {}),
+        ...(e.millerMadow !== undefined ? { miller_madow: jnum(e.millerMadow) } : {}), block: e.block ?? null, null_mean: jnum(e.nullMean),
         warnings: e.warnings.map((w) => w.code),
       })),
       warnings: r.warnings,
     };
     return writeTextAtomic(path, JSON.stringify(out, null, 1) + '\n');
   }
-  const head = `metric,${r.measure}_${r.units},ci_lo,ci_hi,p,rows_used,bins,warnings${r.given !== undefined ? `,mi_${r.units}` : ''}\n`;
+  const ci = r.level !== undefined, perm = r.permutations !== undefined;
+  const extra = [...(ci ? ['estimate'] : []), ...(perm ? ['q', 'excess'] : []), ...(ci && perm ? ['excess_lo', 'excess_hi'] : []), ...(ci || perm ? ['block'] : [])];
+  const head = `metric,${r.measure}_${r.units},ci_lo,ci_hi,p,rows_used,bins,warnings${r.given !== undefined ? `,mi_${r.units}` : ''}${extra.map((c) => `,${c}`).join('')}\n`;
   const lines = r.ranking.map((e) =>
     [field(e.metric), num(e.mi), num(e.ci?.[0]), num(e.ci?.[1]), num(e.p), String(e.rowsUsed), e.bins.join('x'), e.warnings.map((w) => w.code).join(' '),
-      ...(r.given !== undefined ? [num(e.miUnconditional)] : [])].join(','));
+      ...(r.given !== undefined ? [num(e.miUnconditional)] : []),
+      ...(ci ? [num(e.estimate)] : []), ...(perm ? [num(e.q), num(e.excess)] : []), ...(ci && perm ? [num(e.excessCi?.[0]), num(e.excessCi?.[1])] : []),
+      ...(ci || perm ? [e.block === undefined ? '' : String(e.block)] : [])].join(','));
   return writeTextAtomic(path, head + lines.map((l) => l + '\n').join(''));
 }
 

@@ -73,7 +73,7 @@ th{background:#f6f6f6}td.n{text-align:right;font-variant-numeric:tabular-nums}.w
 </style></head>
 <body>
 <h1>${esc(opts.title ?? 'metricsift: MI drift')}</h1>
-<p class="summary">${results.length} pair${results.length === 1 ? '' : 's'}; windows of ${p0?.window} rows every ${p0?.step}; ${p0 ? Math.round(p0.level * 100) : ''} % block-bootstrap intervals (blocks of ${p0?.block} rows, ${p0?.replicates} replicates); a change is flagged after ${p0?.persist} windows in a row with the interval entirely outside the baseline's (grey band). Shaded: flagged changes. ${plotted.length < results.length ? `Plotted: the ${plotted.length} pairs with a change.` : ''}</p>
+<p class="summary">${results.length} pair${results.length === 1 ? '' : 's'}; windows of ${p0?.window} rows every ${p0?.step}; ${p0 ? Math.round(p0.level * 100) : ''} % block-bootstrap intervals (${p0?.block === 'auto' ? 'block length chosen per window from the data' : `blocks of ${p0?.block} rows`}, ${p0?.replicates} replicates); a change is flagged after ${p0?.persist} windows in a row with the interval entirely outside the baseline's (grey band). Shaded: flagged changes. ${plotted.length < results.length ? `Plotted: the ${plotted.length} pairs with a change.` : ''}</p>
 <table><tr><th>a</th><th>b</th><th>baseline MI (${p0?.units ?? 'bits'})</th><th>windows</th><th>sustained changes</th></tr>${rows.join('')}</table>
 ${sections.join('\n')}
 </body></html>
