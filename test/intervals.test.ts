@@ -39,7 +39,7 @@ describe('bias-corrected bootstrap interval of binned MI: coverage of the popula
         expect(c.inside).toBe(1);
         expect(c.covered).toBeGreaterThanOrEqual(0.9);
         expect(c.covered).toBeLessThanOrEqual(0.98);
-      });
+      }, 600_000);  // ~5 s of CPU at n = 20,000; generous for a shared machine
     }
   }
   it('the percentile interval it replaces misses the truth under independence', () => {

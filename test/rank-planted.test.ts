@@ -26,7 +26,7 @@ describe('planted example (issue 14)', () => {
     expect(noise.filter((e) => e.ci![0] <= 0).length).toBeGreaterThanOrEqual(12);
     // The plug-in values of the independent features are their bias, (15 · 15)/(2N ln 2) ≈ 0.008 bits; the estimates are near 0.
     for (const e of noise) expect(e.estimate!).toBeLessThan(0.002);
-  });
+  }, 300_000);
   it('with permutations: excess ≈ 0 and q-values; --fdr restricts the top to significant metrics', async () => {
     const r = await rankToTarget(planted(5000, 15), 'y', { ci: 0.95, replicates: 200, permutations: 199, q: 0.05, orderBy: 'excess' });
     expect(r.orderBy).toBe('excess');
