@@ -56,6 +56,10 @@ export const ErrorCode = {
   WINDOW_TOO_LONG: 'MS_WINDOW_TOO_LONG',
   /** A prepared table was used after `dispose()`. */
   DISPOSED: 'MS_DISPOSED',
+  /** Part files given to merge come from different inputs, options or shard counts. */
+  SHARD_MISMATCH: 'MS_SHARD_MISMATCH',
+  /** A shard of a sharded run is missing, or given twice, at merge. */
+  SHARD_MISSING: 'MS_SHARD_MISSING',
   /** A bug in metricsift: please report it. */
   INTERNAL: 'MS_INTERNAL',
 } as const;

@@ -42,7 +42,7 @@ export { openDataset, type Dataset } from './io/dataset.js';
 export { reportHtml, writeReport } from './report/html.js';
 export { alertRules, writeAlertRules, promName } from './report/rules.js';
 export { readParquet } from './io/parquet.js';
-export { ksgMutualInformation, ksgConditionalMutualInformation, ksgMatrix, ksgPairsAbove, type KsgOptions } from './estimators/ksg.js';
+export { ksgMutualInformation, ksgConditionalMutualInformation, ksgMatrix, ksgPairsAbove, ksgTopK, type KsgOptions } from './estimators/ksg.js';
 export { redundancyIndex, type RedundancyIndex } from './analysis/redundancy.js';
 export {
   miPermutationTest, miBootstrapInterval, entropyBootstrapInterval, ksgConfidenceInterval, ksgPermutationTest, excessInterval,
@@ -62,3 +62,4 @@ export { readCsvStrings, parseCsvStrings, type StringTable } from './io/csv.js';
 export { readLabels, labelValues, type Labels } from './io/labels.js';
 export { writeRanking, writeDrift, writeLeakage } from './io/write-analysis.js';
 export { driftReportHtml, driftSvg, writeDriftReport } from './report/drift.js';
+export { parseShard, shardRows, tableDigest, writePart, readPart, mergeParts, mergePartFiles, type ShardSpec, type ShardPart, type PartHeader, type PartKind } from './shard.js';

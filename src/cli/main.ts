@@ -6,6 +6,7 @@ import { driftCommand } from './drift.js';
 import { entropyCommand } from './entropy.js';
 import { leakageCommand } from './leakage.js';
 import { matrixCommand } from './matrix.js';
+import { mergeCommand } from './merge.js';
 import { rankCommand } from './rank.js';
 import { scanCommand } from './scan.js';
 import { teCommand } from './te.js';
@@ -25,7 +26,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('Entropy, mutual information and correlation over metric time series')
     .version(version())
     .showHelpAfterError();
-  for (const cmd of [program, ...[scanCommand(), matrixCommand(), entropyCommand(), rankCommand(), driftCommand(), leakageCommand(), teCommand()].map((c) => (program.addCommand(c), c))]) {
+  for (const cmd of [program, ...[scanCommand(), matrixCommand(), mergeCommand(), entropyCommand(), rankCommand(), driftCommand(), leakageCommand(), teCommand()].map((c) => (program.addCommand(c), c))]) {
     // Usage errors (unknown option, bad value) are bad input: exit 2, like other input errors.
     cmd.showHelpAfterError().exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_BAD_INPUT));
   }

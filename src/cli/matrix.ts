@@ -1,11 +1,13 @@
 /** `metricsift matrix <input>`: the pairwise MI/NMI/correlation matrix of a table's columns. */
-import { Command, Option } from 'commander';
-import { correlationMatrix, correlationPairsAbove } from '../estimators/correlation.js';
-import { miMatrix, miPairsAbove, type Binning, type Normalization } from '../estimators/binned.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { correlationMatrix, correlationPairsAbove, correlationTopK } from '../estimators/correlation.js';
+import { miMatrix, miPairsAbove, miTopK, type Binning, type Normalization } from '../estimators/binned.js';
 import type { PairList, PairMatrix } from '../estimators/matrix.js';
-import { ksgMatrix, ksgPairsAbove } from '../estimators/ksg.js';
+import { ksgMatrix, ksgPairsAbove, ksgTopK } from '../estimators/ksg.js';
 import { readTable } from '../io/read.js';
 import { writeMatrix, writePairs } from '../io/write.js';
+import { parseShard, shardRows, tableDigest, writePart, type ShardSpec } from '../shard.js';
+import { badOption } from '../errors.js';
 import { intArg, numArg, progress, runCommand } from './common.js';
 
 interface MatrixFlags {
@@ -21,6 +23,8 @@ interface MatrixFlags {
   nats?: boolean;
   threads?: number;
   threshold?: number;
+  topK?: number;
+  shard?: ShardSpec;
   float32?: boolean;
   out?: string;
   quiet?: boolean;
@@ -43,6 +47,8 @@ export function matrixCommand(): Command {
     .option('--nats', 'values in nats instead of bits')
     .option('-t, --threads <n>', 'native threads (default: all cores)', intArg('--threads', 1))
     .option('--threshold <x>', 'write only pairs above x (|r| for correlations) as metric_a,metric_b,value,rows_used', numArg('--threshold'))
+    .option('--top-k <k>', 'write only each metric\'s k best partners (highest value, |r| for correlations) as metric_a,metric_b,value,rows_used', intArg('--top-k', 1))
+    .option('--shard <i/N>', 'compute shard i of N (balanced by pair count) into a part file (--out F.part); `metricsift merge` joins the parts', shardArg)
     .option('--float32', 'compute the dense matrix in float32 (half the memory)')
     .option('-o, --out <file>', 'output file; format by extension: .csv, .json, .arrow (default: CSV on stdout)')
     .option('-q, --quiet', 'no progress on stderr')
@@ -50,31 +56,66 @@ export function matrixCommand(): Command {
     .addHelpText('after', `
 Examples:
   metricsift matrix examples/trainticket/metrics.csv.gz --measure nmi --out nmi.csv
-  metricsift matrix metrics.arrow --measure kendall --threshold 0.8 --out pairs.csv`)
+  metricsift matrix metrics.arrow --measure kendall --threshold 0.8 --out pairs.csv
+  metricsift matrix metrics.csv --measure nmi --shard 0/4 --out nmi-0.part   # … 3/4, then:
+  metricsift merge nmi-*.part --out nmi.csv`)
     .action((input: string, flags: MatrixFlags) => runCommand(flags.verbose, () => matrix(input, flags)));
 }
 
+function shardArg(v: string): ShardSpec {
+  try {
+    return parseShard(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+/** The flags that change values or the kind of output: what a part records and merge compares. */
+function valueOptions(f: MatrixFlags): Record<string, unknown> {
+  const { measure, k, ksg, jitter, standardize, bins, binning, normalization, millerMadow, nats, threshold, topK, float32 } = f;
+  return { measure, k, ksg, jitter, standardize, bins, binning, normalization, millerMadow, nats, threshold, topK, float32 };
+}
+
 async function matrix(input: string, f: MatrixFlags): Promise<void> {
+  if (f.threshold !== undefined && f.topK !== undefined) badOption('--top-k', 'not together with --threshold', f.topK);
+  if (f.shard && !f.out?.toLowerCase().endsWith('.part')) badOption('--out', 'a part file name ending in .part with --shard', f.out ?? '(standard output)');
   const table = await readTable(input);
-  const onProgress = progress(`${f.measure} matrix`, f.quiet);
+  const rows = f.shard ? shardRows(table.names.length, f.shard) : undefined;
+  const onProgress = progress(`${f.measure} matrix${f.shard ? ` shard ${f.shard.index}/${f.shard.count}` : ''}`, f.quiet);
   const precision = f.float32 ? 'float32' : 'float64';
   let result: PairMatrix | PairList;
   if (f.measure === 'ksg') {
     const jitter = f.jitter === undefined ? undefined : f.jitter === 'none' ? 'none' : Number(f.jitter);
     const opts = {
       k: f.k, algorithm: f.ksg === undefined ? undefined : (Number(f.ksg) as 1 | 2), jitter: jitter as number | 'none' | undefined,
-      standardize: f.standardize, units: f.nats ? 'nats' : 'bits', threads: f.threads, onProgress,
+      standardize: f.standardize, units: f.nats ? 'nats' : 'bits', threads: f.threads, rows, onProgress,
     } as const;
-    result = f.threshold === undefined ? await ksgMatrix(table, { ...opts, precision }) : await ksgPairsAbove(table, f.threshold, opts);
+    result = f.threshold !== undefined ? await ksgPairsAbove(table, f.threshold, opts)
+      : f.topK !== undefined ? await ksgTopK(table, f.topK, opts) : await ksgMatrix(table, { ...opts, precision });
   } else if (f.measure === 'mi' || f.measure === 'nmi') {
     const opts = {
       measure: f.measure, bins: f.bins, binning: f.binning, normalization: f.normalization, millerMadow: f.millerMadow,
-      units: f.nats ? 'nats' : 'bits', threads: f.threads, precision, onProgress,
+      units: f.nats ? 'nats' : 'bits', threads: f.threads, precision, rows, onProgress,
     } as const;
-    result = f.threshold === undefined ? await miMatrix(table, opts) : await miPairsAbove(table, f.threshold, opts);
+    result = f.threshold !== undefined ? await miPairsAbove(table, f.threshold, opts)
+      : f.topK !== undefined ? await miTopK(table, f.topK, opts) : await miMatrix(table, opts);
   } else {
-    const opts = { method: f.measure, threads: f.threads, precision, onProgress } as const;
-    result = f.threshold === undefined ? await correlationMatrix(table, opts) : await correlationPairsAbove(table, f.threshold, opts);
+    const opts = { method: f.measure, threads: f.threads, precision, rows, onProgress } as const;
+    result = f.threshold !== undefined ? await correlationPairsAbove(table, f.threshold, opts)
+      : f.topK !== undefined ? await correlationTopK(table, f.topK, opts) : await correlationMatrix(table, opts);
+  }
+  if (f.shard) {
+    const kind = f.threshold !== undefined ? 'threshold' : f.topK !== undefined ? 'topk' : 'dense';
+    await writePart(f.out!, {
+      header: {
+        format: 'metricsift-part', version: 1, input: { digest: tableDigest(table), source: input, rows: table.rows }, names: table.names,
+        measure: result.measure, options: valueOptions(f), shard: f.shard, rowRange: rows!, kind,
+        ...(kind === 'dense' ? { precision } : {}), threshold: f.threshold, k: f.topK,
+        absolute: !['mi', 'nmi', 'ksg'].includes(f.measure),
+      },
+      result,
+    });
+    return;
   }
   if ('values' in result) await writeMatrix(f.out ?? '-', result);
   else await writePairs(f.out ?? '-', result);

@@ -110,3 +110,16 @@ export async function ksgPairsAbove(input: TableInput, threshold: number, opts: 
   if (units === 'bits') for (let i = 0; i < value.length; i++) value[i] /= Math.LN2;
   return { names: t.names, size: t.names.length, measure: 'ksg', units, threshold: th, i: r.i!, j: r.j!, value, rowsUsed: r.rows! };
 }
+
+/** For every column, its `k` partners with the highest KSG MI (ties to the lower index), without the dense matrix. */
+export async function ksgTopK(input: TableInput, k: number, opts: KsgOptions & RunOptions = {}): Promise<PairList & { units: 'bits' | 'nats' }> {
+  const t = prepareTable(input, opts);
+  const { units, native } = checkedKsgOptions(opts);
+  const kk = checkInt('k', k, 1, 1 << 20)!;
+  const raw = { ...native, ...rawRunOptions(opts), output: 'topk' as const, k: kk };
+  const r = await runNative(opts, pairCount(t.names.length, opts.rows), (ctl) => binding.ksgMatrix(rawColumns(t), t.names, raw, ctl, true));
+  const value = r.value!;
+  // Ranked in nats natively; dividing by ln 2 keeps the order.
+  if (units === 'bits') for (let i = 0; i < value.length; i++) value[i] /= Math.LN2;
+  return { names: t.names, size: t.names.length, measure: 'ksg', units, k: kk, i: r.i!, j: r.j!, value, rowsUsed: r.rows! };
+}

@@ -126,6 +126,13 @@ export async function writeTextAtomic(path: string, text: string): Promise<void>
   return writeText(path, (out) => out.put(text));
 }
 
+/** Writes binary pieces to `path` atomically (temporary file, then rename). */
+export async function writeBinaryAtomic(path: string, pieces: Uint8Array[]): Promise<void> {
+  return writeAtomic(path, async (fh) => {
+    for (const b of pieces) await fh.write(b);
+  });
+}
+
 function writeError(path: string, e: unknown): MetricsiftError {
   if (e instanceof MetricsiftError) return e;
   const code = (e as NodeJS.ErrnoException)?.code;
