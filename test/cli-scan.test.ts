@@ -1,4 +1,5 @@
-// `metricsift scan` as a user runs it: the shipped example, the recorded layouts in ../shared, the
+// `metricsift scan` as a user runs it: the shipped example, slices of the recorded layouts in
+// test/fixtures (the whole datasets: test/data/cli-scan.test.ts), the
 // rules file checked by Prometheus's own promtool, and bad input.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -6,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { cli, cliBuilt, repoRoot, useTempDir } from './helpers.js';
+import { cli, cliBuilt, fixtures, repoRoot, useTempDir } from './helpers.js';
 
 const run = promisify(execFile);
 
@@ -47,16 +48,16 @@ describe.skipIf(!cliBuilt)('metricsift scan (needs `npm run build:ts`)', () => {
     expect(stdout).toMatch(/SUCCESS: \d+ rules found/);
   });
   it('--format names the reader; progress appears only on a terminal (none here: stderr is a pipe)', async () => {
-    const r = await cli('scan', '../shared/datasets/petshop/high_traffic/noissue/metrics.csv', '--format', 'petshop', '--out', join(tempDir(), 'pf'), '--iterations', '10');
+    const r = await cli('scan', join(fixtures, 'petshop/high_traffic/noissue/metrics.csv'), '--format', 'petshop', '--out', join(tempDir(), 'pf'), '--iterations', '10');
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/\(petshop\); call graph from graph .*graph\.csv/);
     expect(r.stderr).not.toMatch(/\r|%\n/);
   });
   it('finds the traces beside a Train Ticket day and the graph beside PetShop data; --json prints the selection', async () => {
-    const tt = await cli('scan', '../shared/datasets/trainticket/2023-01-30', '--out', join(tempDir(), 'tt'), '--iterations', '20');
+    const tt = await cli('scan', join(fixtures, 'trainticket/2023-01-30'), '--out', join(tempDir(), 'tt'), '--iterations', '20');
     expect(tt.code).toBe(0);
     expect(tt.stderr).toMatch(/\(trainticket\); call graph from traces .*2023-01-30\/trace/);
-    const pet = await cli('scan', '../shared/datasets/petshop/high_traffic', '--out', join(tempDir(), 'pet'), '--iterations', '20', '--json', '--measure', 'spearman');
+    const pet = await cli('scan', join(fixtures, 'petshop/high_traffic'), '--out', join(tempDir(), 'pet'), '--iterations', '20', '--json', '--measure', 'spearman');
     expect(pet.code).toBe(0);
     const sel = JSON.parse(pet.stdout);
     expect(sel.measure).toBe('spearman');

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { anomalousMetrics, faultRows, readFaultList, withoutRows } from '../src/select/labels.js';
 import { readCsv } from '../src/io/csv.js';
 import { toColumnTable } from '../src/index.js';
-import { errorOfAsync, rng, useTempDir } from './helpers.js';
+import { errorOfAsync, fixtures, rng, useTempDir } from './helpers.js';
 
 const tempDir = useTempDir('labels');
 const minute = (m: number) => new Date(Date.UTC(2023, 0, 30, 11, 0) + m * 60_000).toISOString().replace('.000Z', 'Z');
@@ -32,7 +32,7 @@ describe('fault labels', () => {
   });
   it('labels the shipped Train Ticket day from its fault list', async () => {
     const table = await readCsv(new URL('../examples/trainticket/metrics.csv.gz', import.meta.url).pathname);
-    const faults = await readFaultList('../shared/datasets/trainticket/2023-01-30/fault_list.json');
+    const faults = await readFaultList(join(fixtures, 'trainticket/2023-01-30/fault_list.json'));
     expect(faults).toHaveLength(17);
     const rows = faultRows(table, faults);
     const count = rows.reduce((s, x) => s + x, 0);

@@ -10,7 +10,7 @@ import { readCsv } from '../src/io/csv.js';
 import { callGraphFromSpans, readTraces } from '../src/io/traces.js';
 import { reportHtml, writeReport } from '../src/report/html.js';
 import { selectMetrics } from '../src/select/index.js';
-import { useTempDir } from './helpers.js';
+import { fixtures, useTempDir } from './helpers.js';
 
 const chromium = ['chromium', 'chromium-browser'].find((c) => {
   try {
@@ -38,7 +38,7 @@ describe('report.html', () => {
   });
   it.skipIf(!chromium)('loads in headless Chromium with no script error and shows its main elements (Debian package chromium)', async () => {
     const table = await readCsv(new URL('../examples/trainticket/metrics.csv.gz', import.meta.url).pathname);
-    const { graph } = callGraphFromSpans(await readTraces('../shared/datasets/trainticket/2023-01-30/trace'));
+    const { graph } = callGraphFromSpans(await readTraces(join(fixtures, 'trainticket/2023-01-30/trace')));
     const res = await selectMetrics(table, { graph, iterations: 100, keepMatrices: true });
     const file = join(tempDir(), 'report.html');
     await writeReport(file, res, graph);
