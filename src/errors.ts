@@ -60,6 +60,12 @@ export const ErrorCode = {
   SHARD_MISMATCH: 'MS_SHARD_MISMATCH',
   /** A shard of a sharded run is missing, or given twice, at merge. */
   SHARD_MISSING: 'MS_SHARD_MISSING',
+  /** `-` (standard input) was given but standard input is a terminal, not a pipe or a file. */
+  STDIN_TERMINAL: 'MS_STDIN_TERMINAL',
+  /** A `METRICSIFT_*` environment variable is unknown or holds an invalid value. */
+  BAD_ENV: 'MS_BAD_ENV',
+  /** The native addon could not be loaded (no prebuilt binary for this platform and no source build). */
+  ADDON_UNAVAILABLE: 'MS_ADDON_UNAVAILABLE',
   /** A bug in metricsift: please report it. */
   INTERNAL: 'MS_INTERNAL',
 } as const;

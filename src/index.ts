@@ -38,7 +38,8 @@ export { readFaultList, faultRows, withoutRows, anomalousMetrics, type Fault, ty
 export { readTrainTicketDay, readPetshopMetrics } from './io/layouts.js';
 export { readPrometheus, type PrometheusOptions } from './io/prometheus.js';
 export { readPrometheusUrl } from './io/read.js';
-export { openDataset, type Dataset } from './io/dataset.js';
+export { openDataset, INPUT_FORMATS, type Dataset, type InputFormat, type OpenOptions } from './io/dataset.js';
+export { readCsvStdin, readCsvStringsStdin, readStdinBytes } from './io/stdin.js';
 export { reportHtml, writeReport } from './report/html.js';
 export { alertRules, writeAlertRules, promName } from './report/rules.js';
 export { readParquet } from './io/parquet.js';

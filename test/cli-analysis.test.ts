@@ -23,7 +23,7 @@ describe.skipIf(!cliBuilt)('analysis commands (needs `npm run build:ts`)', () =>
     const out = join(tmp(), 'rank.json');
     const r = await cli('rank', example, '--target', target, '--ci', '0.9', '--replicates', '50', '--permutations', '19', '--out', out);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/878 metrics ranked to front\/LatencyP90\(s\); top \d+ carry 80 %/);
+    expect(r.stdout).toMatch(/878 metrics ranked to front\/LatencyP90\(s\); top \d+ carry 80 %/);
     const j = JSON.parse(readFileSync(out, 'utf8'));
     expect(j.target).toBe(target);
     expect(j.ranking.length).toBe(878);

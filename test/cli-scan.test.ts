@@ -29,9 +29,10 @@ describe.skipIf(!cliBuilt)('metricsift scan (needs `npm run build:ts`)', () => {
     const out = join(tempDir(), 'ex');
     const r = await cli('scan', example, '--out', out, '--tuner', 'aimd', '--iterations', '50');
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/read 879 metrics × 741 rows/);
-    expect(r.stderr).toMatch(/dropped \d+ constant or empty metrics/);
-    expect(r.stderr).toMatch(/selected \d+ of \d+ informative metrics in \d+ services \(topology, AIMD\).*coverage/);
+    // The summary is a result: on stdout (`scan … > summary.txt` keeps it).
+    expect(r.stdout).toMatch(/read 879 metrics × 741 rows/);
+    expect(r.stdout).toMatch(/dropped \d+ constant or empty metrics/);
+    expect(r.stdout).toMatch(/selected \d+ of \d+ informative metrics in \d+ services \(topology, AIMD\).*coverage/);
     expect(readdirSync(out).sort()).toEqual(['aimd.csv', 'curve.csv', 'mi.arrow', 'report.html', 'rules.yaml', 'selection.json']);
     const sel = JSON.parse(readFileSync(join(out, 'selection.json'), 'utf8'));
     for (const k of ['selected', 'byService', 'epsilon', 'coverage', 'measure', 'theta', 'mode', 'iterations', 'options', 'version']) expect(sel).toHaveProperty(k);
@@ -50,13 +51,13 @@ describe.skipIf(!cliBuilt)('metricsift scan (needs `npm run build:ts`)', () => {
   it('--format names the reader; progress appears only on a terminal (none here: stderr is a pipe)', async () => {
     const r = await cli('scan', join(fixtures, 'petshop/high_traffic/noissue/metrics.csv'), '--format', 'petshop', '--out', join(tempDir(), 'pf'), '--iterations', '10');
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/\(petshop\); call graph from graph .*graph\.csv/);
+    expect(r.stdout).toMatch(/\(petshop\); call graph from graph .*graph\.csv/);
     expect(r.stderr).not.toMatch(/\r|%\n/);
   });
   it('finds the traces beside a Train Ticket day and the graph beside PetShop data; --json prints the selection', async () => {
     const tt = await cli('scan', join(fixtures, 'trainticket/2023-01-30'), '--out', join(tempDir(), 'tt'), '--iterations', '20');
     expect(tt.code).toBe(0);
-    expect(tt.stderr).toMatch(/\(trainticket\); call graph from traces .*2023-01-30\/trace/);
+    expect(tt.stdout).toMatch(/\(trainticket\); call graph from traces .*2023-01-30\/trace/);
     const pet = await cli('scan', join(fixtures, 'petshop/high_traffic'), '--out', join(tempDir(), 'pet'), '--iterations', '20', '--json', '--measure', 'spearman');
     expect(pet.code).toBe(0);
     const sel = JSON.parse(pet.stdout);

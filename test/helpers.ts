@@ -1,5 +1,5 @@
 // Small deterministic data makers and assertion helpers shared by the tests.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,4 +102,21 @@ export async function cli(...args: string[]): Promise<{ code: number; stdout: st
     const err = e as { code: number; stdout: string; stderr: string };
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
   }
+}
+
+/**
+ * Runs `metricsift …` with bytes on its standard input and extra environment variables (the
+ * child's stdin is a pipe, closed after `stdin`); never throws.
+ */
+export function cliWith(opts: { stdin?: string | Buffer; env?: Record<string, string> }, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/metricsift.js'), ...args], { cwd: repoRoot, env: { ...process.env, ...opts.env } });
+    const out: Buffer[] = [], err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdin.on('error', () => {});  // a child that exits before reading all of stdin closes the pipe
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.stdin.end(opts.stdin ?? '');
+  });
 }

@@ -87,6 +87,9 @@ describe.skipIf(!installed)('Prometheus reader (Debian package prometheus; skipp
     const rows = out.trimEnd().split('\n');
     expect(rows[0]).toBe('metric,entropy_bits,rows_used,missing');
     expect(rows.slice(1).map((r) => r.split(',').slice(-2).join(','))).toEqual(['60,0', '60,0', '60,0']);
+    // The server from METRICSIFT_PROMETHEUS_URL, the query alone on the command line: the same table.
+    const viaEnv = run(process.execPath, [bin, 'entropy', `?job=shop&start=${START}&end=${START + 3540}&step=60`], { encoding: 'utf8', env: { ...process.env, METRICSIFT_PROMETHEUS_URL: url } });
+    expect(viaEnv).toBe(out);
   });
   it('reports a rejected query and an unreachable server with their codes', async () => {
     const bad = await errorOfAsync(readPrometheus({ url, queries: ['cpu{'], start: START, end: START + 600 }));

@@ -1,6 +1,11 @@
-/** What every command shares: number parsing, progress on stderr, and mapping errors to exit codes. */
-import { InvalidArgumentError } from 'commander';
+/**
+ * What every command shares: the input (one resolver for all), the common options, number parsing,
+ * summaries on stdout, progress on stderr, and mapping errors to exit codes.
+ */
+import { InvalidArgumentError, Option } from 'commander';
 import { MetricsiftError } from '../errors.js';
+import { INPUT_FORMATS, openDataset, type Dataset, type InputFormat } from '../io/dataset.js';
+import { envDefaults } from './env.js';
 
 /** Exit codes: 0 success, 2 bad input or usage (the user can fix it), 1 internal failure. */
 export const EXIT_BAD_INPUT = 2;
@@ -22,6 +27,36 @@ export function numArg(name: string) {
     if (v.trim() === '' || Number.isNaN(n)) throw new InvalidArgumentError(`${name} must be a number`);
     return n;
   };
+}
+
+/** The help text of every command's metrics argument: what the resolver ({@link openDataset}) reads. */
+export const INPUT_HELP =
+  'metrics: a table file (.csv/.tsv, optionally gzip-compressed; .arrow; .parquet), - for CSV on stdin, ' +
+  'a Train Ticket day or PetShop directory, or a Prometheus URL (or ?job=…&start=…&end=… with METRICSIFT_PROMETHEUS_URL)';
+
+/** `--format`: names the input's reader instead of detecting it. */
+export function formatOption(): Option {
+  return new Option('--format <format>', 'name the input format instead of detecting it').choices([...INPUT_FORMATS]);
+}
+
+/** `-t, --threads`, defaulting to METRICSIFT_THREADS (checked at start by envDefaults). */
+export function threadsOption(): Option {
+  return new Option('-t, --threads <n>', 'native threads (default: all cores)').argParser(intArg('--threads', 1)).env('METRICSIFT_THREADS');
+}
+
+/** `--json`: the result as JSON on stdout (instead of CSV on stdout, or of a file with --out). */
+export function jsonOption(what = 'the result'): Option {
+  return new Option('--json', `print ${what} as JSON on stdout`).conflicts('out');
+}
+
+/** Reads a command's input with the one resolver, the Prometheus default from the environment. */
+export function loadInput(input: string, format: InputFormat | undefined): Promise<Dataset> {
+  return openDataset(input, { format, prometheusUrl: envDefaults().prometheusUrl });
+}
+
+/** A summary for people: on stdout (results' place), unless quiet. */
+export function summary(quiet: boolean | undefined, lines: string[]): void {
+  if (!quiet && lines.length) process.stdout.write(lines.join('\n') + '\n');
 }
 
 /** A progress line on stderr, only when stderr is a terminal and not --quiet. */

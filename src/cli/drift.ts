@@ -3,13 +3,16 @@ import { Command, Option } from 'commander';
 import { driftTable, type DriftPairs } from '../analysis/drift.js';
 import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { Binning } from '../estimators/binned.js';
-import { openDataset } from '../io/dataset.js';
+import type { InputFormat } from '../io/dataset.js';
 import { writeDrift } from '../io/write-analysis.js';
+import { STDOUT, STDOUT_JSON } from '../io/write.js';
 import { writeDriftReport } from '../report/drift.js';
 import type { ColumnTable } from '../table.js';
-import { intArg, numArg, runCommand } from './common.js';
+import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, runCommand, summary, threadsOption } from './common.js';
 
 interface DriftFlags {
+  format?: InputFormat;
+  json?: boolean;
   pair?: string[];
   target?: string;
   window: number;
@@ -51,7 +54,8 @@ function splitPair(t: ColumnTable, spec: string): [string, string] {
 export function driftCommand(): Command {
   return new Command('drift')
     .description('MI over sliding windows with block-bootstrap intervals; flags sustained changes against a baseline')
-    .argument('<metrics>', 'a wide table (.csv, .csv.gz, .tsv, .arrow, .parquet) or a known layout')
+    .argument('<metrics>', INPUT_HELP)
+    .addOption(formatOption())
     .option('--pair <a,b>', 'a pair of columns (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--target <column>', 'every metric against this column instead of --pair')
     .requiredOption('--window <n>', 'rows per window', intArg('--window', 4))
@@ -68,10 +72,11 @@ export function driftCommand(): Command {
     .option('-b, --bins <n>', 'bins per series (default 16; mind the small-sample warning on short windows)', intArg('--bins', 2))
     .addOption(new Option('--binning <rule>', 'binning rule (default quantile)').choices(['quantile', 'uniform', 'auto']))
     .option('--nats', 'values in nats instead of bits')
-    .option('-t, --threads <n>', 'native threads (default: all cores)', intArg('--threads', 1))
+    .addOption(threadsOption())
     .option('-o, --out <file>', 'windows as .csv or .json (default: CSV on stdout)')
     .option('--report <file.html>', 'also write a self-contained HTML report with one plot per pair')
-    .option('-q, --quiet', 'no summary on stderr')
+    .addOption(jsonOption('the windows'))
+    .option('-q, --quiet', 'no summary')
     .option('--verbose', 'stack traces on errors')
     .addHelpText('after', `
 Example:
@@ -79,7 +84,7 @@ Example:
     .action((input: string, f: DriftFlags) =>
       runCommand(f.verbose, async () => {
         if ((f.pair === undefined) === (f.target === undefined)) throw new MetricsiftError('give either --pair a,b (repeatable) or --target <column>', ErrorCode.BAD_OPTION);
-        const { table } = await openDataset(input);
+        const { table } = await loadInput(input, f.format);
         const which: DriftPairs = f.pair ? { pairs: f.pair.map((p) => splitPair(table, p)) } : { target: f.target! };
         let baseline: [number, number] | undefined;
         if (f.baseline !== undefined) {
@@ -91,12 +96,14 @@ Example:
           window: f.window, step: f.step, persist: f.persist, block: f.block, method: f.method, estimator: f.estimator, k: f.k, level: f.ci, replicates: f.replicates, baseline, seed: f.seed,
           bins: f.bins, binning: f.binning, units: f.nats ? 'nats' : 'bits', threads: f.threads,
         });
-        await writeDrift(f.out ?? '-', results);
+        await writeDrift(f.out ?? (f.json ? STDOUT_JSON : STDOUT), results);
         if (f.report) await writeDriftReport(f.report, results);
-        if (!f.quiet && f.out) {
+        if (f.out) {
           const changed = results.filter((r) => r.changes.length > 0);
-          process.stderr.write(`${results.length} pair${results.length === 1 ? '' : 's'}, ${results[0]?.windows.length ?? 0} windows each; sustained changes in ${changed.length}\n`);
-          for (const r of changed.slice(0, 20)) process.stderr.write(`  ${r.a} ~ ${r.b}: ${r.changes.map((c) => `${c.direction} rows ${c.start}–${c.end - 1}`).join('; ')}\n`);
+          summary(f.quiet, [
+            `${results.length} pair${results.length === 1 ? '' : 's'}, ${results[0]?.windows.length ?? 0} windows each; sustained changes in ${changed.length}`,
+            ...changed.slice(0, 20).map((r) => `  ${r.a} ~ ${r.b}: ${r.changes.map((c) => `${c.direction} rows ${c.start}–${c.end - 1}`).join('; ')}`),
+          ]);
         }
       }),
     );

@@ -1,11 +1,15 @@
 /** `metricsift leakage <file.csv> --pseudonym col --identifier col [--by col]`: what a pseudonym reveals. */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { leakageTable } from '../analysis/leakage.js';
 import { parseCell, readCsvStrings } from '../io/csv.js';
+import { readCsvStringsStdin, STDIN } from '../io/stdin.js';
 import { writeLeakage } from '../io/write-analysis.js';
-import { numArg, runCommand } from './common.js';
+import { STDOUT, STDOUT_JSON } from '../io/write.js';
+import { jsonOption, numArg, runCommand } from './common.js';
 
 interface LeakageFlags {
+  format?: 'csv' | 'tsv';
+  json?: boolean;
   pseudonym: string;
   identifier: string;
   by?: string;
@@ -20,7 +24,8 @@ interface LeakageFlags {
 export function leakageCommand(): Command {
   return new Command('leakage')
     .description('MI between a pseudonymised column and the raw identifier (exact, over categories), overall and per segment')
-    .argument('<file>', 'a CSV (.csv, .tsv, optionally .gz) with a header; cells are read as text (categories)')
+    .argument('<file>', 'a CSV (.csv, .tsv, optionally gzip-compressed) with a header, or - for CSV on stdin; cells are read as text (categories)')
+    .addOption(new Option('--format <format>', 'csv or tsv instead of detecting it from the extension').choices(['csv', 'tsv']))
     .requiredOption('--pseudonym <column>', 'the pseudonymised column')
     .requiredOption('--identifier <column>', 'the raw identifier column')
     .option('--by <column>', 'score each segment of this column too')
@@ -29,17 +34,19 @@ export function leakageCommand(): Command {
     .option('--miller-madow', 'apply the Miller–Madow bias correction')
     .option('--nats', 'values in nats instead of bits')
     .option('-o, --out <file>', 'output: .json or .csv (default: CSV on stdout)')
+    .addOption(jsonOption('the scores'))
     .option('--verbose', 'stack traces on errors')
     .addHelpText('after', '\nEmpty cells and NaN/NA/null spellings are missing.\nExample:\n  metricsift leakage events.csv --pseudonym user_hash --identifier user_id --by region --fraction 0.05')
     .action((input: string, f: LeakageFlags) =>
       runCommand(f.verbose, async () => {
-        const t = await readCsvStrings(input, { delimiter: /\.tsv(\.gz)?$/i.test(input) ? '\t' : ',' });
+        const delimiter = (f.format ?? (/\.tsv(\.gz)?$/i.test(input) ? 'tsv' : 'csv')) === 'tsv' ? '\t' : ',';
+        const t = input === STDIN ? await readCsvStringsStdin({ delimiter }) : await readCsvStrings(input, { delimiter });
         // The same missing spellings as the numeric reader.
         const columns = t.columns.map((c) => c.map((v) => (Number.isNaN(parseCell(v)) ? '' : v)));
         const r = leakageTable({ names: t.names, columns }, { pseudonym: f.pseudonym, identifier: f.identifier, by: f.by }, {
           threshold: f.threshold, thresholdFraction: f.fraction, millerMadow: f.millerMadow, units: f.nats ? 'nats' : 'bits',
         });
-        await writeLeakage(f.out ?? '-', r);
+        await writeLeakage(f.out ?? (f.json ? STDOUT_JSON : STDOUT), r);
       }),
     );
 }

@@ -1,9 +1,12 @@
 /** The `metricsift` command line: one sub-command per file, each a few lines over the library. */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { EXIT_BAD_INPUT } from './common.js';
+import { ErrorCode } from '../errors.js';
+import { EXIT_BAD_INPUT, runCommand } from './common.js';
+import { completionCommand } from './completion.js';
 import { driftCommand } from './drift.js';
 import { entropyCommand } from './entropy.js';
+import { ENV_VARS, envDefaults } from './env.js';
 import { leakageCommand } from './leakage.js';
 import { matrixCommand } from './matrix.js';
 import { mergeCommand } from './merge.js';
@@ -16,19 +19,38 @@ function version(): string {
   return pkg.version;
 }
 
+/** The whole command tree (also what `metricsift completion` describes). */
+export function program(): Command {
+  const program = new Command('metricsift')
+    .description('Entropy, mutual information and correlation over metric time series')
+    .version(version())
+    .addHelpText('after', `\nEnvironment:\n${Object.entries(ENV_VARS).map(([k, v]) => `  ${k}  ${v}`).join('\n')}`);
+  const commands = [scanCommand(), matrixCommand(), mergeCommand(), entropyCommand(), rankCommand(), driftCommand(), leakageCommand(), teCommand(), completionCommand(program)];
+  for (const c of commands) program.addCommand(c);
+  for (const cmd of [program, ...commands]) {
+    const name = cmd === program ? 'metricsift' : `metricsift ${cmd.name()}`;
+    // A usage error (unknown option, bad value, missing argument) is one line naming the command,
+    // with a code like other bad input, and exit 2; the help is one flag away, not printed.
+    cmd
+      .configureOutput({
+        outputError: (str, write) => write(`${name}: ${str.trim().replace(/^error: /, '')} [${ErrorCode.BAD_OPTION}]; see '${name} --help'\n`),
+      })
+      .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_BAD_INPUT));
+  }
+  return program;
+}
+
 export async function main(argv: string[]): Promise<void> {
   // A reader that stops early (`| head`) closes the pipe: that is not an error, so stop quietly.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
-  const program = new Command('metricsift')
-    .description('Entropy, mutual information and correlation over metric time series')
-    .version(version())
-    .showHelpAfterError();
-  for (const cmd of [program, ...[scanCommand(), matrixCommand(), mergeCommand(), entropyCommand(), rankCommand(), driftCommand(), leakageCommand(), teCommand()].map((c) => (program.addCommand(c), c))]) {
-    // Usage errors (unknown option, bad value) are bad input: exit 2, like other input errors.
-    cmd.showHelpAfterError().exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_BAD_INPUT));
+  // METRICSIFT_* are checked before anything runs: a typo'd name or a bad value is an error, not ignored.
+  try {
+    envDefaults();
+  } catch (e) {
+    return runCommand(false, () => Promise.reject(e));
   }
-  await program.parseAsync(argv);
+  await program().parseAsync(argv);
 }

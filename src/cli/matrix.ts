@@ -4,13 +4,15 @@ import { correlationMatrix, correlationPairsAbove, correlationTopK } from '../es
 import { miMatrix, miPairsAbove, miTopK, type Binning, type Normalization } from '../estimators/binned.js';
 import type { PairList, PairMatrix } from '../estimators/matrix.js';
 import { ksgMatrix, ksgPairsAbove, ksgTopK } from '../estimators/ksg.js';
-import { readTable } from '../io/read.js';
-import { writeMatrix, writePairs } from '../io/write.js';
+import type { InputFormat } from '../io/dataset.js';
+import { STDOUT, STDOUT_JSON, writeMatrix, writePairs } from '../io/write.js';
 import { parseShard, shardRows, tableDigest, writePart, type ShardSpec } from '../shard.js';
 import { badOption } from '../errors.js';
-import { intArg, numArg, progress, runCommand } from './common.js';
+import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, progress, runCommand, summary, threadsOption } from './common.js';
 
 interface MatrixFlags {
+  format?: InputFormat;
+  json?: boolean;
   measure: 'mi' | 'nmi' | 'ksg' | 'pearson' | 'spearman' | 'kendall';
   k?: number;
   ksg?: '1' | '2';
@@ -34,7 +36,8 @@ interface MatrixFlags {
 export function matrixCommand(): Command {
   return new Command('matrix')
     .description('pairwise matrix of all metric columns (MI and NMI binned, KSG MI; Pearson, Spearman, Kendall tau-b)')
-    .argument('<input>', 'wide table: .csv, .csv.gz, .tsv or .arrow (first CSV column is time)')
+    .argument('<input>', `${INPUT_HELP}; the first CSV column is time`)
+    .addOption(formatOption())
     .addOption(new Option('-m, --measure <measure>', 'what to compute').choices(['mi', 'nmi', 'ksg', 'pearson', 'spearman', 'kendall']).default('mi'))
     .option('-k, --k <n>', 'KSG neighbours (default 3)', intArg('--k', 1))
     .addOption(new Option('--ksg <algorithm>', 'KSG algorithm (default 1)').choices(['1', '2']))
@@ -45,20 +48,22 @@ export function matrixCommand(): Command {
     .addOption(new Option('--normalization <n>', 'NMI denominator (default arithmetic)').choices(['arithmetic', 'geometric', 'min', 'max', 'joint']))
     .option('--miller-madow', 'apply the Miller–Madow bias correction')
     .option('--nats', 'values in nats instead of bits')
-    .option('-t, --threads <n>', 'native threads (default: all cores)', intArg('--threads', 1))
+    .addOption(threadsOption())
     .option('--threshold <x>', 'write only pairs above x (|r| for correlations) as metric_a,metric_b,value,rows_used', numArg('--threshold'))
     .option('--top-k <k>', 'write only each metric\'s k best partners (highest value, |r| for correlations) as metric_a,metric_b,value,rows_used', intArg('--top-k', 1))
     .option('--shard <i/N>', 'compute shard i of N (balanced by pair count) into a part file (--out F.part); `metricsift merge` joins the parts', shardArg)
     .option('--float32', 'compute the dense matrix in float32 (half the memory)')
     .option('-o, --out <file>', 'output file; format by extension: .csv, .json, .arrow (default: CSV on stdout)')
-    .option('-q, --quiet', 'no progress on stderr')
+    .addOption(jsonOption('the matrix (or the pairs with --threshold)'))
+    .option('-q, --quiet', 'no progress on stderr, no summary')
     .option('--verbose', 'stack traces on errors')
     .addHelpText('after', `
 Examples:
   metricsift matrix examples/trainticket/metrics.csv.gz --measure nmi --out nmi.csv
   metricsift matrix metrics.arrow --measure kendall --threshold 0.8 --out pairs.csv
   metricsift matrix metrics.csv --measure nmi --shard 0/4 --out nmi-0.part   # … 3/4, then:
-  metricsift merge nmi-*.part --out nmi.csv`)
+  metricsift merge nmi-*.part --out nmi.csv
+  zcat metrics.csv.gz | metricsift matrix - --measure pearson --json`)
     .action((input: string, flags: MatrixFlags) => runCommand(flags.verbose, () => matrix(input, flags)));
 }
 
@@ -79,7 +84,7 @@ function valueOptions(f: MatrixFlags): Record<string, unknown> {
 async function matrix(input: string, f: MatrixFlags): Promise<void> {
   if (f.threshold !== undefined && f.topK !== undefined) badOption('--top-k', 'not together with --threshold', f.topK);
   if (f.shard && !f.out?.toLowerCase().endsWith('.part')) badOption('--out', 'a part file name ending in .part with --shard', f.out ?? '(standard output)');
-  const table = await readTable(input);
+  const { table } = await loadInput(input, f.format);
   const rows = f.shard ? shardRows(table.names.length, f.shard) : undefined;
   const onProgress = progress(`${f.measure} matrix${f.shard ? ` shard ${f.shard.index}/${f.shard.count}` : ''}`, f.quiet);
   const precision = f.float32 ? 'float32' : 'float64';
@@ -117,6 +122,12 @@ async function matrix(input: string, f: MatrixFlags): Promise<void> {
     });
     return;
   }
-  if ('values' in result) await writeMatrix(f.out ?? '-', result);
-  else await writePairs(f.out ?? '-', result);
+  const out = f.out ?? (f.json ? STDOUT_JSON : STDOUT);
+  if ('values' in result) await writeMatrix(out, result);
+  else await writePairs(out, result);
+  if (f.out) {
+    const what = 'values' in result ? `${result.names.length} × ${result.names.length} ${f.measure} matrix`
+      : f.topK !== undefined ? `${result.i.length} pairs, the top ${f.topK} partners of each metric (${f.measure})` : `${result.i.length} pairs above ${f.threshold} (${f.measure})`;
+    summary(f.quiet, [`${what} of ${table.names.length} metrics × ${table.rows} rows written to ${f.out}`]);
+  }
 }

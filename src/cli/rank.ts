@@ -4,13 +4,16 @@ import { Command, Option } from 'commander';
 import { rankToTarget, type VariableInput } from '../analysis/rank.js';
 import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { Binning } from '../estimators/binned.js';
-import { openDataset } from '../io/dataset.js';
+import type { InputFormat } from '../io/dataset.js';
 import { readLabels } from '../io/labels.js';
 import { writeRanking } from '../io/write-analysis.js';
+import { STDOUT, STDOUT_JSON } from '../io/write.js';
 import type { ColumnTable } from '../table.js';
-import { intArg, numArg, runCommand } from './common.js';
+import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, runCommand, summary, threadsOption } from './common.js';
 
 interface RankFlags {
+  format?: InputFormat;
+  json?: boolean;
   target: string;
   given?: string;
   ci?: number;
@@ -66,7 +69,8 @@ function blockArg(v: string): number | 'auto' {
 export function rankCommand(): Command {
   return new Command('rank')
     .description('rank every metric by its binned MI to a target column or a labels file (highest first)')
-    .argument('<metrics>', 'a wide table (.csv, .csv.gz, .tsv, .arrow, .parquet), a Train Ticket day directory, or PetShop metrics')
+    .argument('<metrics>', INPUT_HELP)
+    .addOption(formatOption())
     .requiredOption('--target <column|file>', 'a column of the metrics, or a labels CSV (header, then one label per row; or time,label)')
     .option('--given <column|file>', 'rank by conditional MI given this confounder (a column or a labels file)')
     .option('--ci <level>', 'bootstrap interval per metric at this level, e.g. 0.95 (bias-corrected; see --method)', numArg('--ci'))
@@ -83,9 +87,10 @@ export function rankCommand(): Command {
     .option('-b, --bins <n>', 'bins per metric (default 16)', intArg('--bins', 2))
     .addOption(new Option('--binning <rule>', 'binning rule (default quantile)').choices(['quantile', 'uniform', 'auto']))
     .option('--nats', 'values in nats instead of bits')
-    .option('-t, --threads <n>', 'native threads (default: all cores)', intArg('--threads', 1))
+    .addOption(threadsOption())
     .option('-o, --out <file>', 'output: .json ({"target", "ranking": [{"metric", "mi", "ci", "p"}, …], …}) or .csv (default: CSV on stdout)')
-    .option('-q, --quiet', 'no summary on stderr')
+    .addOption(jsonOption('the ranking'))
+    .option('-q, --quiet', 'no summary')
     .option('--verbose', 'stack traces on errors')
     .addHelpText('after', `
 Examples:
@@ -94,7 +99,7 @@ Examples:
     .action((input: string, f: RankFlags) =>
       runCommand(f.verbose, async () => {
         if (f.fdr !== undefined && f.permutations === undefined) throw new MetricsiftError('--fdr needs --permutations (q-values come from permutation p-values)', ErrorCode.BAD_OPTION);
-        const { table } = await openDataset(input);
+        const { table } = await loadInput(input, f.format);
         const target = await resolve(table, f.target, 'target');
         const given = f.given === undefined ? undefined : await resolve(table, f.given, 'given');
         const r = await rankToTarget(table, target.value, {
@@ -102,9 +107,11 @@ Examples:
           permutations: f.permutations, q: f.fdr, orderBy: f.orderBy, estimator: f.estimator, k: f.k, block: f.block, seed: f.seed, share: f.share,
           bins: f.bins, binning: f.binning, units: f.nats ? 'nats' : 'bits', threads: f.threads,
         });
-        await writeRanking(f.out ?? '-', r);
-        if (!f.quiet && f.out) {
-          process.stderr.write(`${r.ranking.length} metrics ranked to ${r.target}${r.given ? ` given ${r.given}` : ''}; top ${r.topN}${r.q !== undefined ? ` (of those with q ≤ ${r.q})` : ''} carry ${Math.round(r.share * 100)} % of the total ${r.measure.toUpperCase()} (${r.total.toPrecision(4)} ${r.units})\n`);
+        await writeRanking(f.out ?? (f.json ? STDOUT_JSON : STDOUT), r);
+        // Warnings are diagnostics (stderr); the summary sits with results (stdout) when those went to a file.
+        if (!f.quiet && f.out) for (const w of r.warnings) process.stderr.write(`warning [${w.code}]: ${w.message}\n`);
+        if (f.out) {
+          summary(f.quiet, [`${r.ranking.length} metrics ranked to ${r.target}${r.given ? ` given ${r.given}` : ''}; top ${r.topN}${r.q !== undefined ? ` (of those with q ≤ ${r.q})` : ''} carry ${Math.round(r.share * 100)} % of the total ${r.measure.toUpperCase()} (${r.total.toPrecision(4)} ${r.units})`]);
         }
         if (!f.quiet) for (const w of r.warnings) if (f.out || w.code === 'MS_FEW_REPLICATES') process.stderr.write(`warning [${w.code}]: ${w.message}\n`);
       }),

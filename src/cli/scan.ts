@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { INPUT_FORMATS, openDataset, type InputFormat } from '../io/dataset.js';
+import type { InputFormat } from '../io/dataset.js';
 import { callGraphFromSpans, readGraph, readTraces } from '../io/traces.js';
 import { writeMatrix } from '../io/write.js';
 import { writeReport } from '../report/html.js';
@@ -10,7 +10,7 @@ import { writeAlertRules } from '../report/rules.js';
 import { selectMetrics, writeAimdLog, writeCurve, writeSelection, type CallGraph, type KimetrixOptions } from '../select/index.js';
 import { SELECT_DEFAULTS as D, checkNumber, inUnitOpen, positiveInt } from '../select/defaults.js';
 import { compilePattern } from '../select/patterns.js';
-import { intArg, numArg, runCommand, stagedProgress } from './common.js';
+import { INPUT_HELP, formatOption, intArg, loadInput, numArg, runCommand, stagedProgress, summary, threadsOption } from './common.js';
 
 interface ScanFlags {
   format?: InputFormat;
@@ -45,8 +45,8 @@ interface ScanFlags {
 export function scanCommand(): Command {
   return new Command('scan')
     .description('choose a small, non-redundant set of metrics per service (KIMetrix) and write the results')
-    .argument('<metrics>', 'a wide table (.csv, .csv.gz, .tsv, .arrow), a Train Ticket day directory, or PetShop metrics')
-    .addOption(new Option('--format <format>', 'name the input format instead of detecting it').choices([...INPUT_FORMATS]))
+    .argument('<metrics>', INPUT_HELP)
+    .addOption(formatOption())
     .option('--traces <path>', 'spans for the call graph: Jaeger/OTLP JSON or span CSVs, a file or a directory (default: trace/ beside the metrics)')
     .option('--graph <file>', 'a given call graph without probabilities: JSON edges or an adjacency CSV (default: graph.csv beside the metrics)')
     .option('-o, --out <dir>', 'output directory', 'metricsift-out')
@@ -69,7 +69,7 @@ export function scanCommand(): Command {
     .addOption(new Option('--compare <c>', 'AIMD compares the size with the previous one or all earlier ones').choices(['previous', 'all']))
     .option('-b, --bins <n>', 'bins per metric (default 16)', intArg('--bins', 2))
     .addOption(new Option('--binning <rule>', 'binning rule (default quantile)').choices(['quantile', 'uniform', 'auto']))
-    .option('-t, --threads <n>', 'native threads (default: all cores)', intArg('--threads', 1))
+    .addOption(threadsOption())
     .option('--json', 'print selection.json to stdout instead of the summary')
     .option('-q, --quiet', 'no summary')
     .option('--verbose', 'stack traces on errors')
@@ -82,6 +82,7 @@ skeletons, thresholds to fill in) and report.html (a self-contained page to revi
 Examples:
   metricsift scan examples/trainticket/metrics.csv.gz
   metricsift scan ../shared/datasets/trainticket/2023-01-30 --out tt-0130
+  metricsift scan 'http://127.0.0.1:9090/?job=shop&start=2023-01-30T00:00:00Z&end=2023-01-30T06:00:00Z'
   metricsift scan metrics.csv --traces jaeger.json --measure spearman --theta 0.8
   metricsift scan metrics.csv --max-metrics 40 --keep 'frontend/*' --keep '/_errors_total$/'`)
     .action((input: string, f: ScanFlags) => runCommand(f.verbose, () => scan(input, f)));
@@ -106,7 +107,7 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   checkFlags(f);
   const progress = stagedProgress(f.quiet || f.json);
   progress?.(`loading ${input}`, 0, 1);
-  const data = await openDataset(input, f.format);
+  const data = await loadInput(input, f.format);
   progress?.(`loading ${input}`, 1, 1);
   let graph: CallGraph | undefined;
   let graphFrom = 'none (every service a root)';
@@ -139,7 +140,6 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
     process.stdout.write(JSON.stringify(json, null, 2) + '\n');
     return;
   }
-  if (f.quiet) return;
   const constant = Array.from(res.matrices!.mi.columnEntropy.entropy).filter((h) => !(h > 0)).length;
   const how = res.tuner === 'aimd' ? 'AIMD' : res.tuner === 'epsilon' ? 'the given ε'
     : res.maxMetrics !== null && res.minCoverage === null ? `highest coverage within ${res.maxMetrics} metrics`
@@ -153,10 +153,11 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
     `curve: ${res.curve.length} points from ${res.curve[0]?.size ?? 0} to ${res.curve.at(-1)?.size ?? 0} metrics (${join(f.out, 'curve.csv')})`,
     ...(res.kept.length ? [`kept by --keep: ${res.kept.length}`] : []),
     ...Object.entries(res.byService).sort().map(([s, m]) => `  ${s}: ${m.length}`),
-    ...res.warnings.map((w) => `warning [${w.code}]: ${w.message}`),
     `wrote ${files.map((x) => join(f.out, x)).join(', ')}`,
   ];
-  process.stderr.write(lines.join('\n') + '\n');
+  // Warnings are diagnostics (stderr); the summary sits with the results (stdout).
+  if (!f.quiet) for (const w of res.warnings) process.stderr.write(`warning [${w.code}]: ${w.message}\n`);
+  summary(f.quiet, lines);
 }
 
 function summarise(names: string[]): string {

@@ -4,11 +4,12 @@ import { transferEntropy } from '../analysis/transfer.js';
 import { columnValues } from '../analysis/codes.js';
 import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { Binning } from '../estimators/binned.js';
-import { openDataset } from '../io/dataset.js';
+import type { InputFormat } from '../io/dataset.js';
 import { writeTextAtomic } from '../io/write.js';
-import { intArg, numArg, runCommand } from './common.js';
+import { INPUT_HELP, formatOption, intArg, loadInput, numArg, runCommand } from './common.js';
 
 interface TeFlags {
+  format?: InputFormat;
   from: string;
   to: string;
   lag?: number;
@@ -28,7 +29,8 @@ interface TeFlags {
 export function teCommand(): Command {
   return new Command('te')
     .description('binned transfer entropy TE(from → to) = I(to_t ; from_{t−lag} | to_{t−1}), both directions, with permutation p-values')
-    .argument('<metrics>', 'a wide table (.csv, .csv.gz, .tsv, .arrow, .parquet) or a known layout')
+    .argument('<metrics>', INPUT_HELP)
+    .addOption(formatOption())
     .requiredOption('--from <column>', 'source series')
     .requiredOption('--to <column>', 'target series')
     .option('--lag <n>', 'lag of the source in rows (default 1)', intArg('--lag', 1))
@@ -45,7 +47,7 @@ export function teCommand(): Command {
     .option('--verbose', 'stack traces on errors')
     .action((input: string, f: TeFlags) =>
       runCommand(f.verbose, async () => {
-        const { table } = await openDataset(input);
+        const { table } = await loadInput(input, f.format);
         const col = (name: string) => {
           const i = table.names.indexOf(name);
           if (i < 0) throw new MetricsiftError(`The column ${JSON.stringify(name)} is not in ${input}`, ErrorCode.COLUMN_MISSING);

@@ -116,19 +116,27 @@ async function readCsvText(path: string): Promise<string> {
   } catch (e) {
     throw fileError(path, e);
   }
+  return csvText(bytes, path);
+}
+
+/**
+ * The text of CSV bytes from a file or a stream, gunzipped when they start with the gzip magic
+ * bytes (whatever the source is called). @internal
+ */
+export async function csvText(bytes: Buffer, source: string): Promise<string> {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = await gunzipAsync(bytes);
     } catch (e) {
-      throw new MetricsiftError(`${path}: not valid gzip data (${(e as Error).message})`, ErrorCode.BAD_FORMAT);
+      throw new MetricsiftError(`${source}: not valid gzip data (${(e as Error).message})`, ErrorCode.BAD_FORMAT);
     }
   }
   let text: string;
   try {
     text = bytes.toString('utf8');
   } catch (e) {
-    // Only a file beyond V8's maximum string length (~512 MiB decoded) ends up here.
-    throw new MetricsiftError(`${path}: too large to read as CSV (${bytes.length} bytes); convert it to Arrow IPC`, ErrorCode.BAD_FORMAT);
+    // Only input beyond V8's maximum string length (~512 MiB decoded) ends up here.
+    throw new MetricsiftError(`${source}: too large to read as CSV (${bytes.length} bytes); convert it to Arrow IPC`, ErrorCode.BAD_FORMAT);
   }
   return text;
 }

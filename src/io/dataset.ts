@@ -1,7 +1,8 @@
 /**
- * Opens whatever a user points `scan` at and says what it found: a wide table (CSV/TSV/Arrow), a
- * Train Ticket day directory (`metric/`, with `trace/` and `fault_list.json` beside it), or PetShop
- * data (a `metrics.csv` with four header rows, `graph.csv` beside it or one level up).
+ * Opens whatever a user points a command at and says what it found: a wide table (CSV/TSV/Arrow/
+ * Parquet, a file or standard input), a Prometheus range query, a Train Ticket day directory
+ * (`metric/`, with `trace/` and `fault_list.json` beside it), or PetShop data (a `metrics.csv` with
+ * four header rows, `graph.csv` beside it or one level up).
  */
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -14,6 +15,7 @@ import { readArrow } from './arrow.js';
 import { readCsv } from './csv.js';
 import { readParquet } from './parquet.js';
 import { readPrometheusUrl, readTable } from './read.js';
+import { readCsvStdin, STDIN, type InputStream } from './stdin.js';
 
 export interface Dataset {
   table: ColumnTable;
@@ -49,30 +51,73 @@ async function firstExisting(paths: string[], want: 'file' | 'dir'): Promise<str
   return undefined;
 }
 
-/** Input formats `scan --format` names (otherwise detected). */
+/** Input formats `--format` names (otherwise detected). */
 export const INPUT_FORMATS = ['csv', 'tsv', 'arrow', 'parquet', 'trainticket', 'petshop', 'prometheus'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
+/** Options of {@link openDataset}. */
+export interface OpenOptions {
+  /** Names the reader instead of detecting it. */
+  format?: InputFormat;
+  /**
+   * The Prometheus server for inputs given as a query only (`?job=shop&start=…&end=…`); the CLI
+   * takes it from `METRICSIFT_PROMETHEUS_URL`.
+   */
+  prometheusUrl?: string;
+  /** Where `-` reads from (default `process.stdin`). */
+  stdin?: InputStream;
+}
+
+const isUrl = (s: string) => /^https?:\/\//i.test(s);
+
+/** A Prometheus input as a full URL: as given, or a `?query` resolved against the default server. */
+function prometheusSpec(path: string, base: string | undefined): string {
+  if (isUrl(path)) return path;
+  if (path.startsWith('?') && base) {
+    if (!isUrl(base)) throw new MetricsiftError(`the default Prometheus server ${JSON.stringify(base)} is not an http(s) URL`, ErrorCode.BAD_OPTION);
+    return new URL(path, base).href;
+  }
+  throw new MetricsiftError(
+    `${path}: a Prometheus input is a URL such as http://127.0.0.1:9090/?job=shop&start=…&end=…, or a query ?job=…&start=…&end=… with a default server (METRICSIFT_PROMETHEUS_URL)`,
+    ErrorCode.BAD_FORMAT,
+  );
+}
+
 /**
- * Reads metrics from a file, a directory of a known layout or a Prometheus URL, with the side files
- * it finds; `format` names the reader instead of detecting it.
+ * The one input resolver of every command: reads metrics from a file (CSV/TSV, optionally
+ * gzip-compressed; Arrow IPC; Parquet), a directory of a known layout (Train Ticket day, PetShop),
+ * a Prometheus URL (or `?query` against `prometheusUrl`), or `-` for CSV/TSV on standard input, with
+ * the side files it finds beside the metrics. `format` names the reader instead of detecting it.
+ *
+ * @param path What the user gave; named as given in error messages.
+ * @param options The format (a string, for short) or {@link OpenOptions}.
+ * @throws MetricsiftError `MS_FILE_NOT_FOUND`, `MS_BAD_FORMAT` (unknown layout or extension),
+ *   `MS_STDIN_TERMINAL` (`-` while standard input is a terminal), and every error of the readers.
  */
-export async function openDataset(path: string, format?: InputFormat): Promise<Dataset> {
+export async function openDataset(path: string, options: InputFormat | OpenOptions = {}): Promise<Dataset> {
+  const o: OpenOptions = typeof options === 'string' ? { format: options } : options;
+  const format = o.format;
+  if (path === STDIN) {
+    if (format !== undefined && format !== 'csv' && format !== 'tsv') {
+      throw new MetricsiftError(`--format ${format} cannot read standard input: '-' reads CSV or TSV (optionally gzip-compressed)`, ErrorCode.BAD_OPTION);
+    }
+    return { table: await readCsvStdin(format === 'tsv' ? { delimiter: '\t' } : {}, o.stdin), layout: 'table' };
+  }
+  if (format === 'prometheus' || path.startsWith('?')) return { table: await readPrometheusUrl(prometheusSpec(path, o.prometheusUrl)), layout: 'table' };
   switch (format) {
     case undefined: break;
     case 'csv': return { table: await readCsv(path), layout: 'table' };
     case 'tsv': return { table: await readCsv(path, { delimiter: '\t' }), layout: 'table' };
     case 'arrow': return { table: await readArrow(path), layout: 'table' };
     case 'parquet': return { table: await readParquet(path), layout: 'table' };
-    case 'prometheus': return { table: await readPrometheusUrl(path), layout: 'table' };
     case 'trainticket':
       if ((await kind(path)) !== 'dir') throw new MetricsiftError(`${path}: --format trainticket needs a day directory (with metric/)`, ErrorCode.BAD_FORMAT);
-      return openDataset(path);
+      return openDataset(path, { ...o, format: undefined });
     case 'petshop':
-      if ((await kind(path)) === 'dir') return openDataset(path);
+      if ((await kind(path)) === 'dir') return openDataset(path, { ...o, format: undefined });
       return { table: await readPetshopMetrics(path), layout: 'petshop', graph: await firstExisting([join(dirname(path), 'graph.csv'), join(dirname(path), '..', 'graph.csv')], 'file') };
   }
-  if (/^https?:\/\//i.test(path)) return { table: await readTable(path), layout: 'table' };  // Prometheus
+  if (isUrl(path)) return { table: await readPrometheusUrl(path), layout: 'table' };
   const k = await kind(path);
   if (!k) throw fileError(path, Object.assign(new Error('not found'), { code: 'ENOENT' }));
   if (k === 'dir') {

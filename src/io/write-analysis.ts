@@ -7,10 +7,10 @@ import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { Ranking } from '../analysis/rank.js';
 import type { DriftResult } from '../analysis/drift.js';
 import type { LeakageResult } from '../analysis/leakage.js';
-import { writeTextAtomic } from './write.js';
+import { STDOUT, writeTextAtomic } from './write.js';
 
 function formatOf(path: string, what: string): 'csv' | 'json' {
-  if (path === '-' || /\.csv$/i.test(path)) return 'csv';
+  if (path === STDOUT || /\.csv$/i.test(path)) return 'csv';
   if (/\.json$/i.test(path)) return 'json';
   throw new MetricsiftError(`${path}: cannot write ${what} as ${basename(path).includes('.') ? `"${basename(path).slice(basename(path).lastIndexOf('.'))}"` : 'a file without extension'}; supported: .csv, .json`, ErrorCode.BAD_FORMAT);
 }

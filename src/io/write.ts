@@ -46,8 +46,12 @@ export interface PairListResult {
   rowsUsed: ArrayLike<number>;
 }
 
-/** The path that means "standard output" (always CSV, not atomic). */
+/** The path that means "standard output" (CSV, not atomic). */
 export const STDOUT = '-';
+/** The path that means "standard output as JSON" (what the CLI's `--json` writes to). */
+export const STDOUT_JSON = '-.json';
+/** Whether `path` names standard output (as CSV or as JSON). */
+export const isStdout = (path: string): boolean => path === STDOUT || path === STDOUT_JSON;
 
 type Format = 'csv' | 'json' | 'arrow';
 
@@ -109,7 +113,7 @@ function writeStdout(text: string): Promise<void> {
 
 /** Streams text from `body` to `path` atomically, or to stdout when `path` is `-`. */
 async function writeText(path: string, body: (out: TextSink) => Promise<void>): Promise<void> {
-  if (path === STDOUT) {
+  if (isStdout(path)) {
     const out = new TextSink(writeStdout);
     await body(out);
     return out.flush();

@@ -9,12 +9,12 @@ describe.skipIf(!cliBuilt)('metricsift scan on whole datasets (needs `npm run bu
   it('--format petshop on the full PetShop file finds graph.csv one level up', async () => {
     const r = await cli('scan', join(sharedDatasets, 'petshop/high_traffic/noissue/metrics.csv'), '--format', 'petshop', '--out', join(tempDir(), 'pf'), '--iterations', '10');
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/\(petshop\); call graph from graph .*graph\.csv/);
+    expect(r.stdout).toMatch(/\(petshop\); call graph from graph .*graph\.csv/);
   });
   it('a whole Train Ticket day with its traces, and a whole PetShop scenario with --json', async () => {
     const tt = await cli('scan', join(sharedDatasets, 'trainticket/2023-01-30'), '--out', join(tempDir(), 'tt'), '--iterations', '20');
     expect(tt.code).toBe(0);
-    expect(tt.stderr).toMatch(/879 metrics × 741 rows \(trainticket\); call graph from traces .*2023-01-30\/trace/);
+    expect(tt.stdout).toMatch(/879 metrics × 741 rows \(trainticket\); call graph from traces .*2023-01-30\/trace/);
     const pet = await cli('scan', join(sharedDatasets, 'petshop/high_traffic'), '--out', join(tempDir(), 'pet'), '--iterations', '20', '--json', '--measure', 'spearman');
     expect(pet.code).toBe(0);
     const sel = JSON.parse(pet.stdout);
