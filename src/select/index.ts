@@ -12,7 +12,7 @@ import { badOption } from '../errors.js';
 import type { PairMatrix } from '../estimators/matrix.js';
 import { selectColumns, toColumnTable, type TableInput } from '../table.js';
 import { analyzeTopology, type CallGraph, type Topology } from './topology.js';
-import { candidates, groupByService, selectFlat, selectTopology, tuneEpsilon, type AimdOptions, type AimdStep, type Selection, type SelectionData, type SweepTracker, type TopologyCache } from './kimetrix.js';
+import { candidates, groupByService, selectFlat, selectTopology, tuneEpsilon, type AimdOptions, type AimdStep, type Selection, type SelectionData, type ServiceResume, type SweepTracker, type TopologyCache } from './kimetrix.js';
 import { countersToRates, type CounterReason } from './counters.js';
 import { CoverageScorer, greedyCover, pickPoint, sweepEpsilon, type CurvePoint } from './curve.js';
 import { SELECT_DEFAULTS, checkNumber, inUnitOpen, positiveInt } from './defaults.js';
@@ -218,9 +218,12 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   }
 
   const t1 = performance.now();
+  // State kept between the steps of the ε sweep (ε only grows there); plain calls use none.
   const cache: TopologyCache = new Map();
+  const resume: ServiceResume = { eps: Infinity, flip: new Float64Array(0), kept: new Uint8Array(0) };
   const select = (eps: number, tracker?: SweepTracker) =>
-    topo ? selectTopology(data, topo, eps, ordered, forced, tracker, tracker ? cache : undefined) : selectFlat(data, eps, free, forced, tracker);
+    topo ? selectTopology(data, topo, eps, ordered, forced, tracker, tracker ? cache : undefined)
+      : selectFlat(data, eps, free, forced, tracker, tracker ? resume : undefined);
   let curve: CurvePoint[];
   let curveComplete = true;
   let chosen: Selection & { epsilon: number | null; coverage: number };
@@ -370,8 +373,8 @@ export async function writeAimdLog(path: string, result: KimetrixResult): Promis
 }
 
 export { analyzeTopology, type CallGraph, type Topology, type Path, type TopologyOptions } from './topology.js';
-export { candidates, selectService, selectTopology, selectFlat, coverage, tuneEpsilon, groupByService } from './kimetrix.js';
-export type { SelectionData, Selection, AimdOptions, AimdStep, AimdResult, SweepTracker, ServiceOptions } from './kimetrix.js';
+export { candidates, selectService, selectTopology, selectFlat, coverage, tuneEpsilon, groupByService, pivotWorstOf } from './kimetrix.js';
+export type { SelectionData, Selection, AimdOptions, AimdStep, AimdResult, SweepTracker, ServiceOptions, ServiceResume, TopologyCache } from './kimetrix.js';
 export { CoverageScorer, greedyCover, pickPoint, sweepEpsilon, type CurvePoint, type Pick, type PickRequest, type SweptPoint } from './curve.js';
 export { countersToRates, counterRate, looksCumulative, type CounterConversion, type CounterOptions, type CounterReason } from './counters.js';
 export { compilePattern, matchNames, type NamePattern } from './patterns.js';

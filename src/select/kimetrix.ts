@@ -52,6 +52,10 @@ export interface ServiceOptions {
    */
   probability?: number;
   tracker?: SweepTracker;
+  /** {@link pivotWorstOf} for this pivot and `ordered`: skips the pivot scan. */
+  pivotWorst?: Float64Array;
+  /** Sweep state kept between calls with the same candidates and pivot (ε only growing). */
+  resume?: ServiceResume;
 }
 
 /**
@@ -64,7 +68,7 @@ export function selectService(data: SelectionData, ordered: number[], pivot: num
   const { size, values } = data.redundancy;
   const dup = data.duplicateBound ?? 0.95;
   const p = opts.probability ?? 1;
-  const tracker = opts.tracker;
+  const { tracker, pivotWorst, resume } = opts;
   const kept: number[] = [];
   // Worst redundancy of c with a list; -1 when a duplicate is found (never kept, at any ε).
   const worstWith = (row: number, list: number[], worst: number): number => {
@@ -78,22 +82,77 @@ export function selectService(data: SelectionData, ordered: number[], pivot: num
     }
     return worst;
   };
-  for (const c of ordered) {
+  // Resuming a sweep: decisions before the first one that flips at this ε are the previous ones.
+  let start = 0;
+  if (resume && tracker && resume.flip.length === ordered.length && resume.eps <= eps) {
+    while (start < ordered.length && !(resume.flip[start] <= eps)) {
+      if (resume.kept[start]) kept.push(ordered[start]);
+      else if (resume.flip[start] < tracker.next) tracker.next = resume.flip[start];
+      start++;
+    }
+  } else if (resume) {
+    resume.flip = new Float64Array(ordered.length);
+    resume.kept = new Uint8Array(ordered.length);
+  }
+  if (resume) resume.eps = eps;
+  for (let i = start; i < ordered.length; i++) {
+    const c = ordered[i];
+    if (resume) {
+      resume.flip[i] = Infinity;
+      resume.kept[i] = 0;
+    }
     if (kept.length === 0 && pivot.length === 0) {
       kept.push(c);
+      if (resume) resume.kept[i] = 1;
       continue;
     }
     const row = c * size;
-    let worst = worstWith(row, pivot, 0);
+    let worst = pivotWorst ? pivotWorst[i] : worstWith(row, pivot, 0);
     if (worst >= 0) worst = worstWith(row, kept, worst);
     if (worst < 0) continue;
     if (worst * p > eps) {
       if (tracker && worst * p < tracker.next) tracker.next = worst * p;
+      if (resume) resume.flip[i] = worst * p;
       continue;
     }
     kept.push(c);
+    if (resume) resume.kept[i] = 1;
   }
   return kept;
+}
+
+/** Per-position state of one sweep of Algorithm 1 (same candidates and pivot at every ε). */
+export interface ServiceResume {
+  eps: number;
+  /** ε at which the candidate at each position would flip to kept (Infinity: kept or a duplicate). */
+  flip: Float64Array;
+  kept: Uint8Array;
+}
+
+/**
+ * Worst redundancy of each candidate (by position) with a pivot, −1 for a duplicate of a pivot
+ * metric: ε-independent, so a sweep computes it once per pivot (and only the additions after that).
+ * With `into`, updates those values with more pivot metrics.
+ */
+export function pivotWorstOf(data: SelectionData, ordered: number[], pivot: number[], into?: Float64Array): Float64Array {
+  const { size, values } = data.redundancy;
+  const dup = data.duplicateBound ?? 0.95;
+  const out = into ?? new Float64Array(ordered.length);
+  for (let i = 0; i < ordered.length; i++) {
+    const row = ordered[i] * size;
+    let w = out[i];
+    if (w < 0) continue;
+    for (const k of pivot) {
+      const v = values[row + k];
+      if (v >= dup) {
+        w = -1;
+        break;
+      }
+      if (v > w) w = v;
+    }
+    out[i] = w;
+  }
+  return out;
 }
 
 export interface Selection {
@@ -124,55 +183,79 @@ export function selectTopology(
   cache?: TopologyCache,
 ): Selection {
   const byService = new Map<string, number[]>();
-  const byLevel = new Map<number, number[]>();
   const forcedBy = groupForced(data, forced);
   const forcedSet = new Set(forced);
   const partners = duplicatePartners(data);
   const taken = new Set<number>(forced);
+  const { probabilities, roots } = pathsOf(topo);
+  // The pivot of a level: the forced metrics and every lower level's choices (one array per level,
+  // never changed once made, so a cached entry can keep it).
+  let pivot: number[] = forced;
+  let level = -1;
+  let thisLevel: number[] = [];
   for (const s of topo.order) {
     const cands = ordered.get(s) ?? [];
     const own = forcedBy.get(s) ?? [];
     if (cands.length === 0 && own.length === 0) continue;
     const lvl = topo.level.get(s) ?? 0;
-    const pivot: number[] = [...forced];
-    for (const [l, chosen] of byLevel) if (l < lvl) pivot.push(...chosen);
+    if (lvl !== level) {
+      if (thisLevel.length) pivot = pivot.concat(thisLevel);
+      thisLevel = [];
+      level = lvl;
+    }
     let chosen: number[];
     // A service's choice depends only on ε and its pivot: during a sweep it holds until its own next flip.
-    const key = cache ? pivot.join(',') : '';
     const hit = cache?.get(s);
-    if (hit && tracker && hit.key === key && hit.from <= eps && eps < hit.next) {
+    if (hit && tracker && hit.from <= eps && eps < hit.next && sameList(hit.pivot, pivot)) {
       chosen = hit.chosen;
       if (hit.next < tracker.next) tracker.next = hit.next;
     } else {
       const local = tracker ? { next: Infinity } : undefined;
-      if (topo.roots.includes(s)) {
-        chosen = selectService(data, cands, pivot, eps, { tracker: local });
+      const pivotWorst = cache ? worstFromCache(data, cands, pivot, hit) : undefined;
+      if (roots.has(s)) {
+        chosen = selectService(data, cands, pivot, eps, { tracker: local, pivotWorst });
       } else {
-        const probabilities = [...new Set((topo.paths.get(s) ?? []).map((p) => p.probability))];
         const union = new Set<number>();
-        for (const p of probabilities) for (const c of selectService(data, cands, pivot, eps, { probability: p, tracker: local })) union.add(c);
+        for (const p of probabilities.get(s) ?? []) for (const c of selectService(data, cands, pivot, eps, { probability: p, tracker: local, pivotWorst })) union.add(c);
         chosen = cands.filter((c) => union.has(c));
       }
-      chosen = [...own, ...chosen];
+      chosen = own.length ? [...own, ...chosen] : chosen;
       if (local) {
         if (local.next < tracker!.next) tracker!.next = local.next;
-        cache?.set(s, { key, from: eps, next: local.next, chosen });
+        cache?.set(s, { from: eps, next: local.next, chosen, pivot, pivotWorst });
       }
     }
     // The duplicate bound holds across services too: same-level services do not see each other
     // through pivots, and the union over paths can join two copies. Entropy order decides.
-    const accepted: number[] = [];
-    for (const c of chosen) {
-      if (!forcedSet.has(c) && partners[c].some((d) => taken.has(d))) continue;
-      accepted.push(c);
+    let accepted = chosen;
+    for (let i = 0; i < chosen.length; i++) {
+      const c = chosen[i];
+      if (!forcedSet.has(c) && partners[c].length && partners[c].some((d) => taken.has(d))) {
+        if (accepted === chosen) accepted = chosen.slice(0, i);
+        continue;
+      }
+      if (accepted !== chosen) accepted.push(c);
       taken.add(c);
     }
-    chosen = accepted;
-    byService.set(s, chosen);
-    if (!byLevel.has(lvl)) byLevel.set(lvl, []);
-    byLevel.get(lvl)!.push(...chosen.filter((c) => !own.includes(c)));
+    byService.set(s, accepted);
+    for (const c of accepted) if (!forcedSet.has(c)) thisLevel.push(c);
   }
-  return { selected: [...byService.values()].flat().sort((a, b) => a - b), byService };
+  const selected: number[] = [];
+  for (const list of byService.values()) for (const c of list) selected.push(c);
+  return { selected: selected.sort((a, b) => a - b), byService };
+}
+
+const pathCache = new WeakMap<Topology, { probabilities: Map<string, number[]>; roots: Set<string> }>();
+
+/** Distinct path probabilities per service and the root set, once per topology. */
+function pathsOf(topo: Topology): { probabilities: Map<string, number[]>; roots: Set<string> } {
+  let hit = pathCache.get(topo);
+  if (!hit) {
+    const probabilities = new Map([...topo.paths].map(([s, ps]) => [s, [...new Set(ps.map((p) => p.probability))]]));
+    hit = { probabilities, roots: new Set(topo.roots) };
+    pathCache.set(topo, hit);
+  }
+  return hit;
 }
 
 const partnerCache = new WeakMap<object, number[][]>();
@@ -195,7 +278,35 @@ function duplicatePartners(data: SelectionData): number[][] {
 }
 
 /** Per-service results kept between the steps of an ε sweep (see {@link selectTopology}). */
-export type TopologyCache = Map<string, { key: string; from: number; next: number; chosen: number[] }>;
+export type TopologyCache = Map<string, { from: number; next: number; chosen: number[]; pivot: number[]; pivotWorst?: Float64Array }>;
+
+function sameList(a: number[], b: number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+let stamp = new Uint32Array(0);
+let stampGen = 0;
+
+/** The pivot's worst redundancies for a service: updated for additions only, else recomputed. */
+function worstFromCache(data: SelectionData, cands: number[], pivot: number[], hit: { pivot: number[]; pivotWorst?: Float64Array } | undefined): Float64Array {
+  if (hit?.pivotWorst && hit.pivotWorst.length === cands.length) {
+    // Is the old pivot inside the new one? Marks by generation in a scratch array (no allocation).
+    if (stamp.length < data.redundancy.size) stamp = new Uint32Array(data.redundancy.size);
+    const gen = ++stampGen;
+    for (const k of pivot) stamp[k] = gen;
+    if (hit.pivot.every((k) => stamp[k] === gen)) {
+      const gen2 = ++stampGen;
+      for (const k of hit.pivot) stamp[k] = gen2;
+      const added = pivot.filter((k) => stamp[k] !== gen2);
+      return added.length ? pivotWorstOf(data, cands, added, hit.pivotWorst.slice()) : hit.pivotWorst;
+    }
+  }
+  return pivotWorstOf(data, cands, pivot);
+}
+
 
 function groupForced(data: SelectionData, forced: number[]): Map<string, number[]> {
   const g = new Map<string, number[]>();
@@ -208,8 +319,8 @@ function groupForced(data: SelectionData, forced: number[]): Map<string, number[
 }
 
 /** "Flat" mode: Algorithm 1 over all metrics at once, no pivot but the `forced` ones (the paper's comparison). */
-export function selectFlat(data: SelectionData, eps: number, all: number[], forced: number[] = [], tracker?: SweepTracker): Selection {
-  const chosen = [...forced, ...selectService(data, all, forced, eps, { tracker })];
+export function selectFlat(data: SelectionData, eps: number, all: number[], forced: number[] = [], tracker?: SweepTracker, resume?: ServiceResume): Selection {
+  const chosen = [...forced, ...selectService(data, all, forced, eps, { tracker, resume })];
   const byService = new Map<string, number[]>();
   for (const c of chosen) {
     const s = data.service[c];
