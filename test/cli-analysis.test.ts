@@ -156,4 +156,39 @@ describe.skipIf(!cliBuilt)('analysis commands (needs `npm run build:ts`)', () =>
     expect(t.backward.te).toBeLessThan(0.1);
     expect((await cli('te', small, '--from', 'a', '--to', 'nope')).code).toBe(2);
   });
+
+  it('issue 14 flags: rank --fdr/--order-by/--estimator ksg/--block auto, te --ci; bad input names the option and exits 2', async () => {
+    const small = join(tmp(), 'flags.csv');
+    smallCsv(small);
+    const out = join(tmp(), 'flags.json');
+    const r = await cli('rank', small, '--target', 'b', '--bins', '4', '--ci', '0.95', '--replicates', '200', '--permutations', '99', '--fdr', '0.05', '--order-by', 'excess', '--out', out);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(readFileSync(out, 'utf8'));
+    expect([j.order_by, j.q, j.block, j.method]).toEqual(['excess', 0.05, 'auto', 'bias-corrected']);
+    expect(j.ranking.map((e: { metric: string }) => e.metric)).toEqual(['a', 'c']);
+    expect(j.top).toEqual(['a']);  // c is independent of b at the same time: not significant, not in the top
+    expect(j.ranking[0].q).toBeLessThanOrEqual(0.05);
+    expect(j.details[0].block).toBeGreaterThanOrEqual(1);
+    const csvOut = await cli('rank', small, '--target', 'b', '--bins', '4', '--ci', '0.9', '--replicates', '50', '--permutations', '19');
+    expect(csvOut.stdout.split('\n')[0]).toBe('metric,mi_bits,ci_lo,ci_hi,p,rows_used,bins,warnings,estimate,q,excess,excess_lo,excess_hi,block');
+    expect(csvOut.stderr).toContain('MS_FEW_REPLICATES');
+    const ksg = await cli('rank', small, '--target', 'a', '--estimator', 'ksg', '--k', '4', '--out', join(tmp(), 'ksg.json'));
+    expect(ksg.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(tmp(), 'ksg.json'), 'utf8')).estimator).toBe('ksg');
+    const te = JSON.parse((await cli('te', small, '--from', 'a', '--to', 'c', '--permutations', '19', '--ci', '0.95', '--replicates', '200')).stdout);
+    expect(te.forward.ci[0]).toBeGreaterThan(1);
+    expect(te.forward.ci[0] <= te.forward.estimate && te.forward.estimate <= te.forward.ci[1]).toBe(true);
+    const bad = [
+      [['rank', small, '--target', 'b', '--fdr', '0.05'], '--fdr'],
+      [['rank', small, '--target', 'b', '--ci', '0.9', '--block', '600'], 'block'],
+      [['rank', small, '--target', 'b', '--estimator', 'ksg', '--k', '600'], ' k '],
+      [['rank', small, '--target', 'b', '--order-by', 'estimate'], 'orderBy'],
+    ] as const;
+    for (const [args, name] of bad) {
+      const x = await cli(...args);
+      expect(x.code).toBe(2);
+      expect(x.stderr).toContain('MS_BAD_OPTION');
+      expect(x.stderr).toContain(name);
+    }
+  });
 });

@@ -213,7 +213,8 @@ export function politisWhiteBlock(x: ArrayLike<number>): number {
   const sq = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) sq[i + 1] = sq[i] + e[i] * e[i];
   let optM = -1;
-  for (let i = 0; i <= mMax; i++) {
+  // Lags beyond the bandwidth M = 2·max(optM, 1) are not used: stop there once optM is known.
+  for (let i = 0; i <= mMax && !(optM >= 0 && i > 2 * Math.max(optM, 1)); i++) {
     let cross = 0;
     for (let t = i; t < n; t++) cross += e[t] * e[t - i];
     acv[i] = cross / n;

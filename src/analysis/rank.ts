@@ -22,7 +22,8 @@ import {
   type Categories, type Coded,
 } from './codes.js';
 import {
-  INTERVAL_METHODS, benjaminiHochberg, bootstrapInterval, checkLevelAndReplicates, chooseBlock, excessOverNull, permutationP, type IntervalMethod,
+  INTERVAL_METHODS, benjaminiHochberg, bootstrapInterval, checkLevelAndReplicates, chooseBlock, excessOverNull, permutationP, politisWhiteBlock,
+  type IntervalMethod,
 } from './intervals.js';
 import { excessInterval, ksgConfidenceInterval, ksgPermutationTest, miBootstrapInterval, miPermutationTest } from './significance.js';
 
@@ -415,6 +416,7 @@ async function binnedEntries(
     badOption(level !== undefined ? 'ci' : 'permutations', `a target with at most 1,024 classes (it has ${tCoded.levels})`, level ?? permutations);
   }
   const resampling = level !== undefined || permutations !== undefined;
+  let tBlock: number | undefined;
 
   const entries: RankEntry[] = [];
   for (let k = 0; k < metrics.length; k++) {
@@ -466,7 +468,8 @@ async function binnedEntries(
       if (n > 0 && resampling) {
         // Resample the codes themselves (one bin per code), so the intervals are of this very estimate.
         const xs = codesAsSeries(xCoded!), ts = codesAsSeries(tCoded);
-        const block = blockFor(blockOpt, [xs, ts], n, name);
+        tBlock ??= politisWhiteBlock(ts);
+        const block = blockFor(blockOpt, [xs], n, name, tBlock);
         e.block = block;
         // discreteMax just above the codes: the kernel sizes its histograms by it.
         const dm = Math.max(2, xCoded!.levels, tCoded.levels);
@@ -493,9 +496,13 @@ async function binnedEntries(
   return entries;
 }
 
-/** The block length of one metric: chosen from its data, or the fixed one (MS_TOO_FEW_ROWS when two blocks exceed its rows). */
-function blockFor(blockOpt: number | 'auto', series: ArrayLike<number>[], n: number, name: string): number {
-  if (blockOpt === 'auto') return chooseBlock('auto', series, n);
+/**
+ * The block length of one metric: chosen from its data (the larger Politis–White length of the
+ * metric and the target, the target's computed once), or the fixed one (MS_TOO_FEW_ROWS when two
+ * blocks exceed its rows).
+ */
+function blockFor(blockOpt: number | 'auto', series: ArrayLike<number>[], n: number, name: string, targetBlock?: number): number {
+  if (blockOpt === 'auto') return Math.max(1, Math.min(Math.max(targetBlock ?? 1, chooseBlock('auto', series, n)), Math.floor(n / 2)));
   if (n < 2 * blockOpt) throw new MetricsiftError(`${name}: ${n} complete rows are too few for blocks of ${blockOpt} rows`, ErrorCode.TOO_FEW_ROWS);
   return blockOpt;
 }
@@ -504,6 +511,7 @@ async function ksgEntries(t: ColumnTable, metrics: number[], tv: Variable, o: En
   const { units, level, replicates, permutations, blockOpt, seed, k } = o;
   const y = tv.numeric!;
   const resampling = level !== undefined || permutations !== undefined;
+  const tBlock = blockOpt === 'auto' && resampling ? politisWhiteBlock(y) : undefined;
   const entries: RankEntry[] = [];
   for (let m = 0; m < metrics.length; m++) {
     checkAbort(o.signal);
@@ -516,7 +524,7 @@ async function ksgEntries(t: ColumnTable, metrics: number[], tv: Variable, o: En
     if (n > k) {
       e.mi = ksgMutualInformation(x, y, { k, units }).value;
       if (resampling) {
-        const block = blockFor(blockOpt, [x, y], n, name);
+        const block = blockFor(blockOpt, [x], n, name, tBlock);
         e.block = block;
         const common = { k, units, block, seed, threads: o.threads };
         let reps: Float64Array | undefined;

@@ -83,18 +83,20 @@ function resampling(x: Series, y: Series, opts: ResamplingOptions, countKey: 'pe
     bins: checkInt('bins', opts.bins, 2, 1024), binning: checkEnum('binning', opts.binning, ['quantile', 'uniform', 'auto'] as const),
     discreteMax: checkInt('discreteMax', opts.discreteMax, 0, 1024),
   };
-  const shape = pairShape(a, b, bin);
+  let rows = 0;
+  const va = a.values, vb = b.values;
+  for (let i = 0; i < va.length; i++) if (!Number.isNaN(va[i]) && !Number.isNaN(vb[i])) rows++;
   const complete = (v: ArrayLike<number>, w: ArrayLike<number>) => Float64Array.from(v as ArrayLike<number>).filter((_, i) => !Number.isNaN(v[i]) && !Number.isNaN(w[i]));
   const block = opts.block === undefined || opts.block === 'auto'
-    ? chooseBlock('auto', x === y ? [complete(a.values, a.values)] : [complete(a.values, b.values), complete(b.values, a.values)], shape.rows)
-    : chooseBlock(opts.block, [], shape.rows);
+    ? chooseBlock('auto', x === y ? [complete(va, va)] : [complete(va, vb), complete(vb, va)], rows)
+    : chooseBlock(opts.block, [], rows);
   const raw: RawResamplingOptions = {
     ...bin, block, seed: checkInt('seed', opts.seed, 0) ?? 0, threads: checkInt('threads', opts.threads, 1, 1024) ?? defaultThreads(),
   };
   raw[countKey] = checkInt(countKey, count, 1, 10_000_000) ?? countDefault;
   // The addon treats a present key as set: drop the ones left undefined.
   for (const k of Object.keys(raw) as (keyof RawResamplingOptions)[]) if (raw[k] === undefined) delete raw[k];
-  return { cols: [[a], [b]], raw, units, f: units === 'bits' ? 1 / Math.LN2 : 1, shape, block, count: raw[countKey]! };
+  return { cols: [[a], [b]], raw, bin, units, f: units === 'bits' ? 1 / Math.LN2 : 1, block, count: raw[countKey]! };
 }
 
 /** Permutation test of binned MI between x and y against independence. */
@@ -162,7 +164,8 @@ export function miBootstrapInterval(x: Series, y: Series, opts: BootstrapOptions
 
 function bootstrapOf(x: Series, y: Series, opts: BootstrapOptions, isEntropy: boolean): BootstrapResult {
   const method = checkEnum('method', opts.method, INTERVAL_METHODS) ?? 'bias-corrected';
-  const { cols, raw, units, f, shape, block, count } = resampling(x, y, opts, 'replicates', opts.replicates, 1000);
+  const { cols, raw, bin, units, f, block, count } = resampling(x, y, opts, 'replicates', opts.replicates, 1000);
+  const shape = pairShape(cols[0][0], cols[1][0], bin);
   const warnings: AnalysisWarning[] = [];
   const level = checkLevel(opts.level ?? 0.95, count, warnings);
   const r = runNativeSync(() => binding.miBootstrap(cols, ['x', 'y'], raw));

@@ -1,16 +1,16 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Population binned MI of a standard bivariate Gaussian over quantile cells (issue 14's coverage truth).
 
 Quantile binning into K bins cuts each margin at the population quantiles Phi^-1(k/K); the binned MI
 is sum P_ij ln(P_ij K^2) over the K x K cells, P_ij from scipy's bivariate normal CDF. Regenerate:
 
-    python3 test/golden/make-interval-golden.py > test/golden/intervals.json
+    /usr/bin/python3 test/golden/make-interval-golden.py > test/golden/intervals.json
 """
 import json, sys
 import numpy as np, scipy
 from scipy.stats import norm, multivariate_normal
 
-COMMAND = "python3 test/golden/make-interval-golden.py > test/golden/intervals.json"
+COMMAND = "/usr/bin/python3 test/golden/make-interval-golden.py > test/golden/intervals.json"
 
 def binned_mi(rho, K):
     if rho == 0:
