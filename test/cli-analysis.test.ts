@@ -113,7 +113,7 @@ describe.skipIf(!cliBuilt)('analysis commands (needs `npm run build:ts`)', () =>
     expect(html).toContain('class="ci-band"');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);  // self-contained
     const csvOut = await cli('drift', csv, '--pair', 'a,b', '--window', '100', '--bins', '4', '--replicates', '50');
-    expect(csvOut.stdout.split('\n')[0]).toBe('a,b,window,start,end,mi_bits,ci_lo,ci_hi,rows_used,outside,flagged,warnings');
+    expect(csvOut.stdout.split('\n')[0]).toBe('a,b,window,start,end,mi_bits,ci_lo,ci_hi,rows_used,outside,flagged,warnings,estimate,block');
     expect(csvOut.stdout.trimEnd().split('\n').length).toBe(7);
     const bad = [
       [['--pair', 'a,b', '--window', '601'], 'MS_WINDOW_TOO_LONG'], [['--pair', 'a,b', '--window', '10', '--block', '6'], 'MS_TOO_FEW_ROWS'],

@@ -67,7 +67,8 @@ export async function writeRanking(path: string, r: Ranking): Promise<void> {
 /**
  * Writes drift results. `.json`: the {@link DriftResult} objects as an array (NaN as null).
  * `.csv`: one row per pair and window:
- * `a,b,window,start,end,mi_<units>,ci_lo,ci_hi,rows_used,outside,flagged,warnings`.
+ * `a,b,window,start,end,mi_<units>,ci_lo,ci_hi,rows_used,outside,flagged,warnings,estimate,block`
+ * (`mi` plug-in; the interval is about `estimate`).
  */
 export async function writeDrift(path: string, results: DriftResult[]): Promise<void> {
   const format = formatOf(path, 'drift results');
@@ -75,10 +76,10 @@ export async function writeDrift(path: string, results: DriftResult[]): Promise<
     return writeTextAtomic(path, JSON.stringify(results, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1) + '\n');
   }
   const units = results[0]?.units ?? 'bits';
-  let text = `a,b,window,start,end,mi_${units},ci_lo,ci_hi,rows_used,outside,flagged,warnings\n`;
+  let text = `a,b,window,start,end,mi_${units},ci_lo,ci_hi,rows_used,outside,flagged,warnings,estimate,block\n`;
   for (const r of results) {
     r.windows.forEach((w, k) => {
-      text += [field(r.a), field(r.b), k, w.start, w.end, num(w.mi), num(w.ci[0]), num(w.ci[1]), w.rowsUsed, w.outside, w.flagged ? 1 : 0, w.warnings.map((x) => x.code).join(' ')].join(',') + '\n';
+      text += [field(r.a), field(r.b), k, w.start, w.end, num(w.mi), num(w.ci[0]), num(w.ci[1]), w.rowsUsed, w.outside, w.flagged ? 1 : 0, w.warnings.map((x) => x.code).join(' '), num(w.estimate), w.block].join(',') + '\n';
     });
   }
   return writeTextAtomic(path, text);

@@ -36,10 +36,11 @@ export function driftSvg(d: DriftResult): string {
     const upper = run.map((w) => `${X(mid(w)).toFixed(1)},${Y(w.ci[1]).toFixed(1)}`);
     const lower = run.map((w) => `${X(mid(w)).toFixed(1)},${Y(w.ci[0]).toFixed(1)}`).reverse();
     parts.push(`<polygon class="ci-band" points="${[...upper, ...lower].join(' ')}" fill="#48c" fill-opacity="0.25"/>`);
-    parts.push(`<polyline class="mi-line" points="${run.map((w) => `${X(mid(w)).toFixed(1)},${Y(w.mi).toFixed(1)}`).join(' ')}" fill="none" stroke="#236" stroke-width="1.5"/>`);
+    // The estimate the interval is about (bias-corrected by default), so the line stays in its band.
+    parts.push(`<polyline class="mi-line" points="${run.map((w) => `${X(mid(w)).toFixed(1)},${Y(w.estimate ?? w.mi).toFixed(1)}`).join(' ')}" fill="none" stroke="#236" stroke-width="1.5"/>`);
   }
   for (const w of finite) {
-    parts.push(`<circle cx="${X(mid(w)).toFixed(1)}" cy="${Y(w.mi).toFixed(1)}" r="2.5" fill="${w.flagged ? '#d22' : '#236'}"><title>rows ${w.start}–${w.end - 1}${w.time ? ` (${esc(w.time[0])} – ${esc(w.time[1])})` : ''}: ${fmt(w.mi)} ${d.units} [${fmt(w.ci[0])}, ${fmt(w.ci[1])}]</title></circle>`);
+    parts.push(`<circle cx="${X(mid(w)).toFixed(1)}" cy="${Y(w.estimate ?? w.mi).toFixed(1)}" r="2.5" fill="${w.flagged ? '#d22' : '#236'}"><title>rows ${w.start}–${w.end - 1}${w.time ? ` (${esc(w.time[0])} – ${esc(w.time[1])})` : ''}: ${fmt(w.estimate ?? w.mi)} ${d.units} [${fmt(w.ci[0])}, ${fmt(w.ci[1])}] (plug-in ${fmt(w.mi)})</title></circle>`);
   }
   const axes = [
     `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="#888"/>`, `<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="#888"/>`,
