@@ -46,7 +46,7 @@ export { readParquet } from './io/parquet.js';
 export { ksgMutualInformation, ksgConditionalMutualInformation, ksgMatrix, ksgPairsAbove, ksgTopK, type KsgOptions } from './estimators/ksg.js';
 export { redundancyIndex, type RedundancyIndex } from './analysis/redundancy.js';
 export {
-  miPermutationTest, miBootstrapInterval, entropyBootstrapInterval, ksgConfidenceInterval, ksgPermutationTest, excessInterval,
+  miPermutationTest, miBootstrapInterval, entropyBootstrapInterval, ksgConfidenceInterval, ksgPermutationTest, excessInterval, cmiBootstrapInterval, type CmiIntervalOptions, type CmiIntervalResult,
   type PermutationOptions, type PermutationResult, type BootstrapOptions, type BootstrapResult, type EntropyBootstrapResult, type KsgResamplingOptions, type KsgIntervalOptions, type KsgIntervalResult,
 } from './analysis/significance.js';
 export {

@@ -18,7 +18,7 @@ import type { ColumnTable, TableInput } from '../table.js';
 import { toColumnTable } from '../table.js';
 import { biasCheck, type EstimateInfo } from './bias.js';
 import {
-  binCodes, categoryCodes, codesAsSeries, completeRows, cmiOfCompact, columnValues, mutualInformationNats, seededRandom, unitFactor,
+  binCodes, categoryCodes, cmiBlockBootstrap, codesAsSeries, completeRows, cmiOfCompact, columnValues, mutualInformationNats, seededRandom, unitFactor,
   type Categories, type Coded,
 } from './codes.js';
 import {
@@ -208,21 +208,9 @@ function coded(v: Variable, bin: BinningOptions): Coded {
 function cmiResampling(x: Int32Array, t: Int32Array, z: Int32Array, L: [number, number, number], o: { replicates?: number; permutations?: number; block: number; seed: number }) {
   const n = x.length;
   const rnd = seededRandom(o.seed);
-  let reps: Float64Array | undefined, nul: Float64Array | undefined;
-  if (o.replicates) {
-    reps = new Float64Array(o.replicates);
-    const bx = new Int32Array(n), bt = new Int32Array(n), bz = new Int32Array(n);
-    for (let r = 0; r < o.replicates; r++) {
-      for (let k = 0; k < n;) {
-        const start = Math.floor(rnd() * n);
-        for (let j = 0; j < o.block && k < n; j++, k++) {
-          const s = (start + j) % n;
-          bx[k] = x[s]; bt[k] = t[s]; bz[k] = z[s];
-        }
-      }
-      reps[r] = cmiOfCompact(bx, bt, bz, L[0], L[1], L[2]);
-    }
-  }
+  let nul: Float64Array | undefined;
+  // The bootstrap draws from its own generator, so asking for an interval leaves the p-value as it was.
+  const reps = o.replicates ? cmiBlockBootstrap(x, t, z, L, o.replicates, o.block, o.seed) : undefined;
   if (o.permutations) {
     // Shuffling X within each stratum of Z keeps X–Z and T–Z and breaks only X–T given Z.
     const strata: number[][] = Array.from({ length: L[2] }, () => []);
