@@ -113,7 +113,8 @@ Examples:
         if (f.out) {
           summary(f.quiet, [`${r.ranking.length} metrics ranked to ${r.target}${r.given ? ` given ${r.given}` : ''}; top ${r.topN}${r.q !== undefined ? ` (of those with q ≤ ${r.q})` : ''} carry ${Math.round(r.share * 100)} % of the total ${r.measure.toUpperCase()} (${r.total.toPrecision(4)} ${r.units})`]);
         }
-        if (!f.quiet) for (const w of r.warnings) if (f.out || w.code === 'MS_FEW_REPLICATES') process.stderr.write(`warning [${w.code}]: ${w.message}\n`);
+        // Too few replicates for the level asked makes every interval doubtful: said even without --out.
+        if (!f.quiet && !f.out) for (const w of r.warnings) if (w.code === 'MS_FEW_REPLICATES') process.stderr.write(`warning [${w.code}]: ${w.message}\n`);
       }),
     );
 }
