@@ -66,6 +66,8 @@ export const ErrorCode = {
   BAD_ENV: 'MS_BAD_ENV',
   /** The native addon could not be loaded (no prebuilt binary for this platform and no source build). */
   ADDON_UNAVAILABLE: 'MS_ADDON_UNAVAILABLE',
+  /** A device asked for (`--device cuda`) is not available here; the message names what is missing (library, driver, device). */
+  NO_DEVICE: 'MS_NO_DEVICE',
   /** A bug in metricsift: please report it. */
   INTERNAL: 'MS_INTERNAL',
 } as const;

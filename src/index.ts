@@ -8,6 +8,7 @@ export { toColumnTable, selectColumns, type ColumnTable, type Column, type Colum
 export type { PairMatrix, PairList } from './estimators/matrix.js';
 export { at, toRows } from './estimators/matrix.js';
 export type { RunOptions } from './estimators/run.js';
+export { cudaStatus, type Device, type DeviceReport } from './device.js';
 export {
   miMatrix, miMatrixSync, miPairsAbove, miPairsAboveSync, miTopK, entropies, entropiesSync,
   entropy, jointEntropy, conditionalEntropy, mutualInformation, normalizedMutualInformation, discretize,

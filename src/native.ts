@@ -38,6 +38,8 @@ export interface RawResamplingOptions extends RawBinOptions {
 }
 export interface RawRunOptions {
   threads?: number;
+  /** Where the binned pair counts run (the addon's own devices; gpu.js runs in JS). */
+  device?: 'cpu' | 'cuda';
   /** Shard of pair rows [rowFirst, rowLast) to compute; the default is all. */
   rowFirst?: number;
   rowLast?: number;
@@ -62,7 +64,13 @@ export interface RawEntropies {
   levels: Int32Array;
   discrete: Int32Array;
 }
-export type RawPairResult = Partial<RawDense> & Partial<RawPairs>;
+export type RawPairResult = Partial<RawDense> & Partial<RawPairs> & { deviceDetail?: string };
+/** A prepared table's codes for the gpu.js path: column c at codes[c·n, (c+1)·n), code K = missing. */
+export interface RawCoded {
+  codes: Float32Array;
+  K: number;
+  n: number;
+}
 
 /** An opaque handle to a prepared table's native state (a type-tagged external). */
 export type RawPreparedHandle = { readonly __preparedTable: unique symbol };
@@ -102,7 +110,7 @@ export interface Binding {
   miBootstrap(columns: RawColumns, names: string[], options: RawResamplingOptions): { observed: number; replicates: Float64Array; rowsUsed: number };
   miPermutation(columns: RawColumns, names: string[], options: RawResamplingOptions): { observed: number; p: number; null: Float64Array; rowsUsed: number };
   ksgMatrix(columns: RawColumns, names: string[], options: { k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean; seed?: number } & RawRunOptions, control: Int32Array | null, async: true): Promise<RawPairResult>;
-  ksgResample(columns: RawColumns, names: string[], options: { mode: 'half' | 'permutation'; count: number; block: number; drawSeed: number; seed?: number; threads: number; k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean }): { observed: number; draws: Float64Array; rowsUsed: number };
+  ksgResample(columns: RawColumns, names: string[], options: { mode: 'half' | 'permutation'; count: number; block: number; drawSeed: number; seed?: number; threads: number; k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean; device?: 'cpu' | 'cuda' }): { observed: number; draws: Float64Array; rowsUsed: number };
   ksg(columns: RawColumns, names: string[], options: { x: number[]; y: number[]; z?: number[]; k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean; seed?: number; threads?: number }): { value: number; rowsUsed: number };
   prepare(columns: RawColumns, names: string[], options: RawBinOptions & { millerMadow?: boolean; threads?: number }, control: Int32Array | null, async: true): Promise<RawPrepared>;
   prepare(columns: RawColumns, names: string[], options: RawBinOptions & { millerMadow?: boolean; threads?: number }, control: Int32Array | null, async: false): RawPrepared;
@@ -113,6 +121,9 @@ export interface Binding {
   preparedResample(handle: RawPreparedHandle, options: RawResampleOptions, control: Int32Array | null, async: false): RawResampled;
   preparedCodes(handle: RawPreparedHandle, column: number): Int32Array;
   preparedDispose(handle: RawPreparedHandle): void;
+  deviceInfo(): { cuda: { available: boolean; reason?: string; name?: string; memoryBytes?: number; computeCapability?: string } };
+  preparedCodesAll(handle: RawPreparedHandle): RawCoded;
+  preparedFromCounts(handle: RawPreparedHandle, counts: Float32Array, pi: Uint32Array, pj: Uint32Array, K: number, options: RawMatricesOptions): RawPairResult[];
   hardwareConcurrency: number;
 }
 

@@ -35,6 +35,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("preparedResample", Napi::Function::New(env, PreparedResample));
   exports.Set("preparedCodes", Napi::Function::New(env, PreparedCodes));
   exports.Set("preparedDispose", Napi::Function::New(env, PreparedDispose));
+  exports.Set("deviceInfo", Napi::Function::New(env, DeviceInfo));
+  exports.Set("preparedCodesAll", Napi::Function::New(env, PreparedCodesAll));
+  exports.Set("preparedFromCounts", Napi::Function::New(env, PreparedFromCounts));
   exports.Set("hardwareConcurrency", Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
   return exports;
 }

@@ -17,6 +17,9 @@ Napi::Value KsgMatrix(const Napi::CallbackInfo& info);
 Napi::Value Ksg(const Napi::CallbackInfo& info);
 Napi::Value KsgResample(const Napi::CallbackInfo& info);
 
+// device_entry.cc — whether the CUDA backend can run here
+Napi::Value DeviceInfo(const Napi::CallbackInfo& info);
+
 // resample.cc — bootstrap and permutation draws of binned MI
 Napi::Value MiBootstrap(const Napi::CallbackInfo& info);
 Napi::Value MiPermutation(const Napi::CallbackInfo& info);
@@ -28,5 +31,7 @@ Napi::Value PreparedPair(const Napi::CallbackInfo& info);
 Napi::Value PreparedResample(const Napi::CallbackInfo& info);
 Napi::Value PreparedCodes(const Napi::CallbackInfo& info);
 Napi::Value PreparedDispose(const Napi::CallbackInfo& info);
+Napi::Value PreparedCodesAll(const Napi::CallbackInfo& info);
+Napi::Value PreparedFromCounts(const Napi::CallbackInfo& info);
 
 }  // namespace msb

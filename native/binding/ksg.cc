@@ -1,6 +1,7 @@
 // KSG entry points: ksgMatrix (a KsgJob), the single (conditional) pair ksg, and ksgResample.
 #include <cmath>
 
+#include "binding/device.h"
 #include "binding/args.h"
 #include "binding/entry_points.h"
 #include "binding/job.h"
@@ -135,6 +136,17 @@ Napi::Value KsgResample(const Napi::CallbackInfo& info) {
       !optInt(env, opts, "count", 1, 10000000, &count) || !optInt(env, opts, "block", 1, INT32_MAX, &block)) return env.Undefined();
   if (opts.Get("mode").IsString()) mode = opts.Get("mode").As<Napi::String>().Utf8Value();
   if (mode != "half" && mode != "permutation") { throwError(env, "MS_BAD_OPTION", "mode must be 'half' or 'permutation'"); return env.Undefined(); }
+  int device = 0;
+  if (!optEnum(env, opts, "device", {"cpu", "cuda"}, &device)) return env.Undefined();
+  const CudaBackend* cuda = nullptr;
+  if (device == 1) {
+    // The device path is algorithm 1 with k ≤ 10: say which option is not supported before anything else.
+    if (o.algorithm != 1) { throwError(env, "MS_BAD_OPTION", "device 'cuda' computes KSG algorithm 1 only (algorithm: " + std::to_string(o.algorithm) + ")"); return env.Undefined(); }
+    if (o.k > 10) { throwError(env, "MS_BAD_OPTION", "device 'cuda' computes KSG with k from 1 to 10 (k: " + std::to_string(o.k) + ")"); return env.Undefined(); }
+    std::string why;
+    cuda = cudaBackend(&why);
+    if (!cuda) { throwError(env, "MS_NO_DEVICE", "device 'cuda' is not available: " + why); return env.Undefined(); }
+  }
   const int64_t n = c.cols[0].length;
   std::vector<double> rx(n), ry(n), x, y;
   ms::readColumn(c.cols[0], rx.data());
@@ -143,9 +155,17 @@ Napi::Value KsgResample(const Napi::CallbackInfo& info) {
     if (!std::isnan(rx[t]) && !std::isnan(ry[t])) { x.push_back(rx[t]); y.push_back(ry[t]); }
   double observed = NAN;
   std::vector<double> draws;
-  const ms::Status s = ms::ksgResample(x.data(), y.data(), static_cast<int64_t>(x.size()), o,
-                                       mode == "half" ? ms::KsgResampling::kHalfSample : ms::KsgResampling::kPermutation, count, block,
-                                       static_cast<uint64_t>(drawSeed), c.threads, &observed, &draws);
+  const ms::KsgResampling kind = mode == "half" ? ms::KsgResampling::kHalfSample : ms::KsgResampling::kPermutation;
+  ms::Status s;
+  if (cuda) {
+    // The CPU draws the rows and prepares the points exactly as ksgResample; the device estimates.
+    ms::KsgDraws d;
+    s = ms::ksgPrepareDraws(x.data(), y.data(), static_cast<int64_t>(x.size()), o, kind, count, block, static_cast<uint64_t>(drawSeed), c.threads, &d);
+    if (s.ok()) s = ms::ksgMutualInformation({x.data(), y.data()}, static_cast<int64_t>(x.size()), {0}, {1}, o, &observed);
+    if (s.ok()) s = ksgResampleCuda(*cuda, d, o.k, kind == ms::KsgResampling::kHalfSample, count, &draws);
+  } else {
+    s = ms::ksgResample(x.data(), y.data(), static_cast<int64_t>(x.size()), o, kind, count, block, static_cast<uint64_t>(drawSeed), c.threads, &observed, &draws);
+  }
   if (!s.ok()) { throwError(env, ms::codeName(s.code), s.message); return env.Undefined(); }
   Napi::Object r = Napi::Object::New(env);
   r.Set("observed", Napi::Number::New(env, observed));

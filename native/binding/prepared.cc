@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "binding/args.h"
+#include "binding/device.h"
 #include "binding/entry_points.h"
 #include "binding/job.h"
 #include "binding/result.h"
@@ -96,6 +97,29 @@ class MatricesJob : public Job {
   ms::Control ctl;
   int threads = 1, rowFirst = 0, rowLast = -1;
   int64_t pairFirst = 0, pairLast = -1;  // linear index range of pairs i < j in row-major order
+  const CudaBackend* cuda = nullptr;      // set: the pair counts run on the CUDA backend
+  std::string deviceDetail;
+
+  // The device path: the store's codes as one uint8 block, then one device pass per measure (the
+  // values are finalised there by the CPU's code), then the diagonal as below.
+  ms::Status runCuda() {
+    const ms::CodeStore& s = *p->store;
+    const int M = s.columns();
+    const int64_t n = s.rows();
+    const int stride = s.missingCode() + 1;
+    if (stride > 65) return ms::Status::error(ms::Code::BadOption, "device 'cuda' takes at most 64 bins per column (this table has " + std::to_string(stride - 1) + ")");
+    std::vector<uint8_t> codes(static_cast<size_t>(M) * n);
+    std::vector<uint16_t> col(n);
+    for (int c = 0; c < M; ++c) {
+      s.codesOf(c, col.data());
+      for (int64_t t = 0; t < n; ++t) codes[static_cast<size_t>(c) * n + t] = static_cast<uint8_t>(col[t]);
+    }
+    for (size_t m = 0; m < measures.size(); ++m) {
+      const ms::Status st = miAllPairsCuda(*cuda, codes.data(), M, n, stride, measures[m], rowFirst, rowLast, outs[m], &deviceDetail);
+      if (!st.ok()) return st;
+    }
+    return {};
+  }
 
   ms::Status run() override {
     const ms::CodeStore& s = *p->store;
@@ -114,7 +138,8 @@ class MatricesJob : public Job {
     }
     for (auto& o : outs) o.init(M, threads);
     const int64_t pf = pairFirst, pl = pairLast;
-    ms::Status st = s.allPairs(p->millerMadow, threads, rowFirst, rowLast, ctl, [&](int tid, int i, int j, const ms::PairEntropies& e) {
+    if (cuda && byIndex) return ms::Status::error(ms::Code::BadOption, "pairRange is not supported on device 'cuda'; shard by rows");
+    ms::Status st = cuda ? runCuda() : s.allPairs(p->millerMadow, threads, rowFirst, rowLast, ctl, [&](int tid, int i, int j, const ms::PairEntropies& e) {
       if (byIndex) {
         const int64_t k = offset(i) + (j - i - 1);
         if (k < pf || k >= pl) return;
@@ -135,7 +160,11 @@ class MatricesJob : public Job {
   }
   Napi::Value result(Napi::Env env) override {
     Napi::Array a = Napi::Array::New(env, outs.size());
-    for (size_t m = 0; m < outs.size(); ++m) a.Set(static_cast<uint32_t>(m), sinkResult(env, outs[m]));
+    for (size_t m = 0; m < outs.size(); ++m) {
+      Napi::Object r = sinkResult(env, outs[m]);
+      if (cuda) r.Set("deviceDetail", Napi::String::New(env, deviceDetail));
+      a.Set(static_cast<uint32_t>(m), r);
+    }
     return a;
   }
 };
@@ -233,6 +262,13 @@ Napi::Value PreparedMatrices(const Napi::CallbackInfo& info) {
   }
   job->pairFirst = static_cast<int64_t>(pf);
   job->pairLast = static_cast<int64_t>(pl);
+  int device = 0;
+  if (!optEnum(env, opts, "device", {"cpu", "cuda"}, &device)) return env.Undefined();
+  if (device == 1) {
+    std::string why;
+    job->cuda = cudaBackend(&why);
+    if (!job->cuda) { throwError(env, "MS_NO_DEVICE", "device 'cuda' is not available: " + why); return env.Undefined(); }
+  }
   Napi::Object keep = Napi::Object::New(env);
   if (info[2].IsObject()) keep.Set("control", info[2]);
   return dispatch(env, std::move(job), info[3].ToBoolean().Value(), keep);
@@ -305,6 +341,121 @@ Napi::Value PreparedDispose(const Napi::CallbackInfo& info) {
   if (!ours) { throwError(env, "MS_BAD_INPUT", "expected a prepared-table handle (from prepare())"); return env.Undefined(); }
   info[0].As<Napi::External<Holder>>().Data()->state.reset();
   return env.Undefined();
+}
+
+// preparedCodesAll(handle) → {codes: Float32Array (M·n, column c at [c·n, (c+1)·n), code K = missing), K, n}:
+// every column's codes for a device that counts pairs in float32 (gpu.js). K = the most bins any column uses.
+Napi::Value PreparedCodesAll(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<Prepared> p = stateOf(env, info[0]);
+  if (!p) return env.Undefined();
+  const ms::CodeStore& s = *p->store;
+  const int M = s.columns();
+  const int64_t n = s.rows();
+  int K = 1;
+  for (int c = 0; c < M; ++c) K = std::max(K, s.info()[c].levels);
+  std::vector<float> codes(static_cast<size_t>(M) * n);
+  std::vector<uint16_t> col(n);
+  for (int c = 0; c < M; ++c) {
+    s.codesOf(c, col.data());
+    for (int64_t t = 0; t < n; ++t) codes[static_cast<size_t>(c) * n + t] = static_cast<float>(col[t] >= K ? K : col[t]);
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("codes", toTyped(env, std::move(codes)));
+  o.Set("K", Napi::Number::New(env, K));
+  o.Set("n", Napi::Number::New(env, static_cast<double>(n)));
+  return o;
+}
+
+// preparedFromCounts(handle, counts: Float32Array (P·K²), pi, pj: Uint32Array (P), K, {measures, normalization,
+// units, output, k, threshold}) → one result per measure, as preparedMatrices gives: the joint counts of
+// pairs (pi[p], pj[p]) made elsewhere (gpu.js), checked to be whole numbers of rows, and finalised here by
+// the CPU's code. Codes at or above K never occur (K from preparedCodesAll); the zero cells a larger
+// stride would add change no sum, so the values equal the CPU kernels' byte for byte.
+Napi::Value PreparedFromCounts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<Prepared> p = stateOf(env, info[0]);
+  if (!p) return env.Undefined();
+  auto typed = [&](int a, napi_typedarray_type type) {
+    return info[a].IsTypedArray() && info[a].As<Napi::TypedArray>().TypedArrayType() == type;
+  };
+  if (!typed(1, napi_float32_array) || !typed(2, napi_uint32_array) || !typed(3, napi_uint32_array) || !info[4].IsNumber() || !info[5].IsObject()) {
+    throwError(env, "MS_BAD_INPUT", "preparedFromCounts(handle, counts: Float32Array, pi: Uint32Array, pj: Uint32Array, K, options)");
+    return env.Undefined();
+  }
+  const ms::CodeStore& s = *p->store;
+  const int M = s.columns();
+  const int64_t n = s.rows();
+  Napi::Float32Array counts = info[1].As<Napi::Float32Array>();
+  Napi::Uint32Array pi = info[2].As<Napi::Uint32Array>(), pj = info[3].As<Napi::Uint32Array>();
+  const int K = info[4].As<Napi::Number>().Int32Value();
+  Napi::Object opts = info[5].As<Napi::Object>();
+  int maxLevels = 1;
+  for (int c = 0; c < M; ++c) maxLevels = std::max(maxLevels, s.info()[c].levels);
+  const size_t P = pi.ElementLength(), KK = static_cast<size_t>(std::max(1, K)) * std::max(1, K);
+  if (K < maxLevels || K > 1024 || pj.ElementLength() != P || counts.ElementLength() != P * KK) {
+    throwError(env, "MS_BAD_INPUT", "preparedFromCounts: K must cover every column's bins and counts hold K² entries per pair");
+    return env.Undefined();
+  }
+  ms::MiOptions base;
+  if (!readMiOptions(env, opts, &base)) return env.Undefined();
+  base.millerMadow = p->millerMadow;
+  Napi::Value mv = opts.Get("measures");
+  if (!mv.IsArray() || mv.As<Napi::Array>().Length() == 0) { throwError(env, "MS_BAD_OPTION", "measures must be a non-empty array of 'mi' or 'nmi'"); return env.Undefined(); }
+  Napi::Array ma = mv.As<Napi::Array>();
+  ms::PairSink proto;
+  Common c;
+  if (!c.readOutput(env, opts, &proto)) return env.Undefined();
+  std::vector<ms::MiOptions> measures;
+  std::vector<ms::PairSink> outs;
+  for (uint32_t k = 0; k < ma.Length(); ++k) {
+    const std::string m = ma.Get(k).IsString() ? ma.Get(k).As<Napi::String>().Utf8Value() : "";
+    if (m != "mi" && m != "nmi") { throwError(env, "MS_BAD_OPTION", "measures must hold 'mi' or 'nmi', not '" + m + "'"); return env.Undefined(); }
+    ms::MiOptions o = base;
+    o.measure = m == "mi" ? ms::Measure::MI : ms::Measure::NMI;
+    measures.push_back(o);
+    outs.push_back(proto);
+    outs.back().init(M, 1);
+  }
+  const std::vector<double> xlogx = ms::xlogxTable(n);
+  std::vector<uint32_t> joint(KK);
+  for (size_t q = 0; q < P; ++q) {
+    const uint32_t i = pi[q], j = pj[q];
+    if (i >= static_cast<uint32_t>(M) || j >= static_cast<uint32_t>(M) || i >= j) {
+      throwError(env, "MS_BAD_INPUT", "preparedFromCounts: pair " + std::to_string(q) + " is not i < j < M");
+      return env.Undefined();
+    }
+    int64_t sum = 0;
+    for (size_t cell = 0; cell < KK; ++cell) {
+      const float v = counts[q * KK + cell];
+      // Counts must be exact: anything but a whole number in [0, n] is a device fault.
+      if (!(v >= 0) || v > static_cast<float>(n) || v != std::floor(v)) {
+        throwError(env, "MS_INTERNAL", "the device returned a count that is not a whole number of rows (" + std::to_string(v) + ") for pair " + std::to_string(i) + ", " + std::to_string(j));
+        return env.Undefined();
+      }
+      joint[cell] = static_cast<uint32_t>(v);
+      sum += joint[cell];
+    }
+    if (sum > n) {
+      throwError(env, "MS_INTERNAL", "the device returned more rows than the table has for pair " + std::to_string(i) + ", " + std::to_string(j));
+      return env.Undefined();
+    }
+    const ms::PairEntropies e = ms::pairEntropiesOf<1024>(joint.data(), K, K, xlogx.data(), p->millerMadow);
+    for (size_t m = 0; m < measures.size(); ++m) outs[m].put(0, static_cast<int>(i), static_cast<int>(j), ms::finalizeMeasure(e, measures[m]), e.rows);
+  }
+  Napi::Array a = Napi::Array::New(env, outs.size());
+  for (size_t m = 0; m < measures.size(); ++m) {
+    ms::PairSink& out = outs[m];
+    if (out.kind == ms::PairSink::Dense64 || out.kind == ms::PairSink::Dense32) {
+      for (int i = 0; i < M; ++i) {  // as MatricesJob: MI(X;X) = H(X); NMI(X;X) = 1
+        const double h = s.entropy()[i];
+        const ms::PairEntropies e{h, h, h, static_cast<uint32_t>(s.info()[i].rowsUsed)};
+        out.put(0, i, i, ms::finalizeMeasure(e, measures[m]), e.rows);
+      }
+    }
+    a.Set(static_cast<uint32_t>(m), sinkResult(env, out));
+  }
+  return a;
 }
 
 }  // namespace msb

@@ -83,9 +83,9 @@ constexpr int kGemmK = 64;     // rows of the codes per shared-memory stage
 
 // One-hot codes: P[(c·K + a)·nP + t] = 1 where column c has code a at row t (missing: all zero);
 // rows past n and columns past M are zero.
-__global__ void oneHotKernel(const uint8_t* codes, int M, int64_t n, int K, int Mp, int64_t nP, int8_t* P) {
+__global__ void oneHotKernel(const uint8_t* codes, int M, int64_t n, int K, int Mp, int64_t nP, int8_t* P, int cFirst) {
   const int64_t t = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-  const int c = blockIdx.y;
+  const int c = cFirst + blockIdx.y;
   if (t >= nP || c >= Mp) return;
   const int code = (c < M && t < n) ? codes[static_cast<int64_t>(c) * n + t] : K;
   int8_t* dst = P + static_cast<int64_t>(c) * K * nP + t;
@@ -402,7 +402,10 @@ msg_status msg_mi_all_pairs(const msg_mi_request* q, msg_mi_result* res) {
   if (n >= (int64_t(1) << 31)) return fail(MSG_BAD_ARGUMENT, "the CUDA backend takes fewer than 2^31 rows");
   if (q->output == MSG_OUT_TOPK && (q->k < 1 || q->k > kMaxTopK)) return fail(MSG_BAD_ARGUMENT, "top-k on the CUDA backend takes k ≤ " + std::to_string(kMaxTopK));
   const int rowFirst = std::max(0, q->rowFirst), rowLast = q->rowLast < 0 ? M : std::min(M, q->rowLast);
-  std::memset(res, 0, sizeof(*res));
+  // Outputs only: the caller's dense pointers stay.
+  res->pairs = nullptr;
+  res->pairCount = 0;
+  res->countSeconds = res->totalSeconds = 0;
   CU(cudaSetDevice(q->device));
   cudaDeviceProp prop;
   CU(cudaGetDeviceProperties(&prop, q->device));
@@ -454,8 +457,10 @@ msg_status msg_mi_all_pairs(const msg_mi_request* q, msg_mi_result* res) {
   float countMs = 0;
   if (tensor) {
     CU(dP.alloc(static_cast<size_t>(Mp) * K * nP));
-    oneHotKernel<<<dim3(static_cast<unsigned>((nP + 255) / 256), Mp), 256, 0, comp.s>>>(dCodes.p, M, n, K, Mp, nP, dP.p);
-    CU(cudaGetLastError());
+    for (int cFirst = 0; cFirst < Mp; cFirst += 65535) {  // grid.y ≤ 65535
+      oneHotKernel<<<dim3(static_cast<unsigned>((nP + 255) / 256), std::min(65535, Mp - cFirst)), 256, 0, comp.s>>>(dCodes.p, M, n, K, Mp, nP, dP.p, cFirst);
+      CU(cudaGetLastError());
+    }
   }
   // Histogram groups: as many columns as fit 48 KB of shared counts.
   const int G = std::max(1, std::min(32, static_cast<int>((48 * 1024) / (4 * K * K))));
@@ -630,7 +635,7 @@ msg_status msg_ksg_resample(const msg_ksg_request* q, msg_ksg_result* res) {
   size_t freeB = 0, totalB = 0;
   CU(cudaMemGetInfo(&freeB, &totalB));
   const size_t perRep = static_cast<size_t>(m) * (4 + 8 + 4 + 8 + 8 + 8 + 8 + 8) + (half ? static_cast<size_t>(n) * 5 + m * 16 : 0) + 16;
-  const int B = static_cast<int>(std::clamp<size_t>(freeB / 2 / perRep, 1, static_cast<size_t>(R)));
+  const int B = static_cast<int>(std::clamp<size_t>(freeB / 2 / perRep, 1, std::min<size_t>(R, 65535)));  // grid.y ≤ 65535
   DevBuf<int32_t> dRows, dYrank, dSubRankY;
   DevBuf<double> dYatX, dEpsX, dEpsY, dTerm, dSum, dSX, dSY;
   DevBuf<uint8_t> dMask;

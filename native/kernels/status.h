@@ -4,7 +4,7 @@
 
 namespace ms {
 
-enum class Code { Ok, BadOption, BadInput, NoRows, TooFewRows, LengthMismatch, BadEdges, Aborted, OutOfMemory, Internal };
+enum class Code { Ok, BadOption, BadInput, NoRows, TooFewRows, LengthMismatch, BadEdges, Aborted, OutOfMemory, NoDevice, Internal };
 
 // The stable string codes the JS side sees (kept in sync with src/errors.ts).
 inline const char* codeName(Code c) {
@@ -18,6 +18,7 @@ inline const char* codeName(Code c) {
     case Code::BadEdges: return "MS_BAD_EDGES";
     case Code::Aborted: return "MS_ABORTED";
     case Code::OutOfMemory: return "MS_OUT_OF_MEMORY";
+    case Code::NoDevice: return "MS_NO_DEVICE";
     case Code::Internal: return "MS_INTERNAL";
   }
   return "MS_INTERNAL";

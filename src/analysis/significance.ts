@@ -6,6 +6,7 @@
  * bias-aware rule of ./intervals.ts (issue 14); block lengths chosen from the data by default.
  */
 import { ErrorCode, MetricsiftError, badOption, type AnalysisWarning } from '../errors.js';
+import { cudaStatus, type DeviceReport } from '../device.js';
 import { binding, type RawResamplingOptions } from '../native.js';
 import { columnFromArray } from '../table.js';
 import { type BinningOptions, type Series } from '../estimators/binned.js';
@@ -47,6 +48,8 @@ export interface PermutationResult {
   block: number;
   rowsUsed: number;
   units: 'bits' | 'nats';
+  /** The device that computed the draws (KSG calls that asked for one). */
+  device?: DeviceReport;
 }
 
 /** Options both resampling calls share, as their options type names them. */
@@ -204,6 +207,12 @@ export interface KsgResamplingOptions extends KsgOptions {
   /** Seed of the draws (default 0; the jitter has its own, `jitter`): same seed, same draws on any number of threads. */
   seed?: number;
   threads?: number;
+  /**
+   * Where the draws are estimated: `cpu` (default), `cuda` (algorithm 1, k ≤ 10; MS_NO_DEVICE where
+   * the CUDA backend is not available) or `auto` (CUDA when available). The draws, the neighbour
+   * definition and the tie rule are the CPU's: device estimates agree with it to 1e-12 nats.
+   */
+  device?: 'cpu' | 'cuda' | 'auto';
 }
 
 export interface KsgIntervalOptions extends KsgResamplingOptions {
@@ -221,6 +230,18 @@ export interface KsgIntervalResult extends BootstrapResult {
   /** The half-sample estimates. */
   replicates: Float64Array;
   method: 'half-sampling';
+  /** The device that computed the draws (set when the call asked for one). */
+  device?: DeviceReport;
+}
+
+/** The device a KSG resampling call runs on (gpu.js has no KSG path). */
+function ksgDevice(requested: unknown): DeviceReport | undefined {
+  if (requested === undefined) return undefined;
+  if (requested !== 'cpu' && requested !== 'cuda' && requested !== 'auto') badOption('device', 'one of cpu, cuda, auto (KSG resampling has no gpu.js path)', requested);
+  if (requested === 'cpu') return { requested, used: 'cpu', detail: 'CPU kernels' };
+  const cuda = cudaStatus();
+  if (requested === 'cuda' || cuda.available) return { requested, used: 'cuda', detail: cuda.name ?? 'CUDA' };
+  return { requested, used: 'cpu', detail: 'CPU kernels', note: `no CUDA (${cuda.reason})` };
 }
 
 function ksgResample(x: Series, y: Series, opts: KsgResamplingOptions, mode: 'half' | 'permutation', count: number) {
@@ -233,13 +254,14 @@ function ksgResample(x: Series, y: Series, opts: KsgResamplingOptions, mode: 'ha
   for (let i = 0; i < a.values.length; i++) if (!Number.isNaN(a.values[i]) && !Number.isNaN(b.values[i])) rows++;
   if (rows <= native.k) badOption('k', `fewer neighbours than the ${rows} complete rows`, native.k);
   const block = opts.block === undefined || opts.block === 'auto' ? chooseBlock('auto', [a.values, b.values], rows) : chooseBlock(opts.block, [], rows);
+  const device = ksgDevice(opts.device);
   const raw = {
     ...native, mode, count, block, drawSeed: checkInt('seed', opts.seed, 0) ?? 0,
-    threads: checkInt('threads', opts.threads, 1, 1024) ?? defaultThreads(),
+    threads: checkInt('threads', opts.threads, 1, 1024) ?? defaultThreads(), device: device?.used === 'cuda' ? ('cuda' as const) : ('cpu' as const),
   };
   const r = runNativeSync(() => binding.ksgResample([[a], [b]], ['x', 'y'], raw));
   const f = units === 'bits' ? 1 / Math.LN2 : 1;
-  return { observed: r.observed * f, draws: r.draws.map((v) => v * f), rowsUsed: r.rowsUsed, units, block };
+  return { observed: r.observed * f, draws: r.draws.map((v) => v * f), rowsUsed: r.rowsUsed, units, block, ...(device ? { device } : {}) };
 }
 
 /**
@@ -260,6 +282,7 @@ export function ksgConfidenceInterval(x: Series, y: Series, opts: KsgIntervalOpt
   return {
     mi: r.observed, estimate: r.observed, ci: [r.observed + Math.min(0, lo), r.observed + Math.max(0, hi)], bias: 0, level, replicates: r.draws,
     block: r.block, rowsUsed: r.rowsUsed, units: r.units, method: 'half-sampling', warnings,
+    ...(r.device ? { device: r.device } : {}),
   };
 }
 
@@ -268,7 +291,7 @@ export function ksgPermutationTest(x: Series, y: Series, opts: KsgResamplingOpti
   const count = checkInt('permutations', opts.permutations, 1, 10_000_000) ?? 999;
   const r = ksgResample(x, y, opts, 'permutation', count);
   const { excess, nullMean } = excessOverNull(r.observed, r.draws);
-  return { mi: r.observed, p: permutationP(r.observed, r.draws), null: r.draws, nullMean, excess, block: r.block, rowsUsed: r.rowsUsed, units: r.units };
+  return { mi: r.observed, p: permutationP(r.observed, r.draws), null: r.draws, nullMean, excess, block: r.block, rowsUsed: r.rowsUsed, units: r.units, ...(r.device ? { device: r.device } : {}) };
 }
 
 /**

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { correlationMatrix, correlationPairsAbove, correlationTopK } from '../estimators/correlation.js';
 import { miMatrix, miPairsAbove, miTopK, type Binning, type Normalization } from '../estimators/binned.js';
+import { DEVICES, checkDevice, type DeviceReport } from '../device.js';
 import type { PairList, PairMatrix } from '../estimators/matrix.js';
 import { ksgMatrix, ksgPairsAbove, ksgTopK } from '../estimators/ksg.js';
 import type { InputFormat } from '../io/dataset.js';
@@ -31,6 +32,7 @@ interface MatrixFlags {
   out?: string;
   quiet?: boolean;
   verbose?: boolean;
+  device?: string;
 }
 
 export function matrixCommand(): Command {
@@ -53,6 +55,7 @@ export function matrixCommand(): Command {
     .option('--top-k <k>', 'write only each metric\'s k best partners (highest value, |r| for correlations) as metric_a,metric_b,value,rows_used', intArg('--top-k', 1))
     .option('--shard <i/N>', 'compute shard i of N (balanced by pair count) into a part file (--out F.part); `metricsift merge` joins the parts', shardArg)
     .option('--float32', 'compute the dense matrix in float32 (half the memory)')
+    .option('--device <device>', `where mi/nmi pair counts run: ${DEVICES.join(', ')} (default cpu; same values on every device)`)
     .option('-o, --out <file>', 'output file; format by extension: .csv, .json, .arrow (default: CSV on stdout)')
     .addOption(jsonOption('the matrix (or the pairs with --threshold)'))
     .option('-q, --quiet', 'no progress on stderr, no summary')
@@ -63,7 +66,8 @@ Examples:
   metricsift matrix metrics.arrow --measure kendall --threshold 0.8 --out pairs.csv
   metricsift matrix metrics.csv --measure nmi --shard 0/4 --out nmi-0.part   # … 3/4, then:
   metricsift merge nmi-*.part --out nmi.csv
-  zcat metrics.csv.gz | metricsift matrix - --measure pearson --json`)
+  zcat metrics.csv.gz | metricsift matrix - --measure pearson --json
+  metricsift matrix metrics.arrow --measure nmi --device auto --verbose --out nmi.arrow`)
     .action((input: string, flags: MatrixFlags) => runCommand(flags.verbose, () => matrix(input, flags)));
 }
 
@@ -82,6 +86,11 @@ function valueOptions(f: MatrixFlags): Record<string, unknown> {
 }
 
 async function matrix(input: string, f: MatrixFlags): Promise<void> {
+  // Checked before reading the input: a bad flag fails fast.
+  const device = checkDevice(f.device);
+  if (device && device !== 'cpu' && device !== 'auto' && f.measure !== 'mi' && f.measure !== 'nmi') {
+    badOption('--device', `cpu or auto with --measure ${f.measure} (the devices count binned pairs: mi, nmi)`, device);
+  }
   if (f.threshold !== undefined && f.topK !== undefined) badOption('--top-k', 'not together with --threshold', f.topK);
   if (f.shard && !f.out?.toLowerCase().endsWith('.part')) badOption('--out', 'a part file name ending in .part with --shard', f.out ?? '(standard output)');
   const { table } = await loadInput(input, f.format);
@@ -100,10 +109,12 @@ async function matrix(input: string, f: MatrixFlags): Promise<void> {
   } else if (f.measure === 'mi' || f.measure === 'nmi') {
     const opts = {
       measure: f.measure, bins: f.bins, binning: f.binning, normalization: f.normalization, millerMadow: f.millerMadow,
-      units: f.nats ? 'nats' : 'bits', threads: f.threads, precision, rows, onProgress,
+      units: f.nats ? 'nats' : 'bits', threads: f.threads, precision, rows, onProgress, device,
     } as const;
-    result = f.threshold !== undefined ? await miPairsAbove(table, f.threshold, opts)
+    const r = f.threshold !== undefined ? await miPairsAbove(table, f.threshold, opts)
       : f.topK !== undefined ? await miTopK(table, f.topK, opts) : await miMatrix(table, opts);
+    reportDevice(r.device, f);
+    result = r;
   } else {
     const opts = { method: f.measure, threads: f.threads, precision, rows, onProgress } as const;
     result = f.threshold !== undefined ? await correlationPairsAbove(table, f.threshold, opts)
@@ -130,4 +141,11 @@ async function matrix(input: string, f: MatrixFlags): Promise<void> {
       : f.topK !== undefined ? `${result.i.length} pairs, the top ${f.topK} partners of each metric (${f.measure})` : `${result.i.length} pairs above ${f.threshold} (${f.measure})`;
     summary(f.quiet, [`${what} of ${table.names.length} metrics × ${table.rows} rows written to ${f.out}`]);
   }
+}
+
+/** The device used: on stderr with --verbose; a fallback's reason unless --quiet. */
+function reportDevice(d: DeviceReport | undefined, f: MatrixFlags): void {
+  if (!d) return;
+  if (f.verbose) process.stderr.write(`device: ${d.used} (${d.detail}; asked for ${d.requested})\n`);
+  if (d.note && !f.quiet) process.stderr.write(`note: device ${d.requested}: ${d.note}\n`);
 }

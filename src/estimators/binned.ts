@@ -4,6 +4,7 @@
  * natively in parallel tiles. Values are in bits unless `units: 'nats'`.
  */
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
+import type { Device, DeviceReport } from '../device.js';
 import { binding } from '../native.js';
 import { columnFromArray, type ColumnTable, type TableInput } from '../table.js';
 import type { PairList, PairMatrix } from './matrix.js';
@@ -43,6 +44,13 @@ export interface MiMatrixOptions extends NmiOptions, RunOptions {
   measure?: 'mi' | 'nmi';
   /** Element type of the dense matrix (default float64). */
   precision?: 'float64' | 'float32';
+  /**
+   * Where the pair counts run: `cpu` (default), `cuda` (the CUDA backend; MS_NO_DEVICE where it
+   * is not available), `gpujs` (gpu.js, an optional dependency; below 2^24 rows) or `auto` (CUDA,
+   * then gpu.js on a hardware GPU, then the CPU). Values are byte-identical on every device; the
+   * result's `device` says which one ran.
+   */
+  device?: Device;
 }
 
 /** Per-column entropies and how each column was binned. */
@@ -63,11 +71,15 @@ export interface EntropyTable {
 export interface MiMatrix extends PairMatrix {
   units: 'bits' | 'nats';
   columnEntropy: EntropyTable;
+  /** The device that computed the pair counts (set when the call asked for one). */
+  device?: DeviceReport;
 }
 
 export interface MiPairList extends PairList {
   units: 'bits' | 'nats';
   columnEntropy: EntropyTable;
+  /** The device that computed the pair counts (set when the call asked for one). */
+  device?: DeviceReport;
 }
 
 /** One estimate with the number of complete rows it used. */

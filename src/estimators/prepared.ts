@@ -8,7 +8,9 @@
  * business, not the caller's.
  */
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
-import { binding, type RawEntropies, type RawMiOptions, type RawPairResult, type RawPreparedHandle, type RawResampled } from '../native.js';
+import { checkDevice, loadGpuJs, resolveDevice, type Device, type DeviceReport } from '../device.js';
+import { GPUJS_MAX_ROWS, gpuJsPairCounts } from './gpujs-counts.js';
+import { binding, type RawEntropies, type RawMatricesOptions, type RawMiOptions, type RawPairResult, type RawPreparedHandle, type RawResampled } from '../native.js';
 import type { TableInput } from '../table.js';
 import type { EntropyTable, InfoOptions, MiMatrix, MiPairList, Normalization } from './binned.js';
 import { checkEnum, checkInt, checkNumber, pairCount, prepareTable, rawColumns, rawRunOptions, runNative, runNativeSync, type RunOptions } from './run.js';
@@ -63,6 +65,8 @@ export interface PreparedMatrixOptions extends Omit<RunOptions, 'columns'> {
    * (0,1), (0,2), …, (0,M−1), (1,2), … (a fixed order, whatever the thread count).
    */
   pairRange?: [first: number, last: number];
+  /** Where the pair counts run (`cpu`, `cuda`, `gpujs`, `auto`): see {@link MiMatrixOptions.device}. */
+  device?: Device;
 }
 
 /** Options of the resampling calls on a prepared table. */
@@ -167,19 +171,87 @@ export class PreparedTable {
       raw.pairLast = Math.min(r[1], (M * (M - 1)) / 2);
       total = Math.max(0, raw.pairLast - r[0]);
     }
+    const device = o.device === undefined ? undefined : resolveDevice(checkDevice(o.device));
+    if (device?.used === 'cuda') raw.device = 'cuda';
     for (const k of Object.keys(raw) as (keyof typeof raw)[]) if (raw[k] === undefined) delete raw[k];
-    return { raw, total, units: o.units ?? 'bits' };
+    return { raw, total, units: o.units ?? 'bits', device };
   }
 
-  #dense(measures: readonly ('mi' | 'nmi')[], units: Units, rs: RawPairResult[]): MiMatrix[] {
+  /**
+   * The gpu.js path: every column's codes to gpu.js, which counts the pairs in float32; the counts
+   * come back here to be finalised by the CPU's code. Null where it cannot run (the report's note
+   * then says why, and the caller runs the CPU kernels).
+   */
+  #gpuJs(h: RawPreparedHandle, raw: RawMatricesOptions, device: DeviceReport): RawPairResult[] | null {
+    const g = loadGpuJs();
+    if (!g) return null;
+    if (this.rows >= GPUJS_MAX_ROWS) {
+      Object.assign(device, { used: 'cpu', detail: 'CPU kernels', note: `gpu.js counts in float32, exact below 2^24 rows; this table has ${this.rows} rows: computed on the CPU` });
+      return null;
+    }
+    const coded = binding.preparedCodesAll(h);
+    const M = this.names.length;
+    // Rows of pairs to count: the shard, or the rows a pairRange covers (filtered below).
+    const offset = (i: number) => i * (M - 1) - (i * (i - 1)) / 2;
+    let first = raw.rowFirst ?? 0, last = raw.rowLast === undefined || raw.rowLast < 0 ? M : raw.rowLast;
+    if (raw.pairFirst !== undefined || raw.pairLast !== undefined) {
+      const pf = raw.pairFirst ?? 0, pl = raw.pairLast ?? offset(M);
+      first = 0;
+      while (first < M && offset(first + 1) <= pf) first++;
+      last = first;
+      while (last < M && offset(last) < pl) last++;
+    }
+    let pc = gpuJsPairCounts(g, coded.codes, M, coded.n, coded.K, first, last);
+    if (raw.pairFirst !== undefined || raw.pairLast !== undefined) {
+      const pf = raw.pairFirst ?? 0, pl = raw.pairLast ?? offset(M), KK = coded.K * coded.K;
+      const keep: number[] = [];
+      for (let p = 0; p < pc.pi.length; p++) {
+        const k = offset(pc.pi[p]) + (pc.pj[p] - pc.pi[p] - 1);
+        if (k >= pf && k < pl) keep.push(p);
+      }
+      const counts = new Float32Array(keep.length * KK);
+      keep.forEach((p, q) => counts.set(pc.counts.subarray(p * KK, (p + 1) * KK), q * KK));
+      pc = { counts, pi: Uint32Array.from(keep, (p) => pc.pi[p]), pj: Uint32Array.from(keep, (p) => pc.pj[p]) };
+    }
+    const { pairFirst: _f, pairLast: _l, rowFirst: _a, rowLast: _b, device: _d, ...rest } = raw;
+    return binding.preparedFromCounts(h, pc.counts, pc.pi, pc.pj, coded.K, rest);
+  }
+
+  async #run(c: { raw: RawMatricesOptions; total: number; device?: DeviceReport }, opts: RunOptions): Promise<RawPairResult[]> {
+    const h = this.#h();
+    if (c.device?.used === 'gpujs') {
+      const r = this.#gpuJs(h, c.raw, c.device);
+      if (r) return r;
+    }
+    return runNative(opts, c.total, (ctl) => binding.preparedMatrices(h, c.raw, ctl, true));
+  }
+
+  #runSync(c: { raw: RawMatricesOptions; total: number; device?: DeviceReport }): RawPairResult[] {
+    const h = this.#h();
+    if (c.device?.used === 'gpujs') {
+      const r = this.#gpuJs(h, c.raw, c.device);
+      if (r) return r;
+    }
+    return runNativeSync(() => binding.preparedMatrices(h, c.raw, null, false));
+  }
+
+  static #deviceOf(device: DeviceReport | undefined, r: RawPairResult): { device?: DeviceReport } {
+    if (!device) return {};
+    return { device: device.used === 'cuda' && r.deviceDetail ? { ...device, detail: r.deviceDetail } : { ...device } };
+  }
+
+  #dense(measures: readonly ('mi' | 'nmi')[], units: Units, rs: RawPairResult[], device?: DeviceReport): MiMatrix[] {
     const columnEntropy = this.#entropyTable(units);
-    return rs.map((r, k) => ({ names: this.names, size: this.names.length, values: r.values!, rowsUsed: r.rowsUsed!, measure: measures[k], units, columnEntropy }));
+    return rs.map((r, k) => ({
+      names: this.names, size: this.names.length, values: r.values!, rowsUsed: r.rowsUsed!, measure: measures[k], units, columnEntropy, ...PreparedTable.#deviceOf(device, r),
+    }));
   }
 
-  #lists(measures: readonly ('mi' | 'nmi')[], units: Units, rs: RawPairResult[], limit: { threshold: number } | { k: number }): MiPairList[] {
+  #lists(measures: readonly ('mi' | 'nmi')[], units: Units, rs: RawPairResult[], limit: { threshold: number } | { k: number }, device?: DeviceReport): MiPairList[] {
     const columnEntropy = this.#entropyTable(units);
     return rs.map((r, k) => ({
       names: this.names, size: this.names.length, measure: measures[k], units, ...limit, i: r.i!, j: r.j!, value: r.value!, rowsUsed: r.rows!, columnEntropy,
+      ...PreparedTable.#deviceOf(device, r),
     }));
   }
 
@@ -192,48 +264,42 @@ export class PreparedTable {
   async matrices(measures: readonly ('mi' | 'nmi')[], opts: PreparedMatrixOptions = {}): Promise<MiMatrix[]> {
     const precision = checkEnum('precision', opts.precision, ['float64', 'float32'] as const) ?? 'float64';
     const c = this.#matrixOptions(measures, opts, { output: precision });
-    const h = this.#h();
-    return this.#dense(measures, c.units, await runNative(opts, c.total, (ctl) => binding.preparedMatrices(h, c.raw, ctl, true)));
+    return this.#dense(measures, c.units, await this.#run(c, opts), c.device);
   }
 
   /** {@link matrices} on the calling thread (for worker threads; blocks the event loop). */
   matricesSync(measures: readonly ('mi' | 'nmi')[], opts: Omit<PreparedMatrixOptions, 'signal' | 'onProgress'> = {}): MiMatrix[] {
     const precision = checkEnum('precision', opts.precision, ['float64', 'float32'] as const) ?? 'float64';
     const c = this.#matrixOptions(measures, opts, { output: precision });
-    const h = this.#h();
-    return this.#dense(measures, c.units, runNativeSync(() => binding.preparedMatrices(h, c.raw, null, false)));
+    return this.#dense(measures, c.units, this.#runSync(c), c.device);
   }
 
   /** Pairs i < j whose value is above `threshold` (sorted by (i, j)), one list per measure, one pass. */
   async pairsAbove(measures: readonly ('mi' | 'nmi')[], threshold: number, opts: PreparedMatrixOptions = {}): Promise<MiPairList[]> {
     const th = checkNumber('threshold', threshold)!;
     const c = this.#matrixOptions(measures, opts, { output: 'threshold', threshold: th });
-    const h = this.#h();
-    return this.#lists(measures, c.units, await runNative(opts, c.total, (ctl) => binding.preparedMatrices(h, c.raw, ctl, true)), { threshold: th });
+    return this.#lists(measures, c.units, await this.#run(c, opts), { threshold: th }, c.device);
   }
 
   /** {@link pairsAbove} on the calling thread. */
   pairsAboveSync(measures: readonly ('mi' | 'nmi')[], threshold: number, opts: Omit<PreparedMatrixOptions, 'signal' | 'onProgress'> = {}): MiPairList[] {
     const th = checkNumber('threshold', threshold)!;
     const c = this.#matrixOptions(measures, opts, { output: 'threshold', threshold: th });
-    const h = this.#h();
-    return this.#lists(measures, c.units, runNativeSync(() => binding.preparedMatrices(h, c.raw, null, false)), { threshold: th });
+    return this.#lists(measures, c.units, this.#runSync(c), { threshold: th }, c.device);
   }
 
   /** Each column's `k` best partners (ties to the lower index), one list per measure, one pass. */
   async topK(measures: readonly ('mi' | 'nmi')[], k: number, opts: PreparedMatrixOptions = {}): Promise<MiPairList[]> {
     const kk = checkInt('k', k, 1, 1 << 20)!;
     const c = this.#matrixOptions(measures, opts, { output: 'topk', k: kk });
-    const h = this.#h();
-    return this.#lists(measures, c.units, await runNative(opts, c.total, (ctl) => binding.preparedMatrices(h, c.raw, ctl, true)), { k: kk });
+    return this.#lists(measures, c.units, await this.#run(c, opts), { k: kk }, c.device);
   }
 
   /** {@link topK} on the calling thread. */
   topKSync(measures: readonly ('mi' | 'nmi')[], k: number, opts: Omit<PreparedMatrixOptions, 'signal' | 'onProgress'> = {}): MiPairList[] {
     const kk = checkInt('k', k, 1, 1 << 20)!;
     const c = this.#matrixOptions(measures, opts, { output: 'topk', k: kk });
-    const h = this.#h();
-    return this.#lists(measures, c.units, runNativeSync(() => binding.preparedMatrices(h, c.raw, null, false)), { k: kk });
+    return this.#lists(measures, c.units, this.#runSync(c), { k: kk }, c.device);
   }
 
   /**
