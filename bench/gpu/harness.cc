@@ -196,11 +196,18 @@ std::vector<double> emulatedKsg(const ms::KsgDraws& d, int count, bool half, boo
       for (int64_t g = 0; g < n; ++g)
         if (mask[ox[g]]) { SX[q] = d.x[ox[g]]; YatX[q] = d.y[ox[g]]; YrankAtX[q] = subRankY[ox[g]]; ++q; }
     }
-    for (int64_t p = 0; p < m; ++p) {
-      double e = msg::kthDistance<K>(SX.data(), YatX.data(), m, p);
-      if (flip && r == 0 && p == m / 2) e *= 1.5;
-      epsX[p] = e;
-      epsY[YrankAtX[p]] = e;
+    // The kernels' steps: x rank of each y rank, the strip layout, the strip search per slot.
+    std::vector<int32_t> xRankAtY(m), rx(m), ry(m);
+    std::vector<double> lsx(m), lsy(m);
+    for (int64_t p = 0; p < m; ++p) xRankAtY[YrankAtX[p]] = static_cast<int32_t>(p);
+    const int64_t S = msg::stripSize(K, m);
+    std::vector<int32_t> ptr((m + S - 1) / S);
+    msg::stripLayout(xRankAtY.data(), SX.data(), SY.data(), m, S, lsx.data(), lsy.data(), rx.data(), ry.data(), ptr.data());
+    for (int64_t j = 0; j < m; ++j) {
+      double e = msg::stripKth<K>(lsx.data(), lsy.data(), SX.data(), m, S, j);
+      if (flip && r == 0 && j == m / 2) e *= 1.5;
+      epsX[rx[j]] = e;
+      epsY[ry[j]] = e;
     }
     double sx = 0, sy = 0;
     for (int64_t p = 0; p < m; ++p) sx += d.psi[msg::strictCount(SX.data(), m, p, epsX[p]) + 1];

@@ -240,20 +240,38 @@ __global__ void topkKernel(const double* vals, const uint32_t* rows, FinalOpts f
 // ---- KSG (algorithm 1, scalar x and y) on resampled points ----------------------------------------
 // A replicate's points, in the order of their x values: SX[p] (sorted x), YatX[p] (the y of the point
 // with x rank p) and YrankAtX[p] (its y rank); SY holds the sorted y values. The k-th max-norm
-// distance of every point is found by walking outward in x order, nearer side first, until the x gap
-// alone exceeds the k-th distance so far (exact: no skipped point can be nearer). The marginal counts
-// are the CPU's predicates (v − v_p < ε and v_p − v ≥ ε over the sorted values) by bisection, and the
-// ψ terms are summed in the CPU's order (x ranks, then y ranks), one thread a replicate.
+// distance of every point comes from the CPU's own exact search (strips of x ranks kept in y order,
+// cuda/ksg_core.h). The marginal counts are the CPU's predicates (v − v_p < ε and v_p − v ≥ ε over
+// the sorted values) by bisection, and the ψ terms are summed in the CPU's order (x ranks, then y
+// ranks), one thread a replicate.
 
-template <int K>
-__global__ void ksgEpsKernel(const double* SX, int64_t sxStride, const double* YatX, const int32_t* YrankAtX, int64_t m,
-                             double* epsX, double* epsY) {
+// x rank of each y rank: the inverse of YrankAtX.
+__global__ void ksgXrankKernel(const int32_t* YrankAtX, int64_t m, int32_t* XrankAtY) {
   const int64_t p = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   const int64_t r = blockIdx.y;
-  if (p >= m) return;
-  const double e = msg::kthDistance<K>(SX + r * sxStride, YatX + r * m, m, p);
-  epsX[r * m + p] = e;
-  epsY[r * m + YrankAtX[r * m + p]] = e;
+  if (p < m) XrankAtY[r * m + YrankAtX[r * m + p]] = static_cast<int32_t>(p);
+}
+
+// The CPU's strip layout, one thread a replicate (a sequential append per point, as the CPU's).
+__global__ void ksgLayoutKernel(const int32_t* XrankAtY, const double* SX, const double* SY, int64_t sStride, int64_t m, int64_t S, int R,
+                                double* lsx, double* lsy, int32_t* lrx, int32_t* lry, int32_t* ptr) {
+  const int r = blockIdx.x * blockDim.x + threadIdx.x;
+  if (r >= R) return;
+  const int64_t strips = (m + S - 1) / S, o = static_cast<int64_t>(r) * m;
+  msg::stripLayout(XrankAtY + o, SX + r * sStride, SY + r * sStride, m, S, lsx + o, lsy + o, lrx + o, lry + o, ptr + r * strips);
+}
+
+// k-th distance of the point in each slot by the CPU's strip search; stored by x rank and by y rank.
+template <int K>
+__global__ void ksgEpsKernel(const double* lsx, const double* lsy, const int32_t* lrx, const int32_t* lry, const double* SX, int64_t sStride,
+                             int64_t m, int64_t S, double* epsX, double* epsY) {
+  const int64_t j = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  const int64_t r = blockIdx.y;
+  if (j >= m) return;
+  const int64_t o = r * m;
+  const double e = msg::stripKth<K>(lsx + o, lsy + o, SX + r * sStride, m, S, j);
+  epsX[o + lrx[o + j]] = e;
+  epsY[o + lry[o + j]] = e;
 }
 
 // term[p·R + r] = ψ(count + 1) for sorted position p of replicate r (layout for the summing threads).
@@ -634,10 +652,11 @@ msg_status msg_ksg_resample(const msg_ksg_request* q, msg_ksg_result* res) {
   // Replicates in batches sized from free memory.
   size_t freeB = 0, totalB = 0;
   CU(cudaMemGetInfo(&freeB, &totalB));
-  const size_t perRep = static_cast<size_t>(m) * (4 + 8 + 4 + 8 + 8 + 8 + 8 + 8) + (half ? static_cast<size_t>(n) * 5 + m * 16 : 0) + 16;
+  const int64_t S = msg::stripSize(q->k, m), strips = (m + S - 1) / S;
+  const size_t perRep = static_cast<size_t>(m) * (4 + 8 + 4 + 8 + 8 + 8 + 8 + 8 + 28) + strips * 4 + (half ? static_cast<size_t>(n) * 5 + m * 16 : 0) + 16;
   const int B = static_cast<int>(std::clamp<size_t>(freeB / 2 / perRep, 1, std::min<size_t>(R, 65535)));  // grid.y ≤ 65535
-  DevBuf<int32_t> dRows, dYrank, dSubRankY;
-  DevBuf<double> dYatX, dEpsX, dEpsY, dTerm, dSum, dSX, dSY;
+  DevBuf<int32_t> dRows, dYrank, dSubRankY, dXrank, dLrx, dLry, dPtr;
+  DevBuf<double> dYatX, dEpsX, dEpsY, dTerm, dSum, dSX, dSY, dLsx, dLsy;
   DevBuf<uint8_t> dMask;
   CU(dRows.alloc(static_cast<size_t>(B) * m));
   CU(dYrank.alloc(static_cast<size_t>(B) * m));
@@ -646,6 +665,12 @@ msg_status msg_ksg_resample(const msg_ksg_request* q, msg_ksg_result* res) {
   CU(dEpsY.alloc(static_cast<size_t>(B) * m));
   CU(dTerm.alloc(static_cast<size_t>(B) * m));
   CU(dSum.alloc(2 * static_cast<size_t>(B)));
+  CU(dXrank.alloc(static_cast<size_t>(B) * m));
+  CU(dLrx.alloc(static_cast<size_t>(B) * m));
+  CU(dLry.alloc(static_cast<size_t>(B) * m));
+  CU(dLsx.alloc(static_cast<size_t>(B) * m));
+  CU(dLsy.alloc(static_cast<size_t>(B) * m));
+  CU(dPtr.alloc(static_cast<size_t>(B) * strips));
   if (half) {
     CU(dMask.alloc(static_cast<size_t>(B) * n));
     CU(dSubRankY.alloc(static_cast<size_t>(B) * n));
@@ -671,8 +696,11 @@ msg_status msg_ksg_resample(const msg_ksg_request* q, msg_ksg_result* res) {
       ksgPermBuild<<<grid, 256>>>(dy.p, dRows.p, dOrderX.p, dRankY.p, n, dYatX.p, dYrank.p);
     }
     CU(cudaGetLastError());
+    ksgXrankKernel<<<grid, 256>>>(dYrank.p, m, dXrank.p);
+    ksgLayoutKernel<<<(b + 63) / 64, 64>>>(dXrank.p, SX, SY, stride, m, S, b, dLsx.p, dLsy.p, dLrx.p, dLry.p, dPtr.p);
+    CU(cudaGetLastError());
     switch (q->k) {
-#define MS_EPS(KK) case KK: ksgEpsKernel<KK><<<grid, 256>>>(SX, stride, dYatX.p, dYrank.p, m, dEpsX.p, dEpsY.p); break;
+#define MS_EPS(KK) case KK: ksgEpsKernel<KK><<<grid, 256>>>(dLsx.p, dLsy.p, dLrx.p, dLry.p, SX, stride, m, S, dEpsX.p, dEpsY.p); break;
       MS_EPS(1) MS_EPS(2) MS_EPS(3) MS_EPS(4) MS_EPS(5) MS_EPS(6) MS_EPS(7) MS_EPS(8) MS_EPS(9) MS_EPS(10)
 #undef MS_EPS
     }
