@@ -9,6 +9,7 @@ export const ENV_VARS = {
   METRICSIFT_THREADS: 'default for --threads: native threads, an integer ≥ 1',
   METRICSIFT_PROMETHEUS_URL: 'the Prometheus server for inputs given as a query only (?job=…&start=…&end=…)',
   METRICSIFT_ADDON: 'the native addon file to load instead of the shipped or built one',
+  METRICSIFT_CUDA_LIB: 'the CUDA backend library (libmetricsift_cuda.so) to load for --device cuda instead of the one beside the addon',
 } as const;
 
 /** Defaults the CLI takes from the environment. */
@@ -48,6 +49,9 @@ export function envDefaults(env: NodeJS.ProcessEnv = process.env): EnvDefaults {
       }
       case 'METRICSIFT_ADDON':
         if (value.trim() === '') throw bad(name, value, 'the path of a .node file');
+        break;
+      case 'METRICSIFT_CUDA_LIB':
+        if (value.trim() === '') throw bad(name, value, 'the path of a .so file');
         break;
       default:
         throw new MetricsiftError(`unknown environment variable ${name} (known: ${Object.keys(ENV_VARS).join(', ')})`, ErrorCode.BAD_ENV);
