@@ -43,6 +43,24 @@ describe.skipIf(!cliBuilt)('metricsift scan (needs `npm run build:ts`)', () => {
     const rules = readFileSync(join(out, 'rules.yaml'), 'utf8');
     expect(rules.match(/- alert:/g)).toHaveLength(sel.selected.length);
   });
+  it('prints and stores trace statistics, warns about services with metrics missing from the traces; --lenient skips a bad file', async () => {
+    const dir = join(tempDir(), 'traces');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'a.json'), readFileSync(join(root, 'test/fixtures/traces/zipkin-skew.json')));
+    writeFileSync(join(dir, 'b.json'), '{"nope": true}');
+    const failed = await cli('scan', example, '--traces', dir, '--out', join(tempDir(), 'tr0'), '--iterations', '5');
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(/b\.json: not a trace shape/);
+    const out = join(tempDir(), 'tr');
+    const r = await cli('scan', example, '--traces', dir, '--lenient', '--out', out, '--iterations', '5');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/traces: 1 files, 1 traces, 4 spans, 0 orphan spans, 1 edges/);
+    expect(r.stderr).toMatch(/warning \[MS_TRACE_FILE_SKIPPED\]: .*b\.json/);
+    expect(r.stderr).toMatch(/warning \[MS_SERVICE_NOT_IN_TRACES\]: \d+ services with metrics appear in no span/);
+    const sel = JSON.parse(readFileSync(join(out, 'selection.json'), 'utf8'));
+    expect(sel.traces).toMatchObject({ files: 1, traces: 1, spans: 4, orphans: 0, edges: 1, graphServicesWithoutMetrics: ['servicea', 'serviceb'] });
+    expect(sel.traces.metricServicesNotInGraph.length).toBeGreaterThan(10);
+  });
   it.skipIf(!hasPromtool)('rules.yaml passes `promtool check rules` (Debian package prometheus)', async () => {
     const out = join(tempDir(), 'ex');
     const { stdout } = await run('promtool', ['check', 'rules', join(out, 'rules.yaml')]);

@@ -92,7 +92,7 @@ describe('bad trace input', () => {
     writeFileSync(join(dir, 'a.json'), '{"data": [');
     expect(await errorOfAsync(readTraces(dir))).toMatchObject({ code: 'MS_BAD_FORMAT', message: expect.stringMatching(/a\.json.*malformed JSON/) });
     writeFileSync(join(dir, 'a.json'), '{"something": 1}');
-    expect((await errorOfAsync(readTraces(dir))).message).toMatch(/not a Jaeger document/);
+    expect((await errorOfAsync(readTraces(dir))).message).toMatch(/not a trace shape metricsift reads.*accepted: Jaeger query API/);
     const empty = join(tempDir(), 'empty');
     mkdirSync(empty);
     writeFileSync(join(empty, 'notes.txt'), 'ignored');

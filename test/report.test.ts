@@ -36,6 +36,15 @@ describe('report.html', () => {
     const { matrices: _m, ...bare } = res;
     expect(() => reportHtml(bare)).toThrow(TypeError);
   });
+  it("keeps metric names holding String.replace patterns ($', $`, $&) intact (issue 11)", async () => {
+    const names = ["a/x$'tail", 'a/y$`head', 'b/z$&$$'];
+    const res = await selectMetrics({ [names[0]]: [1, 2, 3, 4, 5, 6], [names[1]]: [2, 1, 2, 1, 2, 1], [names[2]]: [1, 1, 2, 2, 3, 3] }, { iterations: 3, keepMatrices: true });
+    const html = reportHtml(res);
+    const json = html.slice(html.indexOf('id="data">') + 'id="data">'.length, html.indexOf('</script>', html.indexOf('id="data">')));
+    const data = JSON.parse(json) as { heatmap: { names: string[] } };
+    expect([...data.heatmap.names].sort()).toEqual([...names].sort());
+    expect(html.match(/<\/html>/g)).toHaveLength(1);  // $' would have pasted the page's tail in again
+  });
   it.skipIf(!chromium)('loads in headless Chromium with no script error and shows its main elements (Debian package chromium)', async () => {
     const table = await readCsv(new URL('../examples/trainticket/metrics.csv.gz', import.meta.url).pathname);
     const { graph } = callGraphFromSpans(await readTraces(join(fixtures, 'trainticket/2023-01-30/trace')));

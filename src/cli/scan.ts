@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { InputFormat } from '../io/dataset.js';
-import { callGraphFromSpans, readGraph, readTraces } from '../io/traces.js';
+import { callGraphFromSpans, loadTraces, readGraph, traceSummary, type TraceSummary } from '../io/traces.js';
 import { writeMatrix } from '../io/write.js';
 import { writeReport } from '../report/html.js';
 import { writeAlertRules } from '../report/rules.js';
@@ -15,6 +15,7 @@ import { INPUT_HELP, formatOption, intArg, loadInput, numArg, runCommand, staged
 interface ScanFlags {
   format?: InputFormat;
   traces?: string;
+  lenient?: boolean;
   graph?: string;
   out: string;
   mode?: 'topology' | 'flat' | 'cover';
@@ -48,6 +49,7 @@ export function scanCommand(): Command {
     .argument('<metrics>', INPUT_HELP)
     .addOption(formatOption())
     .option('--traces <path>', 'spans for the call graph: Jaeger/OTLP JSON or span CSVs, a file or a directory (default: trace/ beside the metrics)')
+    .option('--lenient', 'skip a trace file that cannot be read (with a warning) instead of failing')
     .option('--graph <file>', 'a given call graph without probabilities: JSON edges or an adjacency CSV (default: graph.csv beside the metrics)')
     .option('-o, --out <dir>', 'output directory', 'metricsift-out')
     .addOption(new Option('--mode <mode>', `KIMetrix topology-aware or flat, or greedy set cover (default ${D.mode})`).choices(['topology', 'flat', 'cover']))
@@ -112,8 +114,13 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   let graph: CallGraph | undefined;
   let graphFrom = 'none (every service a root)';
   const traces = f.traces ?? (f.graph ? undefined : data.traces);
+  let traceStats: TraceSummary | undefined;
   if (traces) {
-    graph = callGraphFromSpans(await readTraces(traces)).graph;
+    const read = await loadTraces(traces, { lenient: f.lenient });
+    const built = callGraphFromSpans(read.spans);
+    graph = built.graph;
+    const metricServices = [...new Set(data.table.names.map((n) => (n.includes('/') ? n.slice(0, n.lastIndexOf('/')) : '(unmapped)')))];
+    traceStats = traceSummary(read, built.stats, graph, metricServices);
     graphFrom = `traces ${traces}`;
   } else if (f.graph ?? data.graph) {
     graph = await readGraph((f.graph ?? data.graph)!);
@@ -129,7 +136,8 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   for (const k of Object.keys(opts) as (keyof KimetrixOptions)[]) if (opts[k] === undefined) delete opts[k];
   const res = await selectMetrics(data.table, opts);
   await mkdir(f.out, { recursive: true });
-  await writeSelection(join(f.out, 'selection.json'), res);
+  // Trace statistics travel in selection.json beside the selection (not part of the library's result).
+  await writeSelection(join(f.out, 'selection.json'), traceStats ? Object.assign(res, { traces: traceStats }) : res);
   await writeCurve(join(f.out, 'curve.csv'), res);
   if (res.tuner === 'aimd') await writeAimdLog(join(f.out, 'aimd.csv'), res);
   await writeMatrix(join(f.out, 'mi.arrow'), res.matrices!.mi);
@@ -147,6 +155,7 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   const files = ['selection.json', 'curve.csv', ...(res.tuner === 'aimd' ? ['aimd.csv'] : []), 'mi.arrow', 'rules.yaml', 'report.html'];
   const lines = [
     `read ${data.table.names.length} metrics × ${data.table.rows} rows (${data.layout}); call graph from ${graphFrom}`,
+    ...(traceStats ? traceLines(traceStats) : []),
     `dropped ${constant} constant or empty metrics${res.excluded.length ? `; excluded ${res.excluded.length}` : ''}`,
     ...(res.counters.length ? [`counters analysed as per-second rates: ${res.counters.length} (${summarise(res.counters.map((c) => c.name))})`] : []),
     `selected ${res.selected.length} of ${res.informative} informative metrics in ${Object.keys(res.byService).length} services (${res.mode}, ${how})${res.epsilon !== null ? `, ε = ${res.epsilon.toPrecision(3)}` : ''}, coverage ${(100 * res.coverage).toFixed(1)} % (${res.measure}, θ = ${res.theta})`,
@@ -162,4 +171,14 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
 
 function summarise(names: string[]): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')}, …`;
+}
+
+function traceLines(t: TraceSummary): string[] {
+  const list = (xs: string[]) => (xs.length > 8 ? `${xs.slice(0, 8).join(', ')} and ${xs.length - 8} more` : xs.join(', '));
+  return [
+    `traces: ${t.files} files, ${t.traces} traces, ${t.spans} spans, ${t.orphans} orphan spans, ${t.edges} edges`,
+    ...t.skipped.map((s) => `warning [MS_TRACE_FILE_SKIPPED]: ${s.reason}`),
+    ...(t.metricServicesNotInGraph.length ? [`warning [MS_SERVICE_NOT_IN_TRACES]: ${t.metricServicesNotInGraph.length} services with metrics appear in no span (roots): ${list(t.metricServicesNotInGraph)}`] : []),
+    ...(t.graphServicesWithoutMetrics.length ? [`note: ${t.graphServicesWithoutMetrics.length} services of the traces have no metrics: ${list(t.graphServicesWithoutMetrics)}`] : []),
+  ];
 }

@@ -1,8 +1,8 @@
 /**
- * Traces → call graph with call probabilities, for KIMetrix. Reads Jaeger JSON (the query API's
- * `{"data": [{traceID, spans, processes}]}`), OpenTelemetry OTLP JSON (`resourceSpans`) and the
- * Train Ticket span CSV files (`TraceID,SpanID,ParentID,PodName,…`, gzip too), and adjacency
- * CSVs as PetShop's `graph.csv` (row calls column) for graphs without traces.
+ * Traces → call graph with call probabilities, for KIMetrix. Reads every common export (see
+ * {@link TRACE_SHAPES}: Jaeger v1/v2 API and storage documents, OTLP JSON and JSON Lines, Tempo,
+ * Zipkin v2) and the Train Ticket span CSV files (`TraceID,SpanID,ParentID,PodName,…`, gzip too),
+ * and adjacency CSVs as PetShop's `graph.csv` (row calls column) for graphs without traces.
  *
  * Probabilities (decided; README "KIMetrix"): an invocation of service a is a span of a whose
  * parent is in another service, is missing, or is none (a root). P(b | a) = the share of a's
@@ -106,44 +106,171 @@ function bad(source: string, what: string): never {
   throw new MetricsiftError(`${source}: ${what}`, ErrorCode.BAD_FORMAT);
 }
 
-/** Spans of a Jaeger query-API JSON document. */
+/** What a trace file may hold; named in the error for anything else. */
+export const TRACE_SHAPES = [
+  'Jaeger query API {"data": [traces]}',
+  'a Jaeger trace {traceID, spans, processes} or an array of them',
+  'Jaeger spans with an embedded "process" (storage documents; "parentSpanID" or references)',
+  'OTLP JSON {"resourceSpans": …}',
+  'Jaeger v2 API {"result": {"resourceSpans": …}}',
+  'Tempo {"batches": …} or {"trace": {"resourceSpans"|"batches": …}}',
+  'JSON Lines of any of these (the OpenTelemetry Collector file exporter)',
+  'Zipkin v2 JSON [spans] or [[spans]]',
+  'span CSV TraceID,SpanID,ParentID,PodName,…',
+];
+
+/**
+ * One spelling per ID: hex is compared case-insensitively and without leading zeros (Jaeger writes
+ * `1` where the UI writes `0000000000000001`); other strings are kept as they are.
+ */
+export function normalizeId(id: unknown): string {
+  const s = typeof id === 'number' ? id.toString(16) : String(id ?? '');
+  if (!/^[0-9a-fA-F]+$/.test(s)) return s;
+  const t = s.toLowerCase().replace(/^0+/, '');
+  return t === '' ? '0' : t;
+}
+
+/** Base64 (OTLP through protobuf's JSON mapping, as Tempo answers) → hex. */
+function base64ToHex(id: string): string {
+  return Buffer.from(id, 'base64').toString('hex');
+}
+
+const isBase64Id = (s: unknown) => typeof s === 'string' && /^(?:[A-Za-z0-9+/]{11}=?|[A-Za-z0-9+/]{22}(?:==)?)$/.test(s);
+const isHex = (s: unknown) => typeof s === 'string' && /^[0-9a-fA-F]*$/.test(s);
+/** A null/empty/all-zero parent ID means "no parent" in every format. */
+const parentOrNull = (id: unknown): string | null => {
+  if (id === undefined || id === null || id === '') return null;
+  const n = normalizeId(id);
+  return n === '0' ? null : n;
+};
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+interface JaegerSpan {
+  traceID?: string; spanID?: string; processID?: string; parentSpanID?: string;
+  process?: { serviceName?: string };
+  references?: { refType?: string; traceID?: string; spanID?: string }[];
+}
+
+/** One Jaeger span: the first CHILD_OF reference in its own trace, else FOLLOWS_FROM, else `parentSpanID`. */
+function jaegerSpan(s: JaegerSpan, processes: Record<string, { serviceName?: string }> | undefined, traceId: unknown, source: string): Span {
+  if (typeof s !== 'object' || s === null || Array.isArray(s) || s.spanID === undefined) bad(source, 'a Jaeger span without "spanID"');
+  const service = s.process?.serviceName ?? (s.processID !== undefined ? processes?.[s.processID]?.serviceName : undefined);
+  if (!service) bad(source, `span ${s.spanID} has no process serviceName (processID ${s.processID ?? 'missing'})`);
+  const trace = normalizeId(s.traceID ?? traceId);
+  const spanId = normalizeId(s.spanID);
+  const refs = (Array.isArray(s.references) ? s.references : []).filter((r) => typeof r === 'object' && r !== null && r.spanID !== undefined && (r.traceID === undefined || normalizeId(r.traceID) === trace));
+  const ref = refs.find((r) => r.refType === 'CHILD_OF') ?? refs.find((r) => r.refType === 'FOLLOWS_FROM') ?? refs[0];
+  let parent = ref ? parentOrNull(ref.spanID) : parentOrNull(s.parentSpanID);
+  if (parent === spanId) parent = null;  // a self-reference (seen in Jaeger's own fixtures) is no parent
+  return { traceId: trace, spanId, parentId: parent, service };
+}
+
+/** Spans of a Jaeger query-API JSON document (`{"data": [...]}`), a trace, or an array of traces. */
 export function parseJaeger(doc: unknown, source: string): Span[] {
-  const data = (doc as { data?: unknown }).data;
-  if (!Array.isArray(data)) bad(source, 'not a Jaeger document (no "data" array)');
+  const data = isObj(doc) && 'data' in doc ? doc.data : doc;
+  const traces = Array.isArray(data) ? data : [data];
+  if (isObj(doc) && 'data' in doc && !Array.isArray(data)) bad(source, 'not a Jaeger document (no "data" array)');
   const spans: Span[] = [];
-  for (const t of data as { traceID?: string; spans?: unknown[]; processes?: Record<string, { serviceName?: string }> }[]) {
-    if (!Array.isArray(t.spans) || !t.processes) bad(source, `trace ${t.traceID ?? '?'} has no spans or processes`);
-    for (const s of t.spans as { traceID?: string; spanID: string; processID: string; references?: { refType: string; spanID: string }[] }[]) {
-      const service = t.processes[s.processID]?.serviceName;
-      if (!service) bad(source, `span ${s.spanID} names process ${s.processID}, which has no serviceName`);
-      const parent = s.references?.find((r) => r.refType === 'CHILD_OF') ?? s.references?.[0];
-      spans.push({ traceId: s.traceID ?? t.traceID ?? '', spanId: s.spanID, parentId: parent ? parent.spanID : null, service });
-    }
+  for (const t of traces as { traceID?: string; spans?: unknown[]; processes?: Record<string, { serviceName?: string }> }[]) {
+    if (!isObj(t) || !Array.isArray(t.spans)) bad(source, `Jaeger trace ${isObj(t) ? (t.traceID ?? '?') : String(t)} has no "spans" array`);
+    for (const s of t.spans) spans.push(jaegerSpan(s as JaegerSpan, t.processes, t.traceID, source));
   }
   return spans;
 }
 
-/** Spans of an OpenTelemetry OTLP/JSON document (`resourceSpans`). */
+interface OtlpResource {
+  resource?: { attributes?: { key: string; value?: { stringValue?: string } }[] };
+  scopeSpans?: { spans?: unknown[] }[];
+  instrumentationLibrarySpans?: { spans?: unknown[] }[];
+}
+
+/**
+ * Spans of an OpenTelemetry OTLP/JSON document: `resourceSpans` (OTLP, the Collector's file
+ * exporter, Jaeger v2's `result`) or `batches` (Tempo). IDs are hex by the OTLP/JSON spec, base64
+ * where protobuf's JSON mapping was used (Tempo): a document with any non-hex ID is read as base64.
+ * A resource without `service.name` is `unknown_service` (`unknown_service:<executable>` when
+ * `process.executable.name` is known), as the OpenTelemetry specification says.
+ */
 export function parseOtlp(doc: unknown, source: string): Span[] {
-  const rs = (doc as { resourceSpans?: unknown }).resourceSpans;
+  const rs = isObj(doc) ? (doc.resourceSpans ?? doc.batches) : undefined;
   if (!Array.isArray(rs)) bad(source, 'not an OTLP document (no "resourceSpans" array)');
-  const spans: Span[] = [];
-  for (const r of rs as { resource?: { attributes?: { key: string; value?: { stringValue?: string } }[] }; scopeSpans?: { spans?: unknown[] }[]; instrumentationLibrarySpans?: { spans?: unknown[] }[] }[]) {
-    const service = r.resource?.attributes?.find((a) => a.key === 'service.name')?.value?.stringValue;
-    if (!service) bad(source, 'a resourceSpans entry has no service.name attribute');
+  const raw: { traceId: unknown; spanId: unknown; parentSpanId: unknown; service: string }[] = [];
+  for (const r of rs as OtlpResource[]) {
+    if (typeof r !== 'object' || r === null) bad(source, 'a resourceSpans entry is not an object');
+    const attr = (k: string) => r.resource?.attributes?.find((a) => a?.key === k)?.value?.stringValue;
+    const exe = attr('process.executable.name');
+    const service = attr('service.name') || (exe ? `unknown_service:${exe}` : 'unknown_service');
     for (const scope of r.scopeSpans ?? r.instrumentationLibrarySpans ?? []) {
-      for (const s of (scope.spans ?? []) as { traceId: string; spanId: string; parentSpanId?: string }[]) {
-        spans.push({ traceId: s.traceId, spanId: s.spanId, parentId: s.parentSpanId ? s.parentSpanId : null, service });
+      for (const s of (scope?.spans ?? []) as Obj[]) {
+        if (!isObj(s) || s.spanId === undefined) bad(source, `an OTLP span of service "${service}" has no "spanId"`);
+        raw.push({ traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId, service });
       }
     }
   }
-  return spans;
+  // Base64 only when some ID is not hex and every ID is the base64 of 8 or 16 bytes (OTLP's sizes).
+  const ids = raw.flatMap((s) => [s.traceId, s.spanId, ...(s.parentSpanId ? [s.parentSpanId] : [])]);
+  const b64 = ids.some((x) => !isHex(x)) && ids.every(isBase64Id);
+  const id = (x: unknown) => (b64 && typeof x === 'string' ? base64ToHex(x) : x);
+  return raw.map((s) => {
+    const spanId = normalizeId(id(s.spanId));
+    const parent = parentOrNull(id(s.parentSpanId));
+    return { traceId: normalizeId(id(s.traceId)), spanId, parentId: parent === spanId ? null : parent, service: s.service };
+  });
+}
+
+interface ZipkinSpan { traceId?: string; id?: string; parentId?: string; shared?: boolean; localEndpoint?: { serviceName?: string } }
+
+/**
+ * Spans of Zipkin v2 JSON (a list of spans, or the API's list of traces). A `shared` server span
+ * reuses its client's ID (B3 join): it becomes the child of that client span.
+ */
+export function parseZipkin(doc: unknown, source: string): Span[] {
+  const flat: ZipkinSpan[] = [];
+  const walk = (x: unknown) => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (isObj(x) && x.traceId !== undefined && x.id !== undefined) flat.push(x as ZipkinSpan);
+    else bad(source, 'a Zipkin v2 element is not a span (needs "traceId" and "id")');
+  };
+  walk(doc);
+  const shared = new Set(flat.filter((s) => s.shared).map((s) => `${normalizeId(s.traceId)} ${normalizeId(s.id)}`));
+  return flat.map((s) => {
+    const trace = normalizeId(s.traceId), id = normalizeId(s.id);
+    const service = s.localEndpoint?.serviceName || 'unknown_service';
+    const twin = shared.has(`${trace} ${id}`);
+    if (s.shared) return { traceId: trace, spanId: id, parentId: `${id}~client`, service };
+    return { traceId: trace, spanId: twin ? `${id}~client` : id, parentId: parentOrNull(s.parentId), service };
+  });
+}
+
+/** One parsed JSON value of any accepted shape → spans. */
+export function parseTraceJson(doc: unknown, source: string): Span[] {
+  if (Array.isArray(doc)) {
+    if (doc.length === 0) return [];
+    const first = doc.find((x) => x !== null);
+    if (Array.isArray(first) || (isObj(first) && first.traceId !== undefined && first.id !== undefined)) return parseZipkin(doc, source);
+    return doc.flatMap((x) => parseTraceJson(x, source));
+  }
+  if (!isObj(doc)) unknownShape(source, doc === null ? 'null' : typeof doc);
+  if ('resourceSpans' in doc || 'batches' in doc) return parseOtlp(doc, source);
+  if (isObj(doc.result)) return parseTraceJson(doc.result, source);
+  if (isObj(doc.trace)) return parseTraceJson(doc.trace, source);
+  if ('data' in doc) return parseJaeger(doc, source);
+  if (Array.isArray(doc.spans)) return parseJaeger(doc, source);
+  if (doc.spanID !== undefined) return [jaegerSpan(doc as JaegerSpan, undefined, doc.traceID, source)];
+  if (doc.traceId !== undefined && doc.id !== undefined) return parseZipkin([doc], source);
+  unknownShape(source, `an object with keys ${Object.keys(doc).slice(0, 6).map((k) => JSON.stringify(k)).join(', ') || '(none)'}`);
+}
+
+function unknownShape(source: string, what: string): never {
+  bad(source, `not a trace shape metricsift reads (found ${what}); accepted: ${TRACE_SHAPES.join('; ')}`);
 }
 
 /** Spans of a Train Ticket span CSV (ParentID `root` for a root span; service from PodName). */
 export function parseSpanCsv(text: string, source: string): Span[] {
-  const lines = text.split(/\r?\n/);
-  const header = lines[0].split(',');
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const header = lines[0].split(',').map((h) => h.trim().replace(/^"(.*)"$/, '$1'));
   const col = (name: string) => {
     const i = header.indexOf(name);
     if (i < 0) bad(source, `no "${name}" column (expected TraceID,SpanID,ParentID,PodName,…)`);
@@ -156,7 +283,7 @@ export function parseSpanCsv(text: string, source: string): Span[] {
     const f = lines[l].split(',');
     if (f.length < header.length) bad(source, `line ${l + 1} has ${f.length} cells but the header has ${header.length}`);
     const parent = f[pi];
-    spans.push({ traceId: f[ti], spanId: f[si], parentId: parent === 'root' || parent === '' ? null : parent, service: podToService(f[podi]) });
+    spans.push({ traceId: normalizeId(f[ti]), spanId: normalizeId(f[si]), parentId: parent === 'root' ? null : parentOrNull(parent), service: podToService(f[podi]) });
   }
   return spans;
 }
@@ -168,14 +295,60 @@ async function readText(path: string): Promise<string> {
   } catch (e) {
     throw fileError(path, e);
   }
-  return (buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf) : buf).toString('utf8');
+  if (buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      buf = gunzipSync(buf);
+    } catch (e) {
+      bad(path, `corrupt or truncated gzip (${(e as Error).message})`);
+    }
+  }
+  return buf.toString('utf8').replace(/^\uFEFF/, '');
 }
 
+/** A JSON document, or JSON Lines (one document a line) when the whole text is not one. */
+export function parseTraceText(text: string, source: string): Span[] {
+  try {
+    return parseTraceJson(JSON.parse(text), source);
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    const lines = text.split(/\r?\n/);
+    if (lines.filter((l) => l.trim()).length < 2) bad(source, `malformed JSON (${e.message})`);
+    const spans: Span[] = [];
+    lines.forEach((l, k) => {
+      if (!l.trim()) return;
+      let doc: unknown;
+      try {
+        doc = JSON.parse(l);
+      } catch (le) {
+        bad(source, `malformed JSON on line ${k + 1} (${(le as Error).message}); neither one JSON document nor JSON Lines`);
+      }
+      for (const s of parseTraceJson(doc, `${source} line ${k + 1}`)) spans.push(s);
+    });
+    return spans;
+  }
+}
+
+export interface TraceReadOptions {
+  /** Skip a file that cannot be read or parsed, with a warning, instead of failing (default false). */
+  lenient?: boolean;
+}
+
+export interface TraceRead {
+  spans: Span[];
+  /** Files read (skipped ones not counted). */
+  files: number;
+  /** Files skipped under `lenient`, each with why. */
+  skipped: { file: string; reason: string }[];
+}
+
+const TRACE_FILE = /\.(csv|json|jsonl|ndjson)(\.gz)?$/i;
+
 /**
- * Spans from a file or a directory of them (every `*.csv`, `*.csv.gz`, `*.json`, `*.json.gz`
- * inside, other files ignored). JSON is Jaeger or OTLP, told apart by content.
+ * Spans from a file or a directory of them (every `*.csv`, `*.json`, `*.jsonl`, `*.ndjson`,
+ * gzipped or not, inside; other files ignored), with how many files were read and which were
+ * skipped. JSON of any shape in {@link TRACE_SHAPES}, told apart by content.
  */
-export async function readTraces(path: string): Promise<Span[]> {
+export async function loadTraces(path: string, opts: TraceReadOptions = {}): Promise<TraceRead> {
   let info;
   try {
     info = await stat(path);
@@ -183,25 +356,52 @@ export async function readTraces(path: string): Promise<Span[]> {
     throw fileError(path, e);
   }
   const files = info.isDirectory()
-    ? (await readdir(path)).filter((f) => /\.(csv|json)(\.gz)?$/i.test(f)).sort().map((f) => join(path, f))
+    ? (await readdir(path)).filter((f) => TRACE_FILE.test(f)).sort().map((f) => join(path, f))
     : [path];
-  if (files.length === 0) bad(path, 'no trace files (*.csv, *.csv.gz, *.json, *.json.gz) in this directory');
+  if (files.length === 0) bad(path, 'no trace files (*.csv, *.json, *.jsonl, *.ndjson, gzipped or not) in this directory');
   const spans: Span[] = [];
+  const skipped: TraceRead['skipped'] = [];
   for (const f of files) {
-    const text = await readText(f);
-    if (/\.json(\.gz)?$/i.test(f)) {
-      let doc: unknown;
-      try {
-        doc = JSON.parse(text);
-      } catch (e) {
-        bad(f, `malformed JSON (${(e as Error).message})`);
-      }
-      spans.push(...((doc as { resourceSpans?: unknown }).resourceSpans ? parseOtlp(doc, f) : parseJaeger(doc, f)));
-    } else {
-      spans.push(...parseSpanCsv(text, f));
+    try {
+      const text = await readText(f);
+      const got = /\.csv(\.gz)?$/i.test(f) ? parseSpanCsv(text, f) : parseTraceText(text, f);
+      for (const s of got) spans.push(s);
+    } catch (e) {
+      if (!opts.lenient || !(e instanceof MetricsiftError)) throw e;
+      skipped.push({ file: f, reason: e.message });
     }
   }
-  return spans;
+  return { spans, files: files.length - skipped.length, skipped };
+}
+
+/** Spans from a file or a directory of them; see {@link loadTraces}. */
+export async function readTraces(path: string, opts: TraceReadOptions = {}): Promise<Span[]> {
+  return (await loadTraces(path, opts)).spans;
+}
+
+/** What a scan tells about the traces it read: counts, and how the graph and the metrics agree. */
+export interface TraceSummary {
+  files: number;
+  skipped: { file: string; reason: string }[];
+  traces: number;
+  spans: number;
+  orphans: number;
+  edges: number;
+  /** Services that have metrics but appear in no span (a wrong trace file makes them all roots). */
+  metricServicesNotInGraph: string[];
+  /** Services of the graph without any metric. */
+  graphServicesWithoutMetrics: string[];
+}
+
+/** The summary of a trace read against the services that have metrics. */
+export function traceSummary(read: TraceRead, stats: TraceStats, graph: CallGraph, metricServices: string[]): TraceSummary {
+  const inGraph = new Set([...stats.services, ...graph.edges.flatMap((e) => [e.from, e.to])]);
+  const withMetrics = new Set(metricServices);
+  return {
+    files: read.files, skipped: read.skipped, traces: stats.traces, spans: stats.spans, orphans: stats.orphans, edges: graph.edges.length,
+    metricServicesNotInGraph: [...withMetrics].filter((s) => !inGraph.has(s)).sort(),
+    graphServicesWithoutMetrics: [...inGraph].filter((s) => !withMetrics.has(s)).sort(),
+  };
 }
 
 /**

@@ -75,7 +75,8 @@ export function reportHtml(res: KimetrixResult, graph?: CallGraph): string {
     warnings: res.warnings,
   };
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
-  return PAGE.replace('__DATA__', json);
+  // A function replacement: a string one would expand $' $` $& in metric names (corrupting the page).
+  return PAGE.replace('__DATA__', () => json);
 }
 
 /** Writes report.html atomically. */
