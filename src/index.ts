@@ -42,7 +42,7 @@ export { readPrometheusUrl } from './io/read.js';
 export { openDataset, INPUT_FORMATS, type Dataset, type InputFormat, type OpenOptions } from './io/dataset.js';
 export { readCsvStdin, readCsvStringsStdin, readStdinBytes } from './io/stdin.js';
 export { reportHtml, writeReport } from './report/html.js';
-export { alertRules, writeAlertRules, promName } from './report/rules.js';
+export { buildAlertRules, alertRulesYaml, writeAlertRules, firingRows, band, seriesOf, selectorOf, stepSeconds, promName, type AlertRule, type AlertRuleOptions } from './report/rules.js';
 export { readParquet } from './io/parquet.js';
 export { ksgMutualInformation, ksgConditionalMutualInformation, ksgMatrix, ksgPairsAbove, ksgTopK, type KsgOptions } from './estimators/ksg.js';
 export { redundancyIndex, type RedundancyIndex } from './analysis/redundancy.js';

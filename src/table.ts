@@ -45,6 +45,19 @@ export interface ColumnTable {
   time?: string[];
   /** Where the table came from (a file path), for error messages. */
   source?: string;
+  /**
+   * The Prometheus series behind each column, where the reader knows it (Prometheus input): what
+   * alert rules select, and whether it is a counter (from the server's metadata).
+   */
+  series?: Record<string, SeriesInfo>;
+}
+
+/** A column's source series: metric name, labels (no `__name__`) and type where known. */
+export interface SeriesInfo {
+  metric: string;
+  labels: Record<string, string>;
+  /** From `/api/v1/metadata` (counter, gauge, histogram, summary, …). */
+  type?: string;
 }
 
 /** What the estimators accept as a table. */

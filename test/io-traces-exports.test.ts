@@ -54,7 +54,7 @@ describe('every accepted shape gives the same graph', () => {
     expect(tree(parseTraceJson({ batches: otlp.resourceSpans }, 'tempo'))).toEqual(want);
     expect(tree(parseTraceJson({ trace: otlp }, 'tempo2'))).toEqual(want);
     const b64 = (h: string) => Buffer.from(h, 'hex').toString('base64');
-    const tempo = { batches: otlp.resourceSpans.map((r) => ({ ...r, scopeSpans: r.scopeSpans.map((s) => ({ spans: s.spans.map((x: Record<string, string>) => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, b64(v)]))) })) })) };
+    const tempo = { batches: otlp.resourceSpans.map((r) => ({ ...r, scopeSpans: r.scopeSpans.map((s) => ({ spans: s.spans.map((x) => Object.fromEntries(Object.entries(x as Record<string, string>).map(([k, v]) => [k, b64(v)]))) })) })) };
     expect(JSON.stringify(tempo)).toContain('==');
     expect(tree(parseTraceJson(tempo, 'tempo-b64'))).toEqual(want);
     const f = join(tempDir(), 'collector.json');  // the Collector's file exporter: one document a line, .json

@@ -6,7 +6,8 @@ import type { InputFormat } from '../io/dataset.js';
 import { callGraphFromSpans, loadTraces, readGraph, traceSummary, type TraceSummary } from '../io/traces.js';
 import { writeMatrix } from '../io/write.js';
 import { writeReport } from '../report/html.js';
-import { writeAlertRules } from '../report/rules.js';
+import { buildAlertRules, writeAlertRules } from '../report/rules.js';
+import { faultRows, readFaultList } from '../select/labels.js';
 import { selectMetrics, writeAimdLog, writeCurve, writeSelection, type CallGraph, type KimetrixOptions } from '../select/index.js';
 import { SELECT_DEFAULTS as D, checkNumber, inUnitOpen, positiveInt } from '../select/defaults.js';
 import { compilePattern } from '../select/patterns.js';
@@ -16,6 +17,8 @@ interface ScanFlags {
   format?: InputFormat;
   traces?: string;
   lenient?: boolean;
+  faults?: string;
+  alertK?: number;
   graph?: string;
   out: string;
   mode?: 'topology' | 'flat' | 'cover';
@@ -50,6 +53,8 @@ export function scanCommand(): Command {
     .addOption(formatOption())
     .option('--traces <path>', 'spans for the call graph: Jaeger/OTLP JSON or span CSVs, a file or a directory (default: trace/ beside the metrics)')
     .option('--lenient', 'skip a trace file that cannot be read (with a warning) instead of failing')
+    .option('--faults <file>', 'injected faults (Train Ticket fault_list.json): alert thresholds come from the rows outside their windows (default: fault_list.json beside a Train Ticket day)')
+    .option('--alert-k <x>', 'alert band: median ± k·1.4826·MAD of the baseline (default 6)', numArg('--alert-k'))
     .option('--graph <file>', 'a given call graph without probabilities: JSON edges or an adjacency CSV (default: graph.csv beside the metrics)')
     .option('-o, --out <dir>', 'output directory', 'metricsift-out')
     .addOption(new Option('--mode <mode>', `KIMetrix topology-aware or flat, or greedy set cover (default ${D.mode})`).choices(['topology', 'flat', 'cover']))
@@ -78,8 +83,9 @@ export function scanCommand(): Command {
     .addHelpText('after', `
 Writes to --out: selection.json (the choice per service, ε, coverage, the size/coverage curve,
 options), curve.csv (the curve: take another point with --epsilon or --max-metrics), aimd.csv
-(the AIMD log, with --tuner aimd), mi.arrow (the MI matrix, bits), rules.yaml (Prometheus alerting-rule
-skeletons, thresholds to fill in) and report.html (a self-contained page to review the choice).
+(the AIMD log, with --tuner aimd), mi.arrow (the MI matrix, bits), rules.yaml (Prometheus alerting
+rules, one group per service, thresholds from the data: the wider of median ± k·1.4826·MAD and the
+range of the fault-free rows) and report.html (a self-contained page to review the choice).
 
 Examples:
   metricsift scan examples/trainticket/metrics.csv.gz
@@ -141,7 +147,11 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   await writeCurve(join(f.out, 'curve.csv'), res);
   if (res.tuner === 'aimd') await writeAimdLog(join(f.out, 'aimd.csv'), res);
   await writeMatrix(join(f.out, 'mi.arrow'), res.matrices!.mi);
-  await writeAlertRules(join(f.out, 'rules.yaml'), res.byService);
+  const faultsFile = f.faults ?? data.faults;
+  const baselineRows = faultsFile ? faultRows(data.table, await readFaultList(faultsFile)).map((x) => 1 - x) : undefined;
+  const counters = Object.entries(data.table.series ?? {}).filter(([, s]) => s.type === 'counter').map(([n]) => n);
+  const rules = buildAlertRules(res.byService, data.table, { baselineRows, counters, k: f.alertK });
+  await writeAlertRules(join(f.out, 'rules.yaml'), rules);
   await writeReport(join(f.out, 'report.html'), res, graph);
   if (f.json) {
     const { matrices: _m, curveSelections: _c, ...json } = res;
