@@ -32,6 +32,10 @@ export const ErrorCode = {
   WRITE_FAILED: 'MS_WRITE_FAILED',
   /** A Prometheus server could not be reached (connection refused, DNS, timeout). */
   PROMETHEUS_UNREACHABLE: 'MS_PROMETHEUS_UNREACHABLE',
+  /** A Prometheus server (or the proxy before it) refused the credentials (401/403) or answered an HTML page (a login form). */
+  PROMETHEUS_AUTH: 'MS_PROMETHEUS_AUTH',
+  /** Two rows of a long-format table give the same (time, metric, labels). */
+  DUPLICATE_ROW: 'MS_DUPLICATE_ROW',
   /** A Prometheus server answered with an error (bad query, HTTP error). */
   PROMETHEUS_ERROR: 'MS_PROMETHEUS_ERROR',
   /** An optional dependency needed for this input is not installed (the message says which). */

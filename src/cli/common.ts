@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, Option } from 'commander';
 import { MetricsiftError } from '../errors.js';
-import { INPUT_FORMATS, openDataset, type Dataset, type InputFormat } from '../io/dataset.js';
+import { INPUT_FORMATS, openDataset, type Dataset, type OpenOptions, type InputFormat } from '../io/dataset.js';
 import { envDefaults } from './env.js';
 
 /** Exit codes: 0 success, 2 bad input or usage (the user can fix it), 1 internal failure. */
@@ -50,8 +50,8 @@ export function jsonOption(what = 'the result'): Option {
 }
 
 /** Reads a command's input with the one resolver, the Prometheus default from the environment. */
-export function loadInput(input: string, format: InputFormat | undefined): Promise<Dataset> {
-  return openDataset(input, { format, prometheusUrl: envDefaults().prometheusUrl });
+export function loadInput(input: string, format: InputFormat | undefined, extra: Pick<OpenOptions, 'headers' | 'long'> = {}): Promise<Dataset> {
+  return openDataset(input, { format, prometheusUrl: envDefaults().prometheusUrl, ...extra });
 }
 
 /** A summary for people: on stdout (results' place), unless quiet. */

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { InputFormat } from '../io/dataset.js';
+import { parseHeaders } from '../io/read.js';
 import { callGraphFromSpans, loadTraces, readGraph, traceSummary, type TraceSummary } from '../io/traces.js';
 import { writeMatrix } from '../io/write.js';
 import { writeReport } from '../report/html.js';
@@ -17,6 +18,7 @@ interface ScanFlags {
   format?: InputFormat;
   traces?: string;
   lenient?: boolean;
+  header?: string[];
   faults?: string;
   alertK?: number;
   graph?: string;
@@ -52,6 +54,7 @@ export function scanCommand(): Command {
     .argument('<metrics>', INPUT_HELP)
     .addOption(formatOption())
     .option('--traces <path>', 'spans for the call graph: Jaeger/OTLP JSON or span CSVs, a file or a directory (default: trace/ beside the metrics)')
+    .option('--header <Name: value>', 'HTTP header for a Prometheus URL, repeatable (Authorization, X-Scope-OrgID); METRICSIFT_PROMETHEUS_TOKEN sends a bearer token', (v: string, prev: string[] = []) => [...prev, v])
     .option('--lenient', 'skip a trace file that cannot be read (with a warning) instead of failing')
     .option('--faults <file>', 'injected faults (Train Ticket fault_list.json): alert thresholds come from the rows outside their windows (default: fault_list.json beside a Train Ticket day)')
     .option('--alert-k <x>', 'alert band: median ± k·1.4826·MAD of the baseline (default 6)', numArg('--alert-k'))
@@ -115,7 +118,7 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   checkFlags(f);
   const progress = stagedProgress(f.quiet || f.json);
   progress?.(`loading ${input}`, 0, 1);
-  const data = await loadInput(input, f.format);
+  const data = await loadInput(input, f.format, { headers: parseHeaders(f.header) });
   progress?.(`loading ${input}`, 1, 1);
   let graph: CallGraph | undefined;
   let graphFrom = 'none (every service a root)';

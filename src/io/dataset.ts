@@ -66,6 +66,10 @@ export interface OpenOptions {
   prometheusUrl?: string;
   /** Where `-` reads from (default `process.stdin`). */
   stdin?: InputStream;
+  /** HTTP headers for a Prometheus server (`Authorization`, `X-Scope-OrgID`). */
+  headers?: Record<string, string>;
+  /** The table is long format (time, metric[, labels…], value); default: detected. */
+  long?: boolean;
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
@@ -103,7 +107,7 @@ export async function openDataset(path: string, options: InputFormat | OpenOptio
     }
     return { table: await readCsvStdin(format === 'tsv' ? { delimiter: '\t' } : {}, o.stdin), layout: 'table' };
   }
-  if (format === 'prometheus' || path.startsWith('?')) return { table: await readPrometheusUrl(prometheusSpec(path, o.prometheusUrl)), layout: 'table' };
+  if (format === 'prometheus' || path.startsWith('?')) return { table: await readPrometheusUrl(prometheusSpec(path, o.prometheusUrl), { headers: o.headers }), layout: 'table' };
   switch (format) {
     case undefined: break;
     case 'csv': return { table: await readCsv(path), layout: 'table' };
@@ -117,7 +121,7 @@ export async function openDataset(path: string, options: InputFormat | OpenOptio
       if ((await kind(path)) === 'dir') return openDataset(path, { ...o, format: undefined });
       return { table: await readPetshopMetrics(path), layout: 'petshop', graph: await firstExisting([join(dirname(path), 'graph.csv'), join(dirname(path), '..', 'graph.csv')], 'file') };
   }
-  if (isUrl(path)) return { table: await readPrometheusUrl(path), layout: 'table' };
+  if (isUrl(path)) return { table: await readPrometheusUrl(path, { headers: o.headers }), layout: 'table' };
   const k = await kind(path);
   if (!k) throw fileError(path, Object.assign(new Error('not found'), { code: 'ENOENT' }));
   if (k === 'dir') {

@@ -7,22 +7,45 @@ import { readParquet } from './parquet.js';
 import { readPrometheus } from './prometheus.js';
 
 /**
- * A Prometheus range query written as one URL: the server's address with `query` (repeatable) or
- * `job`, `start`, `end` (RFC 3339 or epoch seconds) and `step` (seconds, default 60), e.g.
- * `http://127.0.0.1:9090/?job=shop&start=2023-01-30T00:00:00Z&end=2023-01-30T06:00:00Z&step=60`.
+ * A Prometheus range query written as one URL: the server's address (path kept, for servers behind
+ * a prefix; `user:password@` sent as basic auth) with `query` (repeatable) or `job`, `start`, `end`
+ * (RFC 3339, epoch seconds, or `now-6h`) and `step` (seconds, default 60), e.g.
+ * `http://127.0.0.1:9090/?job=shop&start=now-6h&end=now&step=60`. `headers` are sent with every
+ * request (`Authorization`, `X-Scope-OrgID`); `METRICSIFT_PROMETHEUS_TOKEN` is sent as a bearer token.
  */
-export function readPrometheusUrl(spec: string): Promise<ColumnTable> {
-  const u = new URL(spec);
+export function readPrometheusUrl(spec: string, opts: { headers?: Record<string, string> } = {}): Promise<ColumnTable> {
+  let u: URL;
+  try {
+    u = new URL(spec);
+  } catch {
+    throw new MetricsiftError(`${spec}: not a URL (expected http://host:9090/?query=…&start=…&end=…)`, ErrorCode.BAD_OPTION);
+  }
   const p = u.searchParams;
   const time = (k: string) => {
     const v = p.get(k);
-    if (v === null) throw new MetricsiftError(`${spec}: the URL needs ${k}= (RFC 3339 or epoch seconds)`, ErrorCode.BAD_OPTION);
+    if (v === null) throw new MetricsiftError(`${u.origin}${u.pathname}: the URL needs ${k}= (RFC 3339, epoch seconds or now-6h)`, ErrorCode.BAD_OPTION);
     return /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
   };
+  const base = new URL(u.toString());
+  base.search = '';
+  base.hash = '';
   return readPrometheus({
-    url: u.origin + u.pathname.replace(/\/$/, ''), queries: p.getAll('query'), job: p.get('job') ?? undefined,
-    start: time('start'), end: time('end'), step: p.has('step') ? Number(p.get('step')) : undefined,
+    url: base.toString(), queries: p.getAll('query'), job: p.get('job') ?? undefined,
+    start: time('start'), end: time('end'), step: p.has('step') ? Number(p.get('step')) : undefined, headers: opts.headers,
   });
+}
+
+/** `Name: value` header arguments (repeatable `--header`) as an object. */
+export function parseHeaders(list: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of list ?? []) {
+    const i = h.indexOf(':');
+    if (i <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h.slice(0, i).trim())) {
+      throw new MetricsiftError(`Expected --header 'Name: value' but received ${JSON.stringify(h)}`, ErrorCode.BAD_OPTION);
+    }
+    out[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+  }
+  return out;
 }
 
 /** Options for {@link readTable}; `timeColumn` and `delimiter` apply to CSV/TSV only. */
