@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { ErrorCode, MetricsiftError, WarningCode, type ErrorCodeValue, type AnalysisWarning } from './errors.js';
-export { toColumnTable, selectColumns, type ColumnTable, type Column, type ColumnChunk, type NumericArray, type TableInput } from './table.js';
+export { toColumnTable, selectColumns, type ColumnTable, type SeriesInfo, type Column, type ColumnChunk, type NumericArray, type TableInput } from './table.js';
 export type { PairMatrix, PairList } from './estimators/matrix.js';
 export { at, toRows } from './estimators/matrix.js';
 export type { RunOptions } from './estimators/run.js';
@@ -42,6 +42,7 @@ export { readPrometheusUrl } from './io/read.js';
 export { openDataset, INPUT_FORMATS, type Dataset, type InputFormat, type OpenOptions } from './io/dataset.js';
 export { readCsvStdin, readCsvStringsStdin, readStdinBytes } from './io/stdin.js';
 export { reportHtml, writeReport } from './report/html.js';
+export { readLongCsv, parseLongCsv, pivotLong, longColumns, longColumnName, type LongRow } from './io/long.js';
 export { buildAlertRules, alertRulesYaml, writeAlertRules, firingRows, band, seriesOf, selectorOf, stepSeconds, promName, type AlertRule, type AlertRuleOptions } from './report/rules.js';
 export { readParquet } from './io/parquet.js';
 export { ksgMutualInformation, ksgConditionalMutualInformation, ksgMatrix, ksgPairsAbove, ksgTopK, type KsgOptions } from './estimators/ksg.js';

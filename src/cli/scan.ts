@@ -19,6 +19,7 @@ interface ScanFlags {
   traces?: string;
   lenient?: boolean;
   header?: string[];
+  long?: boolean;
   faults?: string;
   alertK?: number;
   graph?: string;
@@ -55,6 +56,7 @@ export function scanCommand(): Command {
     .addOption(formatOption())
     .option('--traces <path>', 'spans for the call graph: Jaeger/OTLP JSON or span CSVs, a file or a directory (default: trace/ beside the metrics)')
     .option('--header <Name: value>', 'HTTP header for a Prometheus URL, repeatable (Authorization, X-Scope-OrgID); METRICSIFT_PROMETHEUS_TOKEN sends a bearer token', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--long', 'the table is long format (time, metric[, labels…], value): pivot it (default: detected from the header)')
     .option('--lenient', 'skip a trace file that cannot be read (with a warning) instead of failing')
     .option('--faults <file>', 'injected faults (Train Ticket fault_list.json): alert thresholds come from the rows outside their windows (default: fault_list.json beside a Train Ticket day)')
     .option('--alert-k <x>', 'alert band: median ± k·1.4826·MAD of the baseline (default 6)', numArg('--alert-k'))
@@ -118,7 +120,7 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   checkFlags(f);
   const progress = stagedProgress(f.quiet || f.json);
   progress?.(`loading ${input}`, 0, 1);
-  const data = await loadInput(input, f.format, { headers: parseHeaders(f.header) });
+  const data = await loadInput(input, f.format, { headers: parseHeaders(f.header), long: f.long });
   progress?.(`loading ${input}`, 1, 1);
   let graph: CallGraph | undefined;
   let graphFrom = 'none (every service a root)';

@@ -13,6 +13,7 @@ import { fileError } from './csv.js';
 import { readPetshopMetrics, readTrainTicketDay } from './layouts.js';
 import { readArrow } from './arrow.js';
 import { readCsv } from './csv.js';
+import { isLongCsv, readLongCsv } from './long.js';
 import { readParquet } from './parquet.js';
 import { readPrometheusUrl, readTable } from './read.js';
 import { readCsvStdin, STDIN, type InputStream } from './stdin.js';
@@ -110,10 +111,10 @@ export async function openDataset(path: string, options: InputFormat | OpenOptio
   if (format === 'prometheus' || path.startsWith('?')) return { table: await readPrometheusUrl(prometheusSpec(path, o.prometheusUrl), { headers: o.headers }), layout: 'table' };
   switch (format) {
     case undefined: break;
-    case 'csv': return { table: await readCsv(path), layout: 'table' };
+    case 'csv': return { table: (o.long ?? (await isLongCsv(path))) ? await readLongCsv(path) : await readCsv(path), layout: 'table' };
     case 'tsv': return { table: await readCsv(path, { delimiter: '\t' }), layout: 'table' };
     case 'arrow': return { table: await readArrow(path), layout: 'table' };
-    case 'parquet': return { table: await readParquet(path), layout: 'table' };
+    case 'parquet': return { table: await readParquet(path, { long: o.long }), layout: 'table' };
     case 'trainticket':
       if ((await kind(path)) !== 'dir') throw new MetricsiftError(`${path}: --format trainticket needs a day directory (with metric/)`, ErrorCode.BAD_FORMAT);
       return openDataset(path, { ...o, format: undefined });
@@ -143,5 +144,5 @@ export async function openDataset(path: string, options: InputFormat | OpenOptio
     const graph = await firstExisting([join(dirname(path), 'graph.csv'), join(dirname(path), '..', 'graph.csv')], 'file');
     return { table: await readPetshopMetrics(path), layout: 'petshop', graph };
   }
-  return { table: await readTable(path), layout: 'table' };
+  return { table: await readTable(path, { long: o.long }), layout: 'table' };
 }

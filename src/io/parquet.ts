@@ -7,6 +7,7 @@
 import { ErrorCode, MetricsiftError } from '../errors.js';
 import { toColumnTable, type ColumnTable } from '../table.js';
 import { fileError } from './csv.js';
+import { longColumns, pivotLong } from './long.js';
 import { access } from 'node:fs/promises';
 
 type DuckModule = typeof import('@duckdb/node-api');
@@ -24,8 +25,11 @@ export async function loadDuckdb(importer: () => Promise<DuckModule> = () => imp
   }
 }
 
-/** Reads a Parquet file into a column table. */
-export async function readParquet(path: string): Promise<ColumnTable> {
+/**
+ * Reads a Parquet file into a column table; a long-format file (time, metric[, labels…], value,
+ * the metric column text) is pivoted to wide (`long: true` forces it, `false` never; default detected).
+ */
+export async function readParquet(path: string, opts: { long?: boolean } = {}): Promise<ColumnTable> {
   try {
     await access(path);
   } catch (e) {
@@ -46,6 +50,20 @@ export async function readParquet(path: string): Promise<ColumnTable> {
     instance.closeSync();
   }
   const numeric = (c: unknown[]) => c.every((v) => v === null || typeof v === 'number' || typeof v === 'bigint');
+  const long = longColumns(names);
+  if (opts.long ?? (long !== null && !numeric(cols[long.metric]))) {
+    if (!long) throw new MetricsiftError(`${path}: not a long table (needs time, metric and value columns)`, ErrorCode.BAD_FORMAT);
+    const text = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v));
+    const rows = function* () {
+      for (let r = 0; r < (cols[0]?.length ?? 0); r++) {
+        const labels: Record<string, string> = {};
+        for (const c of long.labels) labels[names[c].replace(/[^a-zA-Z0-9_]/g, '_')] = text(cols[c][r]);
+        const v = cols[long.value][r];
+        yield { time: text(cols[long.time][r]), metric: text(cols[long.metric][r]), labels, value: v === null ? NaN : Number(v), line: r + 1 };
+      }
+    };
+    return pivotLong(rows(), path, 'row');
+  }
   let timeIdx = names.findIndex((n, i) => TIME_NAMES.has(n.toLowerCase()) && !numeric(cols[i]));
   if (timeIdx < 0 && names.length && !numeric(cols[0])) timeIdx = 0;
   const metricNames: string[] = [], metricCols: Float64Array[] = [];

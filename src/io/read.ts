@@ -3,6 +3,7 @@ import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { ColumnTable } from '../table.js';
 import { readArrow } from './arrow.js';
 import { readCsv, type CsvOptions } from './csv.js';
+import { isLongCsv, readLongCsv } from './long.js';
 import { readParquet } from './parquet.js';
 import { readPrometheus } from './prometheus.js';
 
@@ -48,8 +49,12 @@ export function parseHeaders(list: string[] | undefined): Record<string, string>
   return out;
 }
 
-/** Options for {@link readTable}; `timeColumn` and `delimiter` apply to CSV/TSV only. */
-export type ReadOptions = CsvOptions;
+/**
+ * Options for {@link readTable}; `timeColumn` and `delimiter` apply to CSV/TSV only. `long`: the
+ * file is long format (`time, metric[, labels…], value`) to pivot; default: detected from the
+ * header (CSV/TSV) or the columns (Parquet).
+ */
+export type ReadOptions = CsvOptions & { long?: boolean };
 
 /** The extensions {@link readTable} understands, for messages and CLI help. */
 export const SUPPORTED_EXTENSIONS = ['.csv', '.csv.gz', '.tsv', '.tsv.gz', '.arrow', '.ipc', '.feather', '.parquet'] as const;
@@ -66,10 +71,15 @@ export const SUPPORTED_EXTENSIONS = ['.csv', '.csv.gz', '.tsv', '.tsv.gz', '.arr
 export async function readTable(path: string, options: ReadOptions = {}): Promise<ColumnTable> {
   if (/^https?:\/\//i.test(path)) return readPrometheusUrl(path);
   const lower = path.toLowerCase();
-  if (lower.endsWith('.csv') || lower.endsWith('.csv.gz')) return readCsv(path, options);
-  if (lower.endsWith('.tsv') || lower.endsWith('.tsv.gz')) return readCsv(path, { ...options, delimiter: options.delimiter ?? '\t' });
+  const csv = lower.endsWith('.csv') || lower.endsWith('.csv.gz'), tsv = lower.endsWith('.tsv') || lower.endsWith('.tsv.gz');
+  if (csv || tsv) {
+    const { long, ...rest } = options;
+    const delimiter = options.delimiter ?? (tsv ? '\t' : ',');
+    if (long ?? (await isLongCsv(path, delimiter))) return readLongCsv(path, { delimiter });
+    return readCsv(path, { ...rest, delimiter });
+  }
   if (lower.endsWith('.arrow') || lower.endsWith('.ipc') || lower.endsWith('.feather')) return readArrow(path);
-  if (lower.endsWith('.parquet')) return readParquet(path);
+  if (lower.endsWith('.parquet')) return readParquet(path, { long: options.long });
   const base = path.split(/[\\/]/).pop() ?? path;
   const parts = base.split('.').slice(1);
   // Show ".gz" with the extension before it ("x.json.gz" → ".json.gz").
