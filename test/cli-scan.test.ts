@@ -54,9 +54,10 @@ describe.skipIf(!cliBuilt)('metricsift scan (needs `npm run build:ts`)', () => {
     const out = join(tempDir(), 'tr');
     const r = await cli('scan', example, '--traces', dir, '--lenient', '--out', out, '--iterations', '5');
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/traces: 1 files, 1 traces, 4 spans, 0 orphan spans, 1 edges/);
-    expect(r.stderr).toMatch(/warning \[MS_TRACE_FILE_SKIPPED\]: .*b\.json/);
-    expect(r.stderr).toMatch(/warning \[MS_SERVICE_NOT_IN_TRACES\]: \d+ services with metrics appear in no span/);
+    const all = r.stdout + r.stderr;
+    expect(all).toMatch(/traces: 1 files, 1 traces, 4 spans, 0 orphan spans, 1 edges/);
+    expect(all).toMatch(/warning \[MS_TRACE_FILE_SKIPPED\]: .*b\.json/);
+    expect(all).toMatch(/warning \[MS_SERVICE_NOT_IN_TRACES\]: \d+ services with metrics appear in no span/);
     const sel = JSON.parse(readFileSync(join(out, 'selection.json'), 'utf8'));
     expect(sel.traces).toMatchObject({ files: 1, traces: 1, spans: 4, orphans: 0, edges: 1, graphServicesWithoutMetrics: ['servicea', 'serviceb'] });
     expect(sel.traces.metricServicesNotInGraph.length).toBeGreaterThan(10);

@@ -80,8 +80,8 @@ describe('long-format CSV', () => {
     writeFileSync(f, rows.join('\n') + '\n');
     const r = await cli('scan', f, '--out', join(tempDir(), 'sl'), '--iterations', '5', '--long');
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/read 3 metrics × 60 rows/);
-    expect(r.stderr).toMatch(/cart: \d/);
+    expect(r.stdout + r.stderr).toMatch(/read 3 metrics × 60 rows/);
+    expect(r.stdout + r.stderr).toMatch(/cart: \d/);
   }, 60_000);
 });
 

@@ -145,7 +145,7 @@ describe.skipIf(!installed)('Prometheus as deployed (Debian package prometheus; 
   it.skipIf(!cliBuilt)('scan reads it through --header', async () => {
     const url = `${proxied}/?query=temp&query=requests_total&start=${START}&end=${START + 7200}&step=60`;
     const r = await cli('scan', url, '--header', 'Authorization: Bearer s3cret', '--header', 'X-Scope-OrgID: tenant-1', '--out', join(tempDir(), 'scan'), '--iterations', '5', '--mode', 'flat');
-    expect(r.stderr).toMatch(/read 2 metrics × 121 rows/);
+    expect(r.stdout + r.stderr).toMatch(/read 2 metrics × 121 rows/);
     expect(r.code).toBe(0);
     const bad = await cli('scan', url, '--out', join(tempDir(), 'scan2'));
     expect(bad.code).toBe(2);
