@@ -9,4 +9,4 @@ export LD_PRELOAD="$(g++ -print-file-name=libasan.so) $(g++ -print-file-name=lib
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export METRICSIFT_ADDON=build-asan/Release/metricsift.node
-npx vitest run test/binned.test.ts test/matrix.test.ts test/errors.test.ts test/golden.test.ts test/ksg.test.ts test/significance.test.ts "$@"
+npx vitest run test/boundary.test.ts test/binned.test.ts test/matrix.test.ts test/errors.test.ts test/golden.test.ts test/ksg.test.ts test/significance.test.ts "$@"

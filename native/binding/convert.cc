@@ -1,6 +1,8 @@
 #include "convert.h"
 
 #include <cmath>
+#include <cstring>
+#include <new>
 
 namespace msb {
 
@@ -36,11 +38,56 @@ bool dtypeOf(napi_typedarray_type t, ms::DType* out) {
   }
 }
 
+// A typed array's element type, length, data pointer (offset included) and whether its buffer is
+// detached, for views over an ArrayBuffer or a SharedArrayBuffer alike. Napi::TypedArray's
+// ArrayBuffer() accessors assume an ArrayBuffer and abort on a SharedArrayBuffer.
+struct ViewInfo {
+  napi_typedarray_type type = napi_int8_array;
+  size_t length = 0;
+  const uint8_t* data = nullptr;
+  bool detached = false;
+};
+
+bool viewInfo(Napi::Env env, Napi::Value v, ViewInfo* out) {
+  void* data = nullptr;
+  napi_value buffer = nullptr;
+  size_t offset = 0;
+  if (napi_get_typedarray_info(env, v, &out->type, &out->length, &data, &buffer, &offset) != napi_ok) return false;
+  out->data = static_cast<const uint8_t*>(data);
+  bool isArrayBuffer = false;
+  if (napi_is_arraybuffer(env, buffer, &isArrayBuffer) != napi_ok) return false;
+  // A SharedArrayBuffer cannot be detached; an ArrayBuffer can (transfer, structuredClone).
+  if (isArrayBuffer && napi_is_detached_arraybuffer(env, buffer, &out->detached) != napi_ok) return false;
+  return true;
+}
+
+size_t elementBytes(ms::DType t) {
+  switch (t) {
+    case ms::DType::F64: return 8;
+    case ms::DType::F32: case ms::DType::I32: case ms::DType::U32: return 4;
+    case ms::DType::I16: case ms::DType::U16: return 2;
+    default: return 1;
+  }
+}
+
 std::string label(const std::vector<std::string>& names, size_t i) {
   return i < names.size() ? "column \"" + names[i] + "\"" : "column " + std::to_string(i);
 }
 
+bool outOfMemory(Napi::Env env, const std::vector<std::string>& names, size_t c, size_t bytes) {
+  throwError(env, "MS_OUT_OF_MEMORY", label(names, c) + ": could not allocate " + std::to_string(bytes) + " bytes for a copy of its values");
+  return false;
+}
+
 }  // namespace
+
+const uint8_t* OwnedInputs::copy(const void* data, size_t bytes) {
+  uint8_t* p = new (std::nothrow) uint8_t[bytes];
+  if (!p) return nullptr;
+  blocks.emplace_back(p);
+  std::memcpy(p, data, bytes);
+  return p;
+}
 
 bool readNames(Napi::Env env, Napi::Value v, std::vector<std::string>* out) {
   if (v.IsUndefined() || v.IsNull()) return true;
@@ -50,7 +97,7 @@ bool readNames(Napi::Env env, Napi::Value v, std::vector<std::string>* out) {
   return !env.IsExceptionPending();
 }
 
-bool readColumns(Napi::Env env, Napi::Value v, const std::vector<std::string>& names, std::vector<ms::ColumnView>* out) {
+bool readColumns(Napi::Env env, Napi::Value v, const std::vector<std::string>& names, std::vector<ms::ColumnView>* out, OwnedInputs* own) {
   if (!v.IsArray()) { throwError(env, "MS_BAD_INPUT", "columns must be an array"); return false; }
   Napi::Array cols = v.As<Napi::Array>();
   out->resize(cols.Length());
@@ -69,39 +116,50 @@ bool readColumns(Napi::Env env, Napi::Value v, const std::vector<std::string>& n
         throwError(env, "MS_BAD_INPUT", label(names, c) + ": expected a numeric typed array of values");
         return false;
       }
-      Napi::TypedArray ta = values.As<Napi::TypedArray>();
+      ViewInfo vi;
+      if (!viewInfo(env, values, &vi)) {
+        if (!env.IsExceptionPending()) throwError(env, "MS_BAD_INPUT", label(names, c) + ": its values could not be read");
+        return false;
+      }
       ms::Segment seg;
-      if (!dtypeOf(ta.TypedArrayType(), &seg.type)) {
+      if (!dtypeOf(vi.type, &seg.type)) {
         throwError(env, "MS_BAD_INPUT", label(names, c) + ": BigInt typed arrays are not supported (use Float64Array or a 32-bit type)");
         return false;
       }
-      if (ta.ArrayBuffer().IsDetached()) {
+      if (vi.detached) {
         throwError(env, "MS_DETACHED_BUFFER", label(names, c) + ": its buffer is detached (transferred or freed)");
         return false;
       }
-      seg.length = static_cast<int64_t>(ta.ElementLength());
-      // Data() of the array buffer plus the view's own offset (ArrayBuffer().Data() alone ignores it).
-      seg.data = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+      seg.length = static_cast<int64_t>(vi.length);
+      seg.data = vi.data;
+      if (own && seg.length && !(seg.data = own->copy(vi.data, vi.length * elementBytes(seg.type)))) return outOfMemory(env, names, c, vi.length * elementBytes(seg.type));
       Napi::Value vb = so.Get("validity");
       if (!vb.IsUndefined() && !vb.IsNull()) {
-        if (!vb.IsTypedArray() || vb.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-          throwError(env, "MS_BAD_INPUT", label(names, c) + ": validity must be a Uint8Array bitmap");
+        ViewInfo bi;
+        if (!vb.IsTypedArray() || !viewInfo(env, vb, &bi) || bi.type != napi_uint8_array) {
+          if (!env.IsExceptionPending()) throwError(env, "MS_BAD_INPUT", label(names, c) + ": validity must be a Uint8Array bitmap");
           return false;
         }
-        Napi::Uint8Array bm = vb.As<Napi::Uint8Array>();
-        if (bm.ArrayBuffer().IsDetached()) {
+        if (bi.detached) {
           throwError(env, "MS_DETACHED_BUFFER", label(names, c) + ": its validity buffer is detached");
           return false;
         }
         int64_t off = 0;
         Napi::Value ov = so.Get("validityOffset");
         if (ov.IsNumber()) off = ov.As<Napi::Number>().Int64Value();
-        if (off < 0 || static_cast<int64_t>(bm.ElementLength()) * 8 < off + seg.length) {
+        if (off < 0 || static_cast<int64_t>(bi.length) * 8 < off + seg.length) {
           throwError(env, "MS_BAD_INPUT", label(names, c) + ": validity bitmap is shorter than the values");
           return false;
         }
-        seg.validity = bm.Data();
+        seg.validity = bi.data;
         seg.validityOffset = off;
+        if (own && seg.length) {
+          // Only the bytes holding this segment's bits; the offset keeps its bit position in the first.
+          const int64_t first = off >> 3, last = (off + seg.length - 1) >> 3;
+          seg.validity = own->copy(bi.data + first, static_cast<size_t>(last - first + 1));
+          if (!seg.validity) return outOfMemory(env, names, c, static_cast<size_t>(last - first + 1));
+          seg.validityOffset = off & 7;
+        }
       }
       view.segments.push_back(seg);
       view.length += seg.length;

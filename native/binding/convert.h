@@ -4,6 +4,7 @@
 #pragma once
 #include <napi.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,9 +24,21 @@ struct AddonData {
 Napi::Error makeError(Napi::Env env, const char* code, const std::string& message);
 void throwError(Napi::Env env, const char* code, const std::string& message);
 
+// Native-owned copies of the bytes an asynchronous job reads. While the job runs on a libuv thread,
+// JavaScript may transfer (detach) an input buffer, and V8 may free it after a GC: a reference to
+// the view does not keep the memory. A copy taken on the main thread, before the call returns,
+// cannot change or vanish. N-API (version 8) offers no way to pin an ArrayBuffer's backing store.
+struct OwnedInputs {
+  std::vector<std::unique_ptr<uint8_t[]>> blocks;
+  const uint8_t* copy(const void* data, size_t bytes);
+};
+
 // Columns: an array of columns, each an array of segments {values, validity?, validityOffset?}.
 // Checks types, detached buffers, bitmap sizes and equal lengths. `names` (optional) improves messages.
-bool readColumns(Napi::Env env, Napi::Value v, const std::vector<std::string>& names, std::vector<ms::ColumnView>* out);
+// Views over an ArrayBuffer or a SharedArrayBuffer are both read. With `own`, the values and
+// bitmaps are copied into it and the views point there (for jobs that outlive the call).
+bool readColumns(Napi::Env env, Napi::Value v, const std::vector<std::string>& names, std::vector<ms::ColumnView>* out,
+                 OwnedInputs* own = nullptr);
 bool readNames(Napi::Env env, Napi::Value v, std::vector<std::string>* out);
 
 // Option readers: a missing/undefined key leaves `*out` unchanged.

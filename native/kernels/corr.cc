@@ -1,5 +1,6 @@
 #include "corr.h"
 
+#include "scale.h"
 #include "sort.h"
 
 #include <omp.h>
@@ -36,35 +37,27 @@ void averageRanks(const double* x, int64_t n, double* r, std::vector<int32_t>& i
   }
 }
 
-// Pearson's r of complete data by two passes (mean, then centred sums).
+// Pearson's r of complete data by two passes (mean, then centred sums), each variable scaled by a
+// power of two first (see scale.h) so that any finite values give a finite r.
 double pearsonComplete(const double* x, const double* y, int64_t n) {
   if (n < 2) return NAN;
-  double mx = 0, my = 0;
-  for (int64_t t = 0; t < n; ++t) { mx += x[t]; my += y[t]; }
-  mx /= n;
-  my /= n;
-  double sxx = 0, syy = 0, sxy = 0;
-  for (int64_t t = 0; t < n; ++t) {
-    const double dx = x[t] - mx, dy = y[t] - my;
-    sxx += dx * dx;
-    syy += dy * dy;
-    sxy += dx * dy;
-  }
-  if (!(sxx > 0) || !(syy > 0)) return NAN;
-  const double r = sxy / std::sqrt(sxx * syy);
+  const Scale sx(scaleExponent(x, n)), sy(scaleExponent(y, n));
+  const ScaledMoments a = scaledMoments(x, n, sx), b = scaledMoments(y, n, sy);
+  double sxy = 0;
+  for (int64_t t = 0; t < n; ++t) sxy += (sx(x[t]) - a.mean) * (sy(y[t]) - b.mean);
+  if (!(a.ss > 0) || !(b.ss > 0)) return NAN;
+  const double r = sxy / (std::sqrt(a.ss) * std::sqrt(b.ss));
   return r > 1 ? 1 : (r < -1 ? -1 : r);
 }
 
-// Standardises x so that the dot product of two standardised columns is Pearson's r.
+// Standardises x so that the dot product of two standardised columns is Pearson's r (scaled by a
+// power of two first: see scale.h).
 bool standardise(const double* x, int64_t n, double* z) {
-  double m = 0;
-  for (int64_t t = 0; t < n; ++t) m += x[t];
-  m /= n;
-  double ss = 0;
-  for (int64_t t = 0; t < n; ++t) { const double d = x[t] - m; ss += d * d; }
-  if (!(ss > 0) || !std::isfinite(ss)) return false;
-  const double inv = 1.0 / std::sqrt(ss);
-  for (int64_t t = 0; t < n; ++t) z[t] = (x[t] - m) * inv;
+  const Scale sc(scaleExponent(x, n));
+  const ScaledMoments s = scaledMoments(x, n, sc);
+  if (!(s.ss > 0) || !std::isfinite(s.ss)) return false;
+  const double inv = 1.0 / std::sqrt(s.ss);
+  for (int64_t t = 0; t < n; ++t) z[t] = (sc(x[t]) - s.mean) * inv;
   return true;
 }
 

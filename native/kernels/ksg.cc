@@ -1,4 +1,5 @@
 #include "ksg.h"
+#include "scale.h"
 
 #include "ksg_scalar.h"
 #include "random.h"
@@ -142,27 +143,27 @@ Status checkRows(int64_t n, const KsgOptions& o) {
 Status prepareDim(const double* x, int64_t n, const KsgOptions& o, int d, std::vector<double>* out) {
   std::vector<double>& v = *out;
   v.resize(n);
-  double mean = 0;
   uint64_t h = o.seed ^ 0x6A09E667F3BCC909ull;
   for (int64_t i = 0; i < n; ++i) {
     if (!std::isfinite(x[i])) return Status::error(Code::BadInput, "dimension " + std::to_string(d) + " has an infinite value at row " + std::to_string(i));
     v[i] = x[i];
-    mean += x[i];
     uint64_t bits;
     std::memcpy(&bits, &x[i], 8);
     h = (h ^ bits) * 0x100000001B3ull;  // FNV-style; SplitMix below mixes the result
   }
-  mean /= n;
-  double ss = 0;
-  for (int64_t i = 0; i < n; ++i) ss += (v[i] - mean) * (v[i] - mean);
-  const double sd = std::sqrt(ss / n);
+  // Moments of the values scaled by a power of two (exact, see scale.h): x·1e160 gives the same
+  // standardised values as x instead of an infinite sum of squares.
+  const Scale sc(scaleExponent(x, n));
+  const ScaledMoments m = scaledMoments(x, n, sc);
+  const double sd = std::sqrt(m.ss / n);  // of the scaled values
   if (!(sd > 0)) return Status::error(Code::BadInput, "dimension " + std::to_string(d) + " is constant");
   if (o.standardize)
-    for (int64_t i = 0; i < n; ++i) v[i] /= sd;
+    for (int64_t i = 0; i < n; ++i) v[i] = sc(v[i]) / sd;
   if (o.jitter) {
-    double absMean = 0;
-    for (int64_t i = 0; i < n; ++i) absMean += std::fabs(v[i]);
-    const double amp = 1e-10 * std::max(1.0, absMean / n);
+    double absMean = 0;  // of the scaled values when not standardised, so the sum stays finite
+    const Scale sv(o.standardize ? 0 : sc.e);
+    for (int64_t i = 0; i < n; ++i) absMean += std::fabs(sv(v[i]));
+    const double amp = 1e-10 * std::max(1.0, std::scalbn(absMean / n, sv.e));
     Ziggurat normal(SplitMix{h}.next());
     for (int64_t i = 0; i < n; ++i) v[i] += amp * normal();
   }
@@ -372,14 +373,25 @@ Status ksgPrepareDraws(const double* x, const double* y, int64_t n, const KsgOpt
 }
 
 Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int threads, int rowFirst, int rowLast,
-                   const Control& ctl, const PairSinkFn& sink) {
+                   const Control& ctl, const PairSinkFn& sink, int* badColumn) {
   const int M = static_cast<int>(cols.size());
   const int64_t n = M ? cols[0].length : 0;
+  // As the single pair: k must leave at least one more row than k. Pairs whose complete rows are
+  // fewer (missing cells) are NaN and counted by the caller from their row counts.
+  if (o.k < 1 || n <= o.k)
+    return Status::error(Code::BadOption, "k = " + std::to_string(o.k) + " needs more than k rows but the table has " + std::to_string(n));
   std::vector<std::vector<double>> raw(M, std::vector<double>(n));
   std::vector<char> complete(M);
   for (int c = 0; c < M; ++c) {
     readColumn(cols[c], raw[c].data());
     complete[c] = std::none_of(raw[c].begin(), raw[c].end(), [](double v) { return std::isnan(v); });
+    // As Pearson: an infinite value is an error, not a silent NaN for every pair of its column.
+    const auto inf = std::find_if(raw[c].begin(), raw[c].end(), [](double v) { return std::isinf(v); });
+    if (inf != raw[c].end()) {
+      if (badColumn) *badColumn = c;
+      return Status::error(Code::BadInput, "has an infinite value at row " + std::to_string(inf - raw[c].begin()) +
+                                               "; KSG needs finite values (clean the data or leave the row out)");
+    }
   }
   // Tiles of 16 × 16 columns: the sorted marginals of a tile's complete columns are built once and
   // serve its (up to) 256 pairs — a few per cent of the tile's time — while memory stays at two

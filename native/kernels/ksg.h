@@ -52,9 +52,10 @@ Status ksgPrepareDraws(const double* x, const double* y, int64_t n, const KsgOpt
 
 // All pairs i < j of scalar columns (rows [rowFirst, rowLast) of the pair matrix), each on its
 // pairwise-complete rows and computed exactly as the single-pair call with x = i, y = j; values in
-// nats, handed to `sink` from the computing thread. A pair whose column is constant or has too few
-// rows gets NaN.
+// nats, handed to `sink` from the computing thread. A pair whose column is constant or has at most
+// k complete rows gets NaN. Errors: k ≥ rows (BadOption); an infinite value (BadInput, its column
+// in *badColumn, the message starting with the rest of a sentence about that column).
 Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int threads, int rowFirst, int rowLast,
-                   const Control& ctl, const PairSinkFn& sink);
+                   const Control& ctl, const PairSinkFn& sink, int* badColumn = nullptr);
 
 }  // namespace ms
