@@ -11,7 +11,8 @@ import { envDefaults } from './env.js';
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_INTERNAL = 1;
 
-const INTERNAL_CODES = new Set(['MS_INTERNAL', 'MS_OUT_OF_MEMORY']);
+// Out of memory is the user's to fix (a smaller output: --threshold, --top-k, --shard): exit 2.
+const INTERNAL_CODES = new Set(['MS_INTERNAL']);
 
 export function intArg(name: string, min: number) {
   return (v: string): number => {

@@ -104,8 +104,13 @@ async function matrix(input: string, f: MatrixFlags): Promise<void> {
       k: f.k, algorithm: f.ksg === undefined ? undefined : (Number(f.ksg) as 1 | 2), jitter: jitter as number | 'none' | undefined,
       standardize: f.standardize, units: f.nats ? 'nats' : 'bits', threads: f.threads, rows, onProgress,
     } as const;
-    result = f.threshold !== undefined ? await ksgPairsAbove(table, f.threshold, opts)
-      : f.topK !== undefined ? await ksgTopK(table, f.topK, opts) : await ksgMatrix(table, { ...opts, precision });
+    if (f.threshold !== undefined) result = await ksgPairsAbove(table, f.threshold, opts);
+    else if (f.topK !== undefined) result = await ksgTopK(table, f.topK, opts);
+    else {
+      const m = await ksgMatrix(table, { ...opts, precision });
+      if (!f.quiet) for (const w of m.warnings) process.stderr.write(`warning [${w.code}]: ${w.message}\n`);
+      result = m;
+    }
   } else if (f.measure === 'mi' || f.measure === 'nmi') {
     const opts = {
       measure: f.measure, bins: f.bins, binning: f.binning, normalization: f.normalization, millerMadow: f.millerMadow,

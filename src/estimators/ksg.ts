@@ -8,7 +8,7 @@
  * keeps the data exact and applies the estimator's definitions to ties as they are (counts use
  * strict < ε for algorithm 1, ≤ for algorithm 2, so ε may be 0 when points coincide).
  */
-import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
+import { ErrorCode, MetricsiftError, WarningCode, badOption, type AnalysisWarning } from '../errors.js';
 import { binding } from '../native.js';
 import { columnFromArray, type ColumnChunk } from '../table.js';
 import type { Estimate, Series } from './binned.js';
@@ -85,17 +85,38 @@ export function ksgConditionalMutualInformation(x: Vars, y: Vars, z: Vars, opts:
 /**
  * All-pairs KSG MI matrix of a table's columns, off the main thread, each pair on its
  * pairwise-complete rows exactly as {@link ksgMutualInformation}; the diagonal is NaN (I(X; X) is
- * infinite for a continuous X) and so is a pair with a constant side or at most k rows.
+ * infinite for a continuous X) and so is a pair with a constant side or at most k complete rows
+ * (one `MS_TOO_FEW_ROWS` warning counts those). `k` ≥ the table's rows is `MS_BAD_OPTION`, as for
+ * the single pair; an infinite value is `MS_BAD_INPUT` naming its column.
  */
-export async function ksgMatrix(input: TableInput, opts: KsgOptions & RunOptions & { precision?: 'float64' | 'float32' } = {}): Promise<PairMatrix & { units: 'bits' | 'nats' }> {
+export async function ksgMatrix(
+  input: TableInput,
+  opts: KsgOptions & RunOptions & { precision?: 'float64' | 'float32' } = {},
+): Promise<PairMatrix & { units: 'bits' | 'nats'; warnings: AnalysisWarning[] }> {
   const t = prepareTable(input, opts);
-  const { units, native } = checkedKsgOptions(opts);
+  const { k, units, native } = checkedKsgOptions(opts);
   const output = checkEnum('precision', opts.precision, ['float64', 'float32'] as const) ?? 'float64';
   const raw = { ...native, ...rawRunOptions(opts), output };
   const r = await runNative(opts, pairCount(t.names.length, opts.rows), (ctl) => binding.ksgMatrix(rawColumns(t), t.names, raw, ctl, true));
   const values = r.values!;
   if (units === 'bits') for (let i = 0; i < values.length; i++) values[i] /= Math.LN2;
-  return { names: t.names, size: t.names.length, values, rowsUsed: r.rowsUsed!, measure: 'ksg', units };
+  const M = t.names.length, rowsUsed = r.rowsUsed!;
+  return { names: t.names, size: M, values, rowsUsed, measure: 'ksg', units, warnings: fewRowsWarning(t.names, rowsUsed, k) };
+}
+
+/** One warning counting the pairs i < j with at most k complete rows (NaN in the matrix), naming the first. */
+function fewRowsWarning(names: string[], rowsUsed: Uint32Array, k: number): AnalysisWarning[] {
+  const M = names.length;
+  let count = 0, first = '';
+  for (let i = 0; i < M; i++) {
+    for (let j = i + 1; j < M; j++) {
+      const rows = rowsUsed[i * M + j];
+      if (rows > k) continue;
+      if (count++ === 0) first = `"${names[i]}" ~ "${names[j]}" (${rows} rows)`;
+    }
+  }
+  if (count === 0) return [];
+  return [{ code: WarningCode.TOO_FEW_ROWS, message: `${count} pair${count > 1 ? 's have' : ' has'} at most k = ${k} complete rows, too few for KSG; NaN in the matrix (first: ${first})` }];
 }
 
 /** Only the pairs whose KSG MI is above `threshold` (in `units`), without the dense matrix. */
