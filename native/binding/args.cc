@@ -1,6 +1,7 @@
 #include "binding/args.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <thread>
 
@@ -8,8 +9,9 @@ namespace msb {
 
 bool Common::read(const Napi::CallbackInfo& info, Napi::Object* opts) {
   Napi::Env env = info.Env();
+  const bool async = info.Length() > 4 && info[4].ToBoolean().Value();
   if (!readNames(env, info[1], &names)) return false;
-  if (!readColumns(env, info[0], names, &cols)) return false;
+  if (!readColumns(env, info[0], names, &cols, async ? &owned : nullptr)) return false;
   if (!info[2].IsObject()) { throwError(env, "MS_BAD_OPTION", "options must be an object"); return false; }
   *opts = info[2].As<Napi::Object>();
   const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -31,6 +33,17 @@ bool Common::readOutput(Napi::Env env, Napi::Object o, ms::PairSink* out) {
   if (!optInt(env, o, "k", 1, 1 << 20, &out->k)) return false;
   if (!optDouble(env, o, "threshold", &out->threshold)) return false;
   if (!optBool(env, o, "absolute", &out->absolute)) return false;
+  return true;
+}
+
+bool Common::rejectInfinite(Napi::Env env, int col, const double* v, int64_t n) const {
+  for (int64_t t = 0; t < n; ++t) {
+    if (!std::isinf(v[t])) continue;
+    const ms::Status s = ms::Status::error(ms::Code::BadInput, "has an infinite value at row " + std::to_string(t) +
+                                                                   "; KSG needs finite values (clean the data or leave the row out)");
+    throwError(env, "MS_BAD_INPUT", columnError(s, col).message);
+    return false;
+  }
   return true;
 }
 

@@ -19,9 +19,10 @@ class KsgJob : public Job {
 
   ms::Status run() override {
     out.init(static_cast<int>(c.cols.size()), c.threads);
+    int bad = -1;
     ms::Status s = ms::ksgAllPairs(c.cols, o, c.threads, c.rowFirst, c.rowLast, c.ctl,
-                                   [this](int tid, int i, int j, double v, uint32_t r) { out.put(tid, i, j, v, r); });
-    if (!s.ok()) return s;
+                                   [this](int tid, int i, int j, double v, uint32_t r) { out.put(tid, i, j, v, r); }, &bad);
+    if (!s.ok()) return c.columnError(s, bad);
     if (out.kind == ms::PairSink::Dense64 || out.kind == ms::PairSink::Dense32) {
       for (size_t i = 0; i < c.cols.size(); ++i) out.put(0, static_cast<int>(i), static_cast<int>(i), NAN, 0);  // I(X;X) is infinite for continuous X
     }
@@ -76,6 +77,7 @@ Napi::Value Ksg(const Napi::CallbackInfo& info) {
   for (size_t k = 0; k < c.cols.size(); ++k) {
     raw[k].resize(n);
     ms::readColumn(c.cols[k], raw[k].data());
+    if (!c.rejectInfinite(env, static_cast<int>(k), raw[k].data(), n)) return env.Undefined();
   }
   struct Release {  // a big one-off call does not pin its memory
     int64_t n;
@@ -151,6 +153,7 @@ Napi::Value KsgResample(const Napi::CallbackInfo& info) {
   std::vector<double> rx(n), ry(n), x, y;
   ms::readColumn(c.cols[0], rx.data());
   ms::readColumn(c.cols[1], ry.data());
+  if (!c.rejectInfinite(env, 0, rx.data(), n) || !c.rejectInfinite(env, 1, ry.data(), n)) return env.Undefined();
   for (int64_t t = 0; t < n; ++t)
     if (!std::isnan(rx[t]) && !std::isnan(ry[t])) { x.push_back(rx[t]); y.push_back(ry[t]); }
   double observed = NAN;
