@@ -88,7 +88,7 @@ describe('an input transferred away during an async call', () => {
     transferAll(cols);
     const got = await pending;
     expect(got.values).toEqual(ref.values);
-    expect(got.entropy).toEqual(ref.entropy);
+    expect(got.columnEntropy.entropy).toEqual(ref.columnEntropy.entropy);
   });
   it('miMatrix with validity bitmaps: results unchanged', async () => {
     const ref = await miMatrix(withValidity(columns(m, n, false), false), { threads: 2 });
