@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { anomalousMetrics, faultRows, readFaultList, withoutRows } from '../src/select/labels.js';
 import { readCsv } from '../src/io/csv.js';
-import { toColumnTable } from '../src/index.js';
+import { Float64, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { arrowToColumnTable, toColumnTable } from '../src/index.js';
 import { errorOfAsync, fixtures, rng, useTempDir } from './helpers.js';
 
 const tempDir = useTempDir('labels');
@@ -41,6 +42,27 @@ describe('fault labels', () => {
     const anomalous = anomalousMetrics(table, faults);
     expect(anomalous.length).toBeGreaterThan(0);
     for (const m of anomalous) expect(faults.map((f) => f.service)).toContain(table.names[m].split('/')[0]);
+  });
+  it('withoutRows keeps Arrow nulls missing (NaN, not 0), across chunks and sliced bitmaps', () => {
+    // Two chunks; the second's bitmap starts 3 bits in. Nulls at rows 1 and 5 hold 0 in the values.
+    const bitmap = (valid: boolean[], off: number) => {
+      const b = new Uint8Array(Math.ceil((valid.length + off) / 8));
+      valid.forEach((v, i) => v && (b[(i + off) >> 3] |= 1 << ((i + off) & 7)));
+      return b;
+    };
+    const table = {
+      names: ['a'], rows: 7, time: Array.from({ length: 7 }, (_, m) => minute(m)),
+      columns: [{
+        name: 'a', length: 7, chunks: [
+          { values: Float64Array.from([10, 0, 12, 13]), validity: bitmap([true, false, true, true], 0) },
+          { values: Float64Array.from([14, 0, 16]), validity: bitmap([true, false, true], 3), validityOffset: 3 },
+        ],
+      }],
+    };
+    const kept = withoutRows(table, Uint8Array.from([0, 0, 1, 0, 0, 0, 0]));
+    expect(Array.from(kept.columns[0].chunks[0].values)).toEqual([10, NaN, 13, 14, NaN, 16]);
+    const arrow = arrowToColumnTable(tableFromArrays({ a: vectorFromArray([1, null, 3, null], new Float64()) }));
+    expect(Array.from(withoutRows(arrow, new Uint8Array(4)).columns[0].chunks[0].values)).toEqual([1, NaN, 3, NaN]);
   });
   it('rejects malformed fault lists and tables without time', async () => {
     const f = join(tempDir(), 'bad.json');

@@ -9,6 +9,7 @@
  *   window, exceeds `bound` in the window (with MAD = 0, any change counts).
  */
 import { readFile } from 'node:fs/promises';
+import { columnValues } from '../analysis/codes.js';
 import { ErrorCode, MetricsiftError } from '../errors.js';
 import { fileError } from '../io/csv.js';
 import { podToService } from '../io/traces.js';
@@ -70,7 +71,7 @@ function overlapping(t: number[], step: number, faults: Fault[]): Uint8Array {
   return Uint8Array.from(t, (x) => (faults.some((f) => x + step > f.start && x < f.end) ? 1 : 0));
 }
 
-/** A copy of the table without the given rows ("Healthy" = without the fault rows). */
+/** A copy of the table without the given rows ("Healthy" = without the fault rows); Arrow nulls stay missing (NaN). */
 export function withoutRows(table: ColumnTable, drop: Uint8Array): ColumnTable {
   const keep = [...drop.keys()].filter((r) => !drop[r]);
   return {
@@ -78,7 +79,7 @@ export function withoutRows(table: ColumnTable, drop: Uint8Array): ColumnTable {
     rows: keep.length,
     time: table.time ? keep.map((r) => table.time![r]) : undefined,
     columns: table.columns.map((c) => {
-      const src = c.chunks.length === 1 ? c.chunks[0].values : Float64Array.from(c.chunks.flatMap((ch) => Array.from(ch.values)));
+      const src = columnValues(c);
       return { name: c.name, length: keep.length, chunks: [{ values: Float64Array.from(keep, (r) => src[r]) }] };
     }),
   };
@@ -106,6 +107,7 @@ export function anomalousMetrics(table: ColumnTable, faults: Fault[], opts: Anom
   const step = samplingStep(t);
   const inFault = overlapping(t, step, faults);
   const result = new Set<number>();
+  const values = new Map<number, Float64Array>(); // columns joined, Arrow nulls as NaN (once each)
   for (const f of faults) {
     const window = [...t.keys()].filter((r) => t[r] + step > f.start && t[r] < f.end);
     if (window.length === 0) continue;
@@ -113,8 +115,8 @@ export function anomalousMetrics(table: ColumnTable, faults: Fault[], opts: Anom
     for (let r = window[0] - 1; r >= 0 && ref.length < refRows; r--) if (!inFault[r]) ref.push(r);
     if (ref.length < 3) continue;
     table.columns.forEach((c, m) => {
-      if (serviceOf(table.names[m]) !== f.service || c.chunks.length !== 1) return;
-      const x = c.chunks[0].values;
+      if (serviceOf(table.names[m]) !== f.service) return;
+      const x = values.get(m) ?? values.set(m, columnValues(c)).get(m)!;
       const refVals = ref.map((r) => x[r]).filter((v) => !Number.isNaN(v));
       const winVals = window.map((r) => x[r]).filter((v) => !Number.isNaN(v));
       if (refVals.length < 3 || winVals.length === 0) return;
