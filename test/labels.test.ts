@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { anomalousMetrics, faultRows, readFaultList, withoutRows } from '../src/select/labels.js';
 import { readCsv } from '../src/io/csv.js';
-import { Float64, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { Float64, Table, vectorFromArray } from 'apache-arrow';
 import { arrowToColumnTable, toColumnTable } from '../src/index.js';
 import { errorOfAsync, fixtures, rng, useTempDir } from './helpers.js';
 
@@ -61,7 +61,7 @@ describe('fault labels', () => {
     };
     const kept = withoutRows(table, Uint8Array.from([0, 0, 1, 0, 0, 0, 0]));
     expect(Array.from(kept.columns[0].chunks[0].values)).toEqual([10, NaN, 13, 14, NaN, 16]);
-    const arrow = arrowToColumnTable(tableFromArrays({ a: vectorFromArray([1, null, 3, null], new Float64()) }));
+    const arrow = arrowToColumnTable(new Table({ a: vectorFromArray([1, null, 3, null], new Float64()) }));
     expect(Array.from(withoutRows(arrow, new Uint8Array(4)).columns[0].chunks[0].values)).toEqual([1, NaN, 3, NaN]);
   });
   it('rejects malformed fault lists and tables without time', async () => {
