@@ -72,6 +72,10 @@ export const ErrorCode = {
   ADDON_UNAVAILABLE: 'MS_ADDON_UNAVAILABLE',
   /** A device asked for (`--device cuda`) is not available here; the message names what is missing (library, driver, device). */
   NO_DEVICE: 'MS_NO_DEVICE',
+  /** The Redis server of a distributed run cannot be reached. */
+  REDIS_UNREACHABLE: 'MS_REDIS_UNREACHABLE',
+  /** No distributed run with this id in the Redis server. */
+  RUN_NOT_FOUND: 'MS_RUN_NOT_FOUND',
   /** A bug in metricsift: please report it. */
   INTERNAL: 'MS_INTERNAL',
 } as const;

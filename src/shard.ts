@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, MetricsiftError, badOption } from './errors.js';
 import type { PairList, PairMatrix } from './estimators/matrix.js';
-import type { ColumnTable } from './table.js';
+import { toColumnTable, type ColumnTable, type TableInput } from './table.js';
+import { pairwise, pairwiseOutput, type PairwiseOptions } from './estimators/pairwise.js';
 import { columnValues } from './analysis/codes.js';
 import { writeBinaryAtomic } from './io/write.js';
 
@@ -130,10 +131,10 @@ function bytes(a: ArrayBufferView): Buffer {
 }
 
 /**
- * Saves a shard's result as a part file (atomically). Dense parts store only the upper triangle
- * of their rows (diagonal included), lists store their entries.
+ * The bytes of a part file. Dense parts store only the upper triangle of their rows (diagonal
+ * included), lists store their entries.
  */
-export async function writePart(path: string, part: ShardPart): Promise<void> {
+export function encodePart(part: ShardPart): Buffer {
   const h = { ...part.header, options: canonical(part.header.options) as Record<string, unknown> };
   const r = part.result;
   const chunks: Buffer[] = [];
@@ -158,7 +159,12 @@ export async function writePart(path: string, part: ShardPart): Promise<void> {
   const len = Buffer.alloc(8);
   len.writeUInt32LE(head.length, 0);
   len.writeUInt32LE(h.kind === 'dense' ? 0 : (r as PairList).i.length, 4);
-  await writeBinaryAtomic(path, [MAGIC, len, head, ...chunks]);
+  return Buffer.concat([MAGIC, len, head, ...chunks]);
+}
+
+/** Saves a shard's result as a part file (atomically). */
+export async function writePart(path: string, part: ShardPart): Promise<void> {
+  await writeBinaryAtomic(path, [encodePart(part)]);
 }
 
 function badPart(path: string, why: string): never {
@@ -182,6 +188,11 @@ export async function readPart(path: string): Promise<ShardPart> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new MetricsiftError(`${path}: ${code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`, code === 'ENOENT' ? ErrorCode.FILE_NOT_FOUND : ErrorCode.BAD_INPUT);
   }
+  return decodePart(buf, path);
+}
+
+/** Decodes the bytes of a part ({@link encodePart}); `path` names it in errors. */
+export function decodePart(buf: Buffer, path: string): ShardPart {
   if (buf.length < 16 || !buf.subarray(0, 8).equals(MAGIC)) badPart(path, 'no part header');
   const hl = buf.readUInt32LE(8), count = buf.readUInt32LE(12);
   let header: PartHeader;
@@ -308,6 +319,27 @@ function mergeTopK(ls: PairList[], names: string[], measure: string, k: number, 
     return out;
   };
   return { names, size: M, measure, k, i: pick(all.i, Uint32Array), j: pick(all.j, Uint32Array), value: pick(all.value, Float64Array), rowsUsed: pick(all.rowsUsed, Uint32Array) };
+}
+
+/**
+ * Computes shard `shard` of a {@link pairwise} run as a part: the shard's rows, with the input's
+ * digest and the options that change values recorded for the merge's checks.
+ */
+export async function computeShard(input: TableInput, opts: PairwiseOptions, shard: ShardSpec, source?: string): Promise<ShardPart> {
+  const table = toColumnTable(input);
+  const rows = shardRows(table.names.length, shard);
+  const result = await pairwise(table, { ...opts, rows });
+  const kind = pairwiseOutput(opts);
+  const { threads: _t, rows: _r, signal: _s, onProgress: _p, columns: _c, ...valueOptions } = opts as PairwiseOptions & { columns?: unknown };
+  return {
+    header: {
+      format: 'metricsift-part', version: 1, input: { digest: tableDigest(table), ...(source ? { source } : {}), rows: table.rows }, names: table.names,
+      measure: result.measure, options: valueOptions, shard, rowRange: rows, kind,
+      ...(kind === 'dense' ? { precision: opts.precision ?? 'float64' } : {}), threshold: opts.threshold, k: opts.topK,
+      absolute: !['mi', 'nmi', 'ksg'].includes(opts.measure),
+    },
+    result,
+  };
 }
 
 /** Reads part files and merges them ({@link mergeParts}). */

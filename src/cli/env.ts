@@ -10,6 +10,7 @@ export const ENV_VARS = {
   METRICSIFT_PROMETHEUS_URL: 'the Prometheus server for inputs given as a query only (?job=…&start=…&end=…)',
   METRICSIFT_ADDON: 'the native addon file to load instead of the shipped or built one',
   METRICSIFT_CUDA_LIB: 'the CUDA backend library (libmetricsift_cuda.so) to load for --device cuda instead of the one beside the addon',
+  METRICSIFT_REDIS: 'default for --redis of queue and worker: redis://host:6379',
 } as const;
 
 /** Defaults the CLI takes from the environment. */
@@ -47,6 +48,9 @@ export function envDefaults(env: NodeJS.ProcessEnv = process.env): EnvDefaults {
         out.prometheusUrl = value;
         break;
       }
+      case 'METRICSIFT_REDIS':
+        if (!/^rediss?:\/\/./.test(value)) throw bad(name, value, 'a redis:// or rediss:// URL');
+        break;
       case 'METRICSIFT_ADDON':
         if (value.trim() === '') throw bad(name, value, 'the path of a .node file');
         break;

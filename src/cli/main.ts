@@ -10,6 +10,7 @@ import { ENV_VARS, envDefaults } from './env.js';
 import { leakageCommand } from './leakage.js';
 import { matrixCommand } from './matrix.js';
 import { mergeCommand } from './merge.js';
+import { queueCommand, workerCommand } from './queue.js';
 import { rankCommand } from './rank.js';
 import { scanCommand } from './scan.js';
 import { teCommand } from './te.js';
@@ -25,10 +26,12 @@ export function program(): Command {
     .description('Entropy, mutual information and correlation over metric time series')
     .version(version())
     .addHelpText('after', `\nEnvironment:\n${Object.entries(ENV_VARS).map(([k, v]) => `  ${k}  ${v}`).join('\n')}`);
-  const commands = [scanCommand(), matrixCommand(), mergeCommand(), entropyCommand(), rankCommand(), driftCommand(), leakageCommand(), teCommand(), completionCommand(program)];
+  const commands = [scanCommand(), matrixCommand(), mergeCommand(), queueCommand(), workerCommand(), entropyCommand(), rankCommand(), driftCommand(), leakageCommand(), teCommand(), completionCommand(program)];
   for (const c of commands) program.addCommand(c);
-  for (const cmd of [program, ...commands]) {
-    const name = cmd === program ? 'metricsift' : `metricsift ${cmd.name()}`;
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const cmd of all(program)) {
+    let name = cmd.name();
+    for (let p = cmd.parent; p; p = p.parent) name = `${p.name()} ${name}`;
     // A usage error (unknown option, bad value, missing argument) is one line naming the command,
     // with a code like other bad input, and exit 2; the help is one flag away, not printed.
     cmd

@@ -5,13 +5,14 @@ import { miMatrix, miPairsAbove, miTopK, type Binning, type Normalization } from
 import { DEVICES, checkDevice, type DeviceReport } from '../device.js';
 import type { PairList, PairMatrix } from '../estimators/matrix.js';
 import { ksgMatrix, ksgPairsAbove, ksgTopK } from '../estimators/ksg.js';
+import type { PairwiseOptions } from '../estimators/pairwise.js';
 import type { InputFormat } from '../io/dataset.js';
 import { STDOUT, STDOUT_JSON, writeMatrix, writePairs } from '../io/write.js';
 import { parseShard, shardRows, tableDigest, writePart, type ShardSpec } from '../shard.js';
 import { badOption } from '../errors.js';
 import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, progress, runCommand, summary, threadsOption } from './common.js';
 
-interface MatrixFlags {
+export interface MatrixFlags {
   format?: InputFormat;
   json?: boolean;
   measure: 'mi' | 'nmi' | 'ksg' | 'pearson' | 'spearman' | 'kendall';
@@ -35,11 +36,9 @@ interface MatrixFlags {
   device?: string;
 }
 
-export function matrixCommand(): Command {
-  return new Command('matrix')
-    .description('pairwise matrix of all metric columns (MI and NMI binned, KSG MI; Pearson, Spearman, Kendall tau-b)')
-    .argument('<input>', `${INPUT_HELP}; the first CSV column is time`)
-    .addOption(formatOption())
+/** The options that choose what a matrix run computes (`matrix` and `queue submit` share them). */
+export function addMatrixOptions(cmd: Command): Command {
+  return cmd
     .addOption(new Option('-m, --measure <measure>', 'what to compute').choices(['mi', 'nmi', 'ksg', 'pearson', 'spearman', 'kendall']).default('mi'))
     .option('-k, --k <n>', 'KSG neighbours (default 3)', intArg('--k', 1))
     .addOption(new Option('--ksg <algorithm>', 'KSG algorithm (default 1)').choices(['1', '2']))
@@ -53,8 +52,15 @@ export function matrixCommand(): Command {
     .addOption(threadsOption())
     .option('--threshold <x>', 'write only pairs above x (|r| for correlations) as metric_a,metric_b,value,rows_used', numArg('--threshold'))
     .option('--top-k <k>', 'write only each metric\'s k best partners (highest value, |r| for correlations) as metric_a,metric_b,value,rows_used', intArg('--top-k', 1))
+    .option('--float32', 'compute the dense matrix in float32 (half the memory)');
+}
+
+export function matrixCommand(): Command {
+  return addMatrixOptions(new Command('matrix')
+    .description('pairwise matrix of all metric columns (MI and NMI binned, KSG MI; Pearson, Spearman, Kendall tau-b)')
+    .argument('<input>', `${INPUT_HELP}; the first CSV column is time`)
+    .addOption(formatOption()))
     .option('--shard <i/N>', 'compute shard i of N (balanced by pair count) into a part file (--out F.part); `metricsift merge` joins the parts', shardArg)
-    .option('--float32', 'compute the dense matrix in float32 (half the memory)')
     .option('--device <device>', `where mi/nmi pair counts run: ${DEVICES.join(', ')} (default cpu; same values on every device)`)
     .option('-o, --out <file>', 'output file; format by extension: .csv, .json, .arrow (default: CSV on stdout)')
     .addOption(jsonOption('the matrix (or the pairs with --threshold)'))
@@ -83,6 +89,16 @@ function shardArg(v: string): ShardSpec {
 function valueOptions(f: MatrixFlags): Record<string, unknown> {
   const { measure, k, ksg, jitter, standardize, bins, binning, normalization, millerMadow, nats, threshold, topK, float32 } = f;
   return { measure, k, ksg, jitter, standardize, bins, binning, normalization, millerMadow, nats, threshold, topK, float32 };
+}
+
+/** The flags as the library's {@link PairwiseOptions} (what queue workers compute). */
+export function pairwiseOptions(f: MatrixFlags): PairwiseOptions {
+  return {
+    measure: f.measure, k: f.k, algorithm: f.ksg === undefined ? undefined : (Number(f.ksg) as 1 | 2),
+    jitter: f.jitter === undefined ? undefined : f.jitter === 'none' ? 'none' : Number(f.jitter), standardize: f.standardize,
+    bins: f.bins, binning: f.binning, normalization: f.normalization, millerMadow: f.millerMadow, units: f.nats ? 'nats' : 'bits',
+    threshold: f.threshold, topK: f.topK, precision: f.float32 ? 'float32' : 'float64', threads: f.threads,
+  };
 }
 
 async function matrix(input: string, f: MatrixFlags): Promise<void> {
