@@ -23,7 +23,7 @@ export {
   type CorrelationMethod, type CorrelationOptions,
 } from './estimators/correlation.js';
 export { readTable, SUPPORTED_EXTENSIONS, type ReadOptions } from './io/read.js';
-export { readCsv, parseCsv, type CsvOptions } from './io/csv.js';
+export { readCsv, parseCsv, parseCsvBytes, type CsvOptions } from './io/csv.js';
 export { readArrow, arrowToColumnTable, tableToArrow, type ArrowReadOptions } from './io/arrow.js';
 export { writeMatrix, writeEntropy, writePairs, matrixToArrow, type WriteMatrixOptions, type EntropyRow, type PairListResult } from './io/write.js';
 export {

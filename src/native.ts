@@ -100,6 +100,17 @@ export interface RawResampled {
   rowsUsed: number;
   p?: number;
 }
+/** What the native CSV reader resolves to (native/binding/csv.cc): `fallback` set means the JS parser must decide. */
+export interface RawCsv {
+  fallback?: string;
+  header: string[];
+  rows: number;
+  values: Float64Array;
+  time?: string[];
+  deferredCol: Uint32Array;
+  deferredRow: Uint32Array;
+  deferredText: string[];
+}
 
 export interface Binding {
   setErrorClass(cls: typeof MetricsiftError): void;
@@ -124,6 +135,7 @@ export interface Binding {
   deviceInfo(): { cuda: { available: boolean; reason?: string; name?: string; memoryBytes?: number; computeCapability?: string } };
   preparedCodesAll(handle: RawPreparedHandle): RawCoded;
   preparedFromCounts(handle: RawPreparedHandle, counts: Float32Array, pi: Uint32Array, pj: Uint32Array, K: number, options: RawMatricesOptions): RawPairResult[];
+  parseCsv(input: Uint8Array | string, options: { delimiter?: string; timeColumn?: boolean; threads?: number }): Promise<RawCsv>;
   hardwareConcurrency: number;
 }
 

@@ -1,4 +1,4 @@
-// The addon's entry points, one file per family (mi.cc, corr.cc, ksg.cc, resample.cc);
+// The addon's entry points, one file per family (mi.cc, corr.cc, ksg.cc, resample.cc, csv.cc);
 // addon.cc registers them.
 #pragma once
 #include <napi.h>
@@ -33,5 +33,8 @@ Napi::Value PreparedCodes(const Napi::CallbackInfo& info);
 Napi::Value PreparedDispose(const Napi::CallbackInfo& info);
 Napi::Value PreparedCodesAll(const Napi::CallbackInfo& info);
 Napi::Value PreparedFromCounts(const Napi::CallbackInfo& info);
+
+// csv.cc — the wide-CSV reader
+Napi::Value ParseCsv(const Napi::CallbackInfo& info);
 
 }  // namespace msb

@@ -2,13 +2,20 @@
  * Wide CSV reader: a header row, then one row per time step; the first column is the time
  * label (kept as strings), every other column is a metric parsed into one Float64Array.
  *
- * The parser is a single character scan over the decoded text (no regex, no split per line)
- * because real inputs are tens of MB: ~7M cells for 253 columns × 28,800 rows.
+ * Files are parsed by the native reader (native/kernels/csv.h: the UTF-8 bytes, chunked over
+ * threads, exact float parsing), which hands back what it cannot decide alone: odd cells go through
+ * {@link parseCell}, and any malformed file is re-read by the JS parser below, the reference, which
+ * raises the error naming the file, line and column. The JS parser is a single character scan over
+ * the decoded text (no regex, no split per line); {@link parseCsv} (text in memory) uses it directly.
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { createGunzip, gunzip } from 'node:zlib';
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
+import { binding, type RawCsv } from '../native.js';
 import type { Column, ColumnTable } from '../table.js';
 
 /** Options for {@link readCsv} and {@link parseCsv}. */
@@ -17,9 +24,9 @@ export interface CsvOptions {
   timeColumn?: boolean;
   /** One-character field delimiter. Default `,`. */
   delimiter?: string;
+  /** Threads of the native reader ({@link readCsv}, {@link parseCsvBytes}). Default: all cores. */
+  threads?: number;
 }
-
-const gunzipAsync = promisify(gunzip);
 
 const QUOTE = 34, LF = 10, CR = 13;
 // What ended the last field read by the scanner.
@@ -42,8 +49,57 @@ const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
  */
 export async function readCsv(path: string, options: CsvOptions = {}): Promise<ColumnTable> {
   checkOptions(options);
-  return parseCsv(await readCsvText(path), path, options);
+  // The native reader maps a plain file itself; gzip and unreadable files come back to be read here.
+  const table = await nativeParse(path, path, options);
+  if (table) return table;
+  return parseCsvBytes(await readCsvBytes(path), path, options);
 }
+
+/**
+ * Parses a CSV file's bytes (UTF-8, already gunzipped) into a {@link ColumnTable}: what
+ * {@link parseCsv} gives on the decoded text, value for value and error for error, by the native
+ * reader where it applies (an ASCII delimiter) and the JS parser otherwise.
+ *
+ * @param bytes The file's bytes; read, not kept.
+ * @param source Name used in error messages (usually the file path).
+ * @param options As {@link readCsv}; `threads` bounds the native reader's threads.
+ * @throws MetricsiftError as {@link parseCsv}.
+ */
+export async function parseCsvBytes(bytes: Uint8Array, source: string, options: CsvOptions = {}): Promise<ColumnTable> {
+  checkOptions(options);
+  return (await nativeParse(bytes, source, options)) ?? parseCsv(decodeCsv(bytes, source), source, options);
+}
+
+/** The native reader's table, or undefined where the JS side must read or decide. */
+async function nativeParse(input: Uint8Array | string, source: string, options: CsvOptions): Promise<ColumnTable | undefined> {
+  const delimiter = options.delimiter ?? ',';
+  if (delimiter.charCodeAt(0) >= 128) return undefined;
+  const hasTime = options.timeColumn ?? true;
+  const r = await binding.parseCsv(input, { delimiter, timeColumn: hasTime, threads: options.threads ?? availableParallelism() });
+  return r.fallback === undefined ? nativeTable(r, source, hasTime) : undefined;
+}
+
+/**
+ * The table from the native reader's result, or undefined where the JS parser must decide (it
+ * raises the error): a header without metric columns or with a duplicate name, a cell that is
+ * not a number.
+ */
+function nativeTable(r: RawCsv, source: string, hasTime: boolean): ColumnTable | undefined {
+  const names = hasTime ? r.header.slice(1) : r.header;
+  if (names.length === 0 || new Set(names).size !== names.length) return undefined;
+  const { rows, values } = r;
+  for (let k = 0; k < r.deferredCol.length; k++) {
+    const x = parseCell(r.deferredText[k]);
+    if (x === undefined) return undefined;
+    values[r.deferredCol[k] * rows + r.deferredRow[k]] = x;
+  }
+  // Views of one buffer, column j at j·rows (the native reader writes it column by column).
+  const columns: Column[] = names.map((name, j) => ({ name, chunks: [{ values: values.subarray(j * rows, (j + 1) * rows) }], length: rows }));
+  const table: ColumnTable = { names, columns, rows, source };
+  if (hasTime) table.time = r.time ?? [];
+  return table;
+}
+
 
 /** A CSV read as text cells: every column kept as strings (for categorical columns, labels). */
 export interface StringTable {
@@ -110,13 +166,39 @@ export function parseCsvStrings(text: string, source: string, options: Pick<CsvO
 
 /** A file's text, gunzipped when it starts with the gzip magic bytes. */
 async function readCsvText(path: string): Promise<string> {
-  let bytes: Buffer;
+  return decodeCsv(await readCsvBytes(path), path);
+}
+
+/**
+ * A file's bytes, gunzipped when they start with the gzip magic bytes (whatever the name). Gzip is
+ * decompressed as it is read (a stream), so the compressed file is never held whole.
+ */
+async function readCsvBytes(path: string): Promise<Buffer> {
+  let gz = false;
   try {
-    bytes = await readFile(path);
+    const fh = await open(path, 'r');
+    try {
+      const magic = Buffer.alloc(2);
+      const { bytesRead } = await fh.read(magic, 0, 2, 0);
+      gz = bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+      if (!gz) return await fh.readFile();
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
     throw fileError(path, e);
   }
-  return csvText(bytes, path);
+  const parts: Buffer[] = [];
+  try {
+    await pipeline(createReadStream(path), createGunzip(), async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) parts.push(chunk);
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code && !code.startsWith('Z_') && code !== 'ERR_STREAM_PREMATURE_CLOSE') throw fileError(path, e);
+    throw new MetricsiftError(`${path}: not valid gzip data (${(e as Error).message})`, ErrorCode.BAD_FORMAT);
+  }
+  return Buffer.concat(parts);
 }
 
 /**
@@ -126,14 +208,19 @@ async function readCsvText(path: string): Promise<string> {
 export async function csvText(bytes: Buffer, source: string): Promise<string> {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = await gunzipAsync(bytes);
+      bytes = await promisify(gunzip)(bytes);
     } catch (e) {
       throw new MetricsiftError(`${source}: not valid gzip data (${(e as Error).message})`, ErrorCode.BAD_FORMAT);
     }
   }
+  return decodeCsv(bytes, source);
+}
+
+/** UTF-8 bytes as text (what the JS parser reads). */
+function decodeCsv(bytes: Uint8Array, source: string): string {
   let text: string;
   try {
-    text = bytes.toString('utf8');
+    text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   } catch (e) {
     // Only input beyond V8's maximum string length (~512 MiB decoded) ends up here.
     throw new MetricsiftError(`${source}: too large to read as CSV (${bytes.length} bytes); convert it to Arrow IPC`, ErrorCode.BAD_FORMAT);
@@ -152,6 +239,8 @@ function checkOptions(options: CsvOptions): void {
   if (options.timeColumn !== undefined && typeof options.timeColumn !== 'boolean') {
     badOption('timeColumn', 'a boolean', options.timeColumn);
   }
+  const t = options.threads;
+  if (t !== undefined && !(Number.isInteger(t) && t >= 1 && t <= 1024)) badOption('threads', 'an integer from 1 to 1024', t);
   const d = options.delimiter;
   if (d !== undefined && (typeof d !== 'string' || d.length !== 1 || d === '"' || d === '\n' || d === '\r')) {
     badOption('delimiter', 'a single character other than a quote or line break', d);
