@@ -90,8 +90,6 @@ export const repoRoot = new URL('..', import.meta.url).pathname;
 export const cliBuilt = existsSync(join(repoRoot, 'dist/cli/main.js'));
 /** Small slices of the public datasets shipped in the repository (see test/fixtures/README.md). */
 export const fixtures = join(repoRoot, 'test/fixtures');
-/** The whole datasets, beside the repository; read only by the opt-in suite (`npm run test:data`). */
-export const sharedDatasets = join(repoRoot, '../shared/datasets');
 
 /** Runs `metricsift …` as a user would (a child process in the repo root); never throws. */
 export async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

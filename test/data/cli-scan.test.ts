@@ -1,7 +1,8 @@
 // `metricsift scan` over the whole recorded layouts in ../shared (opt-in suite: npm run test:data).
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliBuilt, sharedDatasets, useTempDir } from '../helpers.js';
+import { cli, cliBuilt, useTempDir } from '../helpers.js';
+import { sharedDatasets } from './shared.js';
 
 const tempDir = useTempDir('data-scan');
 

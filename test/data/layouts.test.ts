@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../../src/io/csv.js';
 import { readPetshopMetrics, readTrainTicketDay } from '../../src/io/layouts.js';
-import { repoRoot, sharedDatasets } from '../helpers.js';
+import { repoRoot } from '../helpers.js';
+import { sharedDatasets } from './shared.js';
 
 const TT = join(sharedDatasets, 'trainticket');
 

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { callGraphFromSpans, readGraph, readGraphCsv, readTraces } from '../../src/io/traces.js';
-import { sharedDatasets } from '../helpers.js';
+import { sharedDatasets } from './shared.js';
 
 describe('real data, whole', () => {
   it('Train Ticket 2023-01-30 spans give 28 services and 55 edges, entered at the gateway', async () => {
