@@ -65,6 +65,6 @@ export { readCsvStrings, parseCsvStrings, type StringTable } from './io/csv.js';
 export { readLabels, labelValues, type Labels } from './io/labels.js';
 export { writeRanking, writeDrift, writeLeakage } from './io/write-analysis.js';
 export { driftReportHtml, driftSvg, writeDriftReport } from './report/drift.js';
-export { parseShard, shardRows, tableDigest, writePart, readPart, mergeParts, mergePartFiles, computeShard, encodePart, decodePart, type ShardSpec, type ShardPart, type PartHeader, type PartKind } from './shard.js';
-export { pairwise, checkPairwiseOptions, pairwiseOutput, PAIRWISE_MEASURES, type PairwiseOptions, type PairwiseMeasure } from './estimators/pairwise.js';
+export { parseShard, shardRows, tableDigest, partHeader, writePart, readPart, mergeParts, mergePartFiles, computeShard, encodePart, decodePart, type ShardSpec, type ShardPart, type PartHeader, type PartKind } from './shard.js';
+export { pairwise, checkPairwiseOptions, canonicalPairwiseOptions, pairwiseOutput, PAIRWISE_MEASURES, type PairwiseOptions, type PairwiseMeasure } from './estimators/pairwise.js';
 export { submitRun, startWorker, runStatus, waitRun, collectRun, redisUrl, type RunInfo, type RunStatus, type SubmitOptions, type WorkerOptions, type RunningWorker } from './queue.js';

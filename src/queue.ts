@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { ErrorCode, MetricsiftError, badOption } from './errors.js';
-import { checkPairwiseOptions, type PairwiseOptions } from './estimators/pairwise.js';
+import { canonicalPairwiseOptions, checkPairwiseOptions, type PairwiseOptions } from './estimators/pairwise.js';
 import type { PairList, PairMatrix } from './estimators/matrix.js';
 import { readTable } from './io/read.js';
 import { computeShard, decodePart, encodePart, mergeParts, shardRows, tableDigest } from './shard.js';
@@ -104,7 +104,8 @@ export async function submitRun(input: string, opts: PairwiseOptions, o: SubmitO
   const M = table.names.length;
   const tiles = o.tiles ?? Math.max(1, Math.min(256, M, Math.ceil(M / 25)));
   if (!Number.isInteger(tiles) || tiles < 1) badOption('--tiles', 'an integer ≥ 1', tiles);
-  const { threads: _t, signal: _s, onProgress: _p, rows: _r, ...valueOptions } = opts;
+  // Recorded canonically, as shard parts record them: a tile and a `matrix --shard` part of one run match.
+  const valueOptions = canonicalPairwiseOptions(opts) as unknown as PairwiseOptions;
   const info: RunInfo = {
     id: randomBytes(6).toString('hex'), input, options: valueOptions, tiles, digest: tableDigest(table), metrics: M, attempts, created: new Date().toISOString(),
   };

@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { ErrorCode, MetricsiftError, badOption } from './errors.js';
 import type { PairList, PairMatrix } from './estimators/matrix.js';
 import { toColumnTable, type ColumnTable, type TableInput } from './table.js';
-import { pairwise, pairwiseOutput, type PairwiseOptions } from './estimators/pairwise.js';
+import { canonicalPairwiseOptions, pairwise, pairwiseOutput, type PairwiseOptions } from './estimators/pairwise.js';
 import { columnValues } from './analysis/codes.js';
 import { writeBinaryAtomic } from './io/write.js';
 
@@ -322,6 +322,21 @@ function mergeTopK(ls: PairList[], names: string[], measure: string, k: number, 
 }
 
 /**
+ * The header of shard `shard` of a {@link pairwise} run over `table` with options `opts`: the
+ * input's digest and the canonical options ({@link canonicalPairwiseOptions}) for the merge's
+ * checks. The one place a part header is built (library, `matrix --shard`, queue workers).
+ */
+export function partHeader(table: ColumnTable, opts: PairwiseOptions, shard: ShardSpec, measure: string, source?: string): PartHeader {
+  const kind = pairwiseOutput(opts);
+  return {
+    format: 'metricsift-part', version: 1, input: { digest: tableDigest(table), ...(source ? { source } : {}), rows: table.rows }, names: table.names,
+    measure, options: canonicalPairwiseOptions(opts), shard, rowRange: shardRows(table.names.length, shard), kind,
+    ...(kind === 'dense' ? { precision: opts.precision ?? 'float64' } : {}), threshold: opts.threshold, k: opts.topK,
+    absolute: !['mi', 'nmi', 'ksg'].includes(opts.measure),
+  };
+}
+
+/**
  * Computes shard `shard` of a {@link pairwise} run as a part: the shard's rows, with the input's
  * digest and the options that change values recorded for the merge's checks.
  */
@@ -329,17 +344,7 @@ export async function computeShard(input: TableInput, opts: PairwiseOptions, sha
   const table = toColumnTable(input);
   const rows = shardRows(table.names.length, shard);
   const result = await pairwise(table, { ...opts, rows });
-  const kind = pairwiseOutput(opts);
-  const { threads: _t, rows: _r, signal: _s, onProgress: _p, columns: _c, ...valueOptions } = opts as PairwiseOptions & { columns?: unknown };
-  return {
-    header: {
-      format: 'metricsift-part', version: 1, input: { digest: tableDigest(table), ...(source ? { source } : {}), rows: table.rows }, names: table.names,
-      measure: result.measure, options: valueOptions, shard, rowRange: rows, kind,
-      ...(kind === 'dense' ? { precision: opts.precision ?? 'float64' } : {}), threshold: opts.threshold, k: opts.topK,
-      absolute: !['mi', 'nmi', 'ksg'].includes(opts.measure),
-    },
-    result,
-  };
+  return { header: partHeader(table, opts, shard, result.measure, source), result };
 }
 
 /** Reads part files and merges them ({@link mergeParts}). */

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
   correlationMatrix, correlationPairsAbove, correlationTopK, ksgMatrix, ksgPairsAbove, ksgTopK, miMatrix, miPairsAbove, miTopK,
-  mergePartFiles, parseShard, readPart, shardRows, tableDigest, toColumnTable, writeMatrix, writePairs, writePart,
+  canonicalPairwiseOptions, computeShard, mergePartFiles, parseShard, readPart, shardRows, tableDigest, toColumnTable, writeMatrix, writePairs, writePart,
   type PairList, type PairMatrix, type ShardSpec,
 } from '../src/index.js';
 import { seededRandom } from '../src/analysis/codes.js';
@@ -153,6 +153,45 @@ describe('metricsift matrix --shard / merge', () => {
       }
     }
   }, 240_000);
+
+  it('a CLI part and a library (queue-tile) part of one run record the same canonical options and merge to the single run', async () => {
+    // Queue workers write their tiles with computeShard; the CLI with its flags. Both must record
+    // the same options, or a run split between them would be refused as a mismatch.
+    const cases: [string[], Parameters<typeof computeShard>[1], string][] = [
+      [['--measure', 'nmi'], { measure: 'nmi' }, 'csv'],
+      [['--measure', 'ksg', '--threshold', '0.02'], { measure: 'ksg', threshold: 0.02, k: 3, units: 'bits', threads: 1 }, 'csv'],
+      [['--measure', 'pearson', '--top-k', '2'], { measure: 'pearson', topK: 2, precision: 'float32' }, 'json'],
+    ];
+    const { readTable } = await import('../src/index.js');
+    const tbl = await readTable(csv);
+    for (const [flags, opts, ext] of cases) {
+      const cliPart = join(dir, `mixed-${flags[1]}-0.part`), libPart = join(dir, `mixed-${flags[1]}-1.part`);
+      const r = run('matrix', csv, ...flags, '--shard', '0/2', '--out', cliPart, '--quiet');
+      expect(r.status, r.stderr).toBe(0);
+      await writePart(libPart, await computeShard(tbl, opts, { index: 1, count: 2 }, csv));
+      const [a, b] = [await readPart(cliPart), await readPart(libPart)];
+      expect(a.header.options).toEqual(b.header.options);
+      expect(a.header.options).toEqual(canonicalPairwiseOptions(opts));
+      const single = join(dir, `mixed-${flags[1]}-single.${ext}`), merged = join(dir, `mixed-${flags[1]}-merged.${ext}`);
+      expect(run('matrix', csv, ...flags, '--out', single, '--quiet').status).toBe(0);
+      const m = run('merge', cliPart, libPart, '--out', merged);
+      expect(m.status, m.stderr).toBe(0);
+      expect(readFileSync(merged).equals(readFileSync(single)), flags.join(' ')).toBe(true);
+    }
+    // A library part with a value-changing option the CLI part lacks is still refused.
+    const other = join(dir, 'mixed-other-1.part');
+    await writePart(other, await computeShard(tbl, { measure: 'nmi', bins: 8 }, { index: 1, count: 2 }, csv));
+    const m = run('merge', join(dir, 'mixed-nmi-0.part'), other);
+    expect(m.status).toBe(2);
+    expect(m.stderr).toContain('MS_SHARD_MISMATCH');
+  }, 240_000);
+
+  it('canonical options: only what the measure reads, defaults filled, run-only options dropped', () => {
+    expect(canonicalPairwiseOptions({ measure: 'pearson', bins: 8, k: 5, threads: 2, units: 'nats' })).toEqual({ measure: 'pearson', precision: 'float64' });
+    expect(canonicalPairwiseOptions({ measure: 'ksg', threshold: 0.1, precision: 'float32' })).toEqual({ measure: 'ksg', threshold: 0.1, k: 3, algorithm: 1, jitter: 0, standardize: true, units: 'bits' });
+    expect(canonicalPairwiseOptions({ measure: 'mi', topK: 2, normalization: 'max', rows: [0, 1] })).toEqual({ measure: 'mi', topK: 2, millerMadow: false, units: 'bits' });
+    expect(canonicalPairwiseOptions({ measure: 'nmi', normalization: 'max', bins: 8 })).toEqual({ measure: 'nmi', precision: 'float64', bins: 8, millerMadow: false, units: 'bits', normalization: 'max' });
+  });
 
   it('refuses parts of different inputs or options, missing and duplicated shards, and non-parts, with codes and exit 2', async () => {
     const p = (name: string, ...args: string[]) => {

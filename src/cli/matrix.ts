@@ -8,7 +8,7 @@ import { ksgMatrix, ksgPairsAbove, ksgTopK } from '../estimators/ksg.js';
 import type { PairwiseOptions } from '../estimators/pairwise.js';
 import type { InputFormat } from '../io/dataset.js';
 import { STDOUT, STDOUT_JSON, writeMatrix, writePairs } from '../io/write.js';
-import { parseShard, shardRows, tableDigest, writePart, type ShardSpec } from '../shard.js';
+import { parseShard, partHeader, shardRows, writePart, type ShardSpec } from '../shard.js';
 import { badOption } from '../errors.js';
 import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, progress, runCommand, summary, threadsOption } from './common.js';
 
@@ -85,12 +85,6 @@ function shardArg(v: string): ShardSpec {
   }
 }
 
-/** The flags that change values or the kind of output: what a part records and merge compares. */
-function valueOptions(f: MatrixFlags): Record<string, unknown> {
-  const { measure, k, ksg, jitter, standardize, bins, binning, normalization, millerMadow, nats, threshold, topK, float32 } = f;
-  return { measure, k, ksg, jitter, standardize, bins, binning, normalization, millerMadow, nats, threshold, topK, float32 };
-}
-
 /** The flags as the library's {@link PairwiseOptions} (what queue workers compute). */
 export function pairwiseOptions(f: MatrixFlags): PairwiseOptions {
   return {
@@ -142,14 +136,8 @@ async function matrix(input: string, f: MatrixFlags): Promise<void> {
       : f.topK !== undefined ? await correlationTopK(table, f.topK, opts) : await correlationMatrix(table, opts);
   }
   if (f.shard) {
-    const kind = f.threshold !== undefined ? 'threshold' : f.topK !== undefined ? 'topk' : 'dense';
     await writePart(f.out!, {
-      header: {
-        format: 'metricsift-part', version: 1, input: { digest: tableDigest(table), source: input, rows: table.rows }, names: table.names,
-        measure: result.measure, options: valueOptions(f), shard: f.shard, rowRange: rows!, kind,
-        ...(kind === 'dense' ? { precision } : {}), threshold: f.threshold, k: f.topK,
-        absolute: !['mi', 'nmi', 'ksg'].includes(f.measure),
-      },
+      header: partHeader(table, pairwiseOptions(f), f.shard, result.measure, input),
       result,
     });
     return;

@@ -43,6 +43,29 @@ export function checkPairwiseOptions(o: PairwiseOptions): void {
   if (o.threshold !== undefined && o.topK !== undefined) badOption('topK', 'not together with threshold', o.topK);
 }
 
+/**
+ * The options that change a {@link pairwise} result, in one canonical form: only those the measure
+ * reads, defaults known on this side filled in (KSG k = 3, algorithm 1, jitter 0, standardised;
+ * units bits; no Miller–Madow; dense precision float64), run-only options (threads, rows, signal,
+ * progress, device) dropped. Shard parts and queue tiles record this, so a part written by
+ * `matrix --shard` and one written by a queue worker for the same run compare equal at merge.
+ */
+export function canonicalPairwiseOptions(o: PairwiseOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = { measure: o.measure };
+  const kind = pairwiseOutput(o);
+  if (kind === 'threshold') out.threshold = o.threshold;
+  else if (kind === 'topk') out.topK = o.topK;
+  else out.precision = o.precision ?? 'float64';
+  if (o.measure === 'ksg') {
+    Object.assign(out, { k: o.k ?? 3, algorithm: o.algorithm ?? 1, jitter: o.jitter ?? 0, standardize: o.standardize ?? true, units: o.units ?? 'bits' });
+  } else if (o.measure === 'mi' || o.measure === 'nmi') {
+    Object.assign(out, { bins: o.bins, binning: o.binning, millerMadow: o.millerMadow ?? false, units: o.units ?? 'bits' });
+    if (o.measure === 'nmi') out.normalization = o.normalization;
+  }
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
 /** The kind of result {@link pairwise} returns for these options. */
 export function pairwiseOutput(o: PairwiseOptions): 'dense' | 'threshold' | 'topk' {
   return o.threshold !== undefined ? 'threshold' : o.topK !== undefined ? 'topk' : 'dense';
