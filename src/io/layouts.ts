@@ -47,6 +47,7 @@ export async function readTrainTicketDay(dayDir: string): Promise<ColumnTable> {
     const service = f === 'front_service.csv' ? 'front' : f.endsWith('_metric.csv') ? podToService(basename(f, '_metric.csv')) : undefined;
     if (!service) continue;  // other applications may ship extra files: ignored
     const lines = (await text(join(metricDir, f))).split(/\r?\n/).filter((l) => l.length);
+    if (lines.length === 0) throw new MetricsiftError(`${join(metricDir, f)}: empty file (expected a header with TimeStamp, then one row a minute)`, ErrorCode.BAD_FORMAT);
     const header = lines[0].split(',');
     const ts = header.indexOf('TimeStamp');
     if (ts < 0) throw new MetricsiftError(`${join(metricDir, f)}: no TimeStamp column`, ErrorCode.BAD_FORMAT);
@@ -55,7 +56,11 @@ export async function readTrainTicketDay(dayDir: string): Promise<ColumnTable> {
       if (cells.length !== header.length) {
         throw new MetricsiftError(`${join(metricDir, f)} line ${l + 1}: ${cells.length} cells but the header has ${header.length}`, ErrorCode.RAGGED_ROW);
       }
-      const minute = Math.floor(Number(cells[ts]) / 60) * 60_000;
+      const seconds = Number(cells[ts]);
+      if (cells[ts].trim() === '' || !Number.isFinite(seconds)) {
+        throw new MetricsiftError(`${join(metricDir, f)} line ${l + 1}: TimeStamp ${JSON.stringify(cells[ts])} is not a number of seconds`, ErrorCode.NON_NUMERIC);
+      }
+      const minute = Math.floor(seconds / 60) * 60_000;
       minutes.add(minute);
       header.forEach((h, c) => {
         if (skip.has(h)) return;

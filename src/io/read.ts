@@ -21,6 +21,9 @@ export function readPrometheusUrl(spec: string, opts: { headers?: Record<string,
   } catch {
     throw new MetricsiftError(`${spec}: not a URL (expected http://host:9090/?query=…&start=…&end=…)`, ErrorCode.BAD_OPTION);
   }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new MetricsiftError(`${spec}: a Prometheus URL starts with http:// or https://, not ${u.protocol}//`, ErrorCode.BAD_OPTION);
+  }
   const p = u.searchParams;
   const time = (k: string) => {
     const v = p.get(k);

@@ -203,7 +203,8 @@ export function parseOtlp(doc: unknown, source: string): Span[] {
     const exe = attr('process.executable.name');
     const service = attr('service.name') || (exe ? `unknown_service:${exe}` : 'unknown_service');
     for (const scope of r.scopeSpans ?? r.instrumentationLibrarySpans ?? []) {
-      for (const s of (scope?.spans ?? []) as Obj[]) {
+      if (!isObj(scope)) bad(source, `service "${service}": a scopeSpans entry is ${scope === null ? 'null' : typeof scope}, not an object`);
+      for (const s of (scope.spans ?? []) as Obj[]) {
         if (!isObj(s) || s.spanId === undefined) bad(source, `an OTLP span of service "${service}" has no "spanId"`);
         raw.push({ traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId, service });
       }
@@ -417,7 +418,7 @@ export async function readGraph(path: string): Promise<CallGraph> {
     if (e instanceof MetricsiftError) throw e;
     bad(path, `malformed JSON (${(e as Error).message})`);
   }
-  const edges = Array.isArray(doc) ? doc : (doc as { edges?: unknown }).edges;
+  const edges = Array.isArray(doc) ? doc : isObj(doc) ? doc.edges : undefined;
   if (!Array.isArray(edges)) bad(path, 'expected an array of edges or {"edges": [...]}');
   edges.forEach((e: { from?: unknown; to?: unknown; probability?: unknown }, k) => {
     if (typeof e?.from !== 'string' || typeof e?.to !== 'string') bad(path, `edge ${k} needs string "from" and "to"`);

@@ -38,6 +38,7 @@ export async function readFaultList(path: string, opts: { durationMinutes?: numb
   for (const list of Object.values(doc as Record<string, unknown>)) {
     for (const f of (Array.isArray(list) ? list : []) as { inject_time?: string; inject_pod?: string; inject_type?: string }[]) {
       // inject_time is UTC on the metrics' clock (inject_timestamp is wrong for many entries).
+      if (typeof f !== 'object' || f === null) throw new MetricsiftError(`${path}: a fault entry is ${JSON.stringify(f)}, not an object`, ErrorCode.BAD_FORMAT);
       const start = Date.parse(`${f.inject_time?.replace(' ', 'T')}Z`);
       if (Number.isNaN(start) || !f.inject_pod) throw new MetricsiftError(`${path}: fault ${JSON.stringify(f)} has no valid inject_time or inject_pod`, ErrorCode.BAD_FORMAT);
       faults.push({ start, end: start + minutes * 60_000, service: podToService(f.inject_pod), type: f.inject_type ?? 'unknown' });
