@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ErrorCode } from '../errors.js';
+import { writeFailure } from '../io/write.js';
 import { EXIT_BAD_INPUT, runCommand } from './common.js';
 import { completionCommand } from './completion.js';
 import { driftCommand } from './drift.js';
@@ -45,9 +46,11 @@ export function program(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   // A reader that stops early (`| head`) closes the pipe: that is not an error, so stop quietly.
+  // Any other failure of stdout (a full disk: ENOSPC) is the user's to fix: one line, exit 2.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
-    throw err;
+    process.stderr.write(`metricsift: Cannot write to standard output: ${writeFailure(err)} [${ErrorCode.WRITE_FAILED}]\n`);
+    process.exit(EXIT_BAD_INPUT);
   });
   // METRICSIFT_* are checked before anything runs: a typo'd name or a bad value is an error, not ignored.
   try {

@@ -6,9 +6,9 @@
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
 import type { Device, DeviceReport } from '../device.js';
 import { binding } from '../native.js';
-import { columnFromArray, type ColumnTable, type TableInput } from '../table.js';
+import { columnFromArray, toColumnTable, type ColumnTable, type TableInput } from '../table.js';
 import type { PairList, PairMatrix } from './matrix.js';
-import { checkEnum, checkInt, checkNumber, rawRunOptions, runNativeSync, type RunOptions } from './run.js';
+import { checkDense, checkEnum, checkInt, checkNumber, rawRunOptions, runNativeSync, type RunOptions } from './run.js';
 import { rawInfoOptions, withPrepared, withPreparedSync } from './prepared.js';
 
 /** How continuous values become bins. See the README's "Binning" section for the exact rules. */
@@ -106,8 +106,14 @@ function denseOutput(opts: MiMatrixOptions): 'float64' | 'float32' {
  * @example
  * const m = await miMatrix(table, { bins: 16, binning: 'quantile', measure: 'nmi' });
  */
+/** Columns of the dense matrix asked for (the `columns` option, else the table's). */
+function denseSize(input: TableInput, opts: { columns?: unknown[] }): number {
+  return opts.columns ? opts.columns.length : toColumnTable(input).names.length;
+}
+
 export async function miMatrix(input: TableInput, opts: MiMatrixOptions = {}): Promise<MiMatrix> {
   const precision = denseOutput(opts);
+  checkDense(denseSize(input, opts), precision, 'miMatrix');
   const c = checked(opts);
   return withPrepared(input, c.prep, async (p) => (await p.matrices([c.measure], { ...opts, precision }))[0]);
 }
@@ -115,6 +121,7 @@ export async function miMatrix(input: TableInput, opts: MiMatrixOptions = {}): P
 /** {@link miMatrix} on the calling thread (for worker threads; blocks the event loop). */
 export function miMatrixSync(input: TableInput, opts: Omit<MiMatrixOptions, 'signal' | 'onProgress'> = {}): MiMatrix {
   const precision = denseOutput(opts);
+  checkDense(denseSize(input, opts), precision, 'miMatrixSync');
   const c = checked(opts);
   return withPreparedSync(input, c.prep, (p) => p.matricesSync([c.measure], { ...opts, precision })[0]);
 }

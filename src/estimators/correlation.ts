@@ -7,7 +7,7 @@ import { ErrorCode, MetricsiftError } from '../errors.js';
 import { binding } from '../native.js';
 import { columnFromArray, type TableInput } from '../table.js';
 import type { PairList, PairMatrix } from './matrix.js';
-import { checkEnum, checkInt, checkNumber, pairCount, prepareTable, rawColumns, rawRunOptions, runNative, runNativeSync, type RunOptions } from './run.js';
+import { checkDense, checkEnum, checkInt, checkNumber, pairCount, prepareTable, rawColumns, rawRunOptions, runNative, runNativeSync, type RunOptions } from './run.js';
 
 export type CorrelationMethod = 'pearson' | 'spearman' | 'kendall';
 
@@ -31,6 +31,14 @@ function dense(opts: CorrelationOptions) {
   return { output: checkEnum('precision', opts.precision, ['float64', 'float32'] as const) ?? 'float64' };
 }
 
+/** call() for a dense matrix, refused before any work when it cannot be held (see checkDense). */
+function denseCall(input: TableInput, opts: CorrelationOptions, what: string) {
+  const d = dense(opts);
+  const c = call(input, opts, d);
+  checkDense(c.t.names.length, d.output, what);
+  return c;
+}
+
 function toMatrix(c: ReturnType<typeof call>, r: { values?: Float64Array | Float32Array; rowsUsed?: Uint32Array }): PairMatrix {
   return { names: c.t.names, size: c.t.names.length, values: r.values!, rowsUsed: r.rowsUsed!, measure: c.method };
 }
@@ -45,13 +53,13 @@ function toList(c: ReturnType<typeof call>, r: { i?: Uint32Array; j?: Uint32Arra
  * const r = await correlationMatrix(table, { method: 'spearman' });
  */
 export async function correlationMatrix(input: TableInput, opts: CorrelationOptions = {}): Promise<PairMatrix> {
-  const c = call(input, opts, dense(opts));
+  const c = denseCall(input, opts, 'correlationMatrix');
   return toMatrix(c, await runNative(opts, pairCount(c.t.names.length, opts.rows), (ctl) => binding.corrMatrix(c.cols, c.t.names, c.raw, ctl, true)));
 }
 
 /** {@link correlationMatrix} on the calling thread. */
 export function correlationMatrixSync(input: TableInput, opts: Omit<CorrelationOptions, 'signal' | 'onProgress'> = {}): PairMatrix {
-  const c = call(input, opts, dense(opts));
+  const c = denseCall(input, opts, 'correlationMatrixSync');
   return toMatrix(c, runNativeSync(() => binding.corrMatrix(c.cols, c.t.names, c.raw, null, false)));
 }
 

@@ -13,7 +13,7 @@ import { binding } from '../native.js';
 import { columnFromArray, type ColumnChunk } from '../table.js';
 import type { Estimate, Series } from './binned.js';
 import type { PairList, PairMatrix } from './matrix.js';
-import { checkEnum, checkInt, checkNumber, pairCount, prepareTable, rawColumns, rawRunOptions, runNative, runNativeSync, type RunOptions } from './run.js';
+import { checkDense, checkEnum, checkInt, checkNumber, pairCount, prepareTable, rawColumns, rawRunOptions, runNative, runNativeSync, type RunOptions } from './run.js';
 import type { TableInput } from '../table.js';
 
 export interface KsgOptions {
@@ -96,6 +96,7 @@ export async function ksgMatrix(
   const t = prepareTable(input, opts);
   const { k, units, native } = checkedKsgOptions(opts);
   const output = checkEnum('precision', opts.precision, ['float64', 'float32'] as const) ?? 'float64';
+  checkDense(t.names.length, output, 'ksgMatrix');
   const raw = { ...native, ...rawRunOptions(opts), output };
   const r = await runNative(opts, pairCount(t.names.length, opts.rows), (ctl) => binding.ksgMatrix(rawColumns(t), t.names, raw, ctl, true));
   const values = r.values!;

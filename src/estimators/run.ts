@@ -2,7 +2,7 @@
  * What every all-pairs call shares: option checks, turning a table into raw columns, and running
  * a native job asynchronously with cancellation (AbortSignal) and progress, or synchronously.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
 import type { RawColumns } from '../native.js';
 import { selectColumns, toColumnTable, type ColumnTable, type TableInput } from '../table.js';
@@ -117,4 +117,25 @@ export function rawRunOptions(o: RunOptions): { threads: number; rowFirst?: numb
     badOption('rows', 'a pair [first, last] of integers with 0 ≤ first ≤ last', r);
   }
   return { threads, rowFirst: r[0], rowLast: r[1] };
+}
+
+const GB = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
+
+/**
+ * Refuses a dense M×M result (`count` of them) that cannot be held, before anything is computed or
+ * allocated: more entries than one typed array holds (2^32), or more bytes (values + row counts)
+ * than the machine has. MS_OUT_OF_MEMORY says how much was asked for and what to use instead.
+ */
+export function checkDense(m: number, precision: 'float64' | 'float32', what: string, count = 1): void {
+  const entries = m * m;
+  const valueBytes = count * entries * (precision === 'float32' ? 4 : 8), rowBytes = count * entries * 4;
+  const machine = totalmem();
+  if (entries <= 2 ** 32 && valueBytes + rowBytes <= machine) return;
+  throw new MetricsiftError(
+    `${what}: a dense ${m} × ${m} matrix needs ${GB(valueBytes + rowBytes)} (${precision} values ${GB(valueBytes)} + row counts ${GB(rowBytes)})` +
+      `${entries > 2 ** 32 ? ', more than one typed array can hold (2^32 entries, about 65,536 columns)' : ''}; this machine has ${GB(machine)} in all. ` +
+      'Ask for less: only the pairs above a value (--threshold; miPairsAbove / correlationPairsAbove / ksgPairsAbove), ' +
+      "each column's best partners (--top-k; miTopK / correlationTopK / ksgTopK), or the matrix in shards (--shard i/N; the `rows` option).",
+    ErrorCode.OUT_OF_MEMORY,
+  );
 }

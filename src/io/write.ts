@@ -8,7 +8,8 @@
  * JavaScript string can hold. The path `-` means standard output (CSV).
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { readdirSync, rmSync } from 'node:fs';
+import { access, constants, mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Field, Float32, Float64, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC, vectorFromArray, type Data } from 'apache-arrow';
 import { ErrorCode, MetricsiftError, badOption, describe } from '../errors.js';
@@ -115,8 +116,12 @@ function writeStdout(text: string): Promise<void> {
 async function writeText(path: string, body: (out: TextSink) => Promise<void>): Promise<void> {
   if (isStdout(path)) {
     const out = new TextSink(writeStdout);
-    await body(out);
-    return out.flush();
+    try {
+      await body(out);
+      return await out.flush();
+    } catch (e) {
+      throw writeError(path, e);
+    }
   }
   return writeAtomic(path, async (fh) => {
     const out = new TextSink((text) => fh.write(text));
@@ -137,19 +142,91 @@ export async function writeBinaryAtomic(path: string, pieces: Uint8Array[]): Pro
   });
 }
 
+/** Why a write failed, in words, for an errno error (ENOSPC: "no space left on device"). */
+export function writeFailure(e: unknown, path?: string): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT' && path) return `directory ${dirname(path)} does not exist`;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOSPC') return 'no space left on device';
+  if (code === 'EDQUOT') return 'disk quota exceeded';
+  if (code === 'ENOTDIR') return `a part of ${path ? dirname(path) : 'the path'} is a file, not a directory`;
+  if (code === 'EROFS') return 'read-only file system';
+  return String((e as Error)?.message ?? e);
+}
+
 function writeError(path: string, e: unknown): MetricsiftError {
   if (e instanceof MetricsiftError) return e;
-  const code = (e as NodeJS.ErrnoException)?.code;
-  const why = code === 'ENOENT' ? `directory ${dirname(path)} does not exist` : code === 'EACCES' ? 'permission denied' : String((e as Error)?.message ?? e);
-  return new MetricsiftError(`Cannot write ${path}: ${why}`, ErrorCode.WRITE_FAILED);
+  if (path === STDOUT) return new MetricsiftError(`Cannot write to standard output: ${writeFailure(e)}`, ErrorCode.WRITE_FAILED);
+  return new MetricsiftError(`Cannot write ${path}: ${writeFailure(e, path)}`, ErrorCode.WRITE_FAILED);
+}
+
+// Temporary files and directories of this process: removed on failure, and on SIGINT/SIGTERM
+// (the handlers exist only while one does, then the signal's default action ends the process).
+const live = new Set<string>();
+function removeLive(): void {
+  for (const p of live) rmSync(p, { recursive: true, force: true });
+  live.clear();
+}
+function onSignal(signal: NodeJS.Signals): void {
+  removeLive();
+  untrackAll();
+  process.kill(process.pid, signal);
+}
+function untrackAll(): void {
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  process.removeListener('exit', removeLive);
+}
+function track(p: string): void {
+  if (live.size === 0) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('exit', removeLive);
+  }
+  live.add(p);
+}
+function untrack(p: string): void {
+  live.delete(p);
+  if (live.size === 0) untrackAll();
+}
+
+/**
+ * The temporary name for `path`: hidden, beside it, unique (pid and random), ending in `.tmp`, so
+ * no reader takes it for output. One left by a killed run (kill -9) is removed by the next write
+ * to the same target once its process is gone.
+ */
+function tempName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+async function removeStale(path: string): Promise<void> {
+  const base = basename(path);
+  const entries = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const f of entries) {
+    if (!f.startsWith(`.${base}.`) || !f.endsWith('.tmp')) continue;
+    const m = /^\.(.*)\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(f);
+    if (m && m[1] === base && Number(m[2]) !== process.pid && !alive(Number(m[2]))) {
+      await rm(join(dirname(path), f), { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
 }
 
 /**
  * Runs `body` against a temporary file in the target's directory, then syncs it and renames it
- * to `path` (atomic on POSIX file systems). On any failure the temporary file is removed.
+ * to `path` (atomic on POSIX file systems). On any failure, or SIGINT/SIGTERM, the temporary file
+ * is removed.
  */
 async function writeAtomic(path: string, body: (fh: FileHandle) => Promise<void>): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await removeStale(path);
+  const tmp = tempName(path);
+  track(tmp);
   let fh: FileHandle | undefined;
   try {
     fh = await open(tmp, 'wx');
@@ -162,6 +239,116 @@ async function writeAtomic(path: string, body: (fh: FileHandle) => Promise<void>
     await fh?.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
     throw writeError(path, e);
+  } finally {
+    untrack(tmp);
+  }
+}
+
+/**
+ * Writes several files all or nothing: `body` gets a temporary path for each target (same file
+ * name, in a temporary directory beside it); when it succeeds every file is renamed into place;
+ * on failure, SIGINT or SIGTERM the temporary directories are removed and no target is touched.
+ */
+export async function writeFiles(paths: string[], body: (staged: string[]) => Promise<void>): Promise<void> {
+  const stages = paths.map(tempName);
+  try {
+    for (const [k, s] of stages.entries()) {
+      await removeStale(paths[k]);
+      track(s);
+      await mkdir(s).catch((e) => { throw writeError(paths[k], e); });
+    }
+    const staged = paths.map((p, k) => join(stages[k], basename(p)));
+    await body(staged);
+    for (const [k, p] of paths.entries()) await rename(staged[k], p).catch((e) => { throw writeError(p, e); });
+  } finally {
+    for (const s of stages) {
+      await rm(s, { recursive: true, force: true }).catch(() => undefined);
+      untrack(s);
+    }
+  }
+}
+
+const EXTENSIONS: Record<string, readonly string[]> = {
+  csv: ['.csv'], json: ['.json'], arrow: ['.arrow', '.ipc', '.feather'], html: ['.html', '.htm'], yaml: ['.yaml', '.yml'],
+};
+
+/**
+ * Checks, before any computation, that `path` can be written: one of the `formats`' extensions
+ * (`-`, stdout, when `stdout` allows it) in an existing, writable directory, and not itself a
+ * directory. `flag` names the option in messages (e.g. `--out`).
+ * @throws MetricsiftError `MS_BAD_FORMAT` (extension), `MS_WRITE_FAILED` (directory).
+ */
+export async function checkOutput(path: string, flag: string, formats: readonly (keyof typeof EXTENSIONS)[], stdout = true): Promise<void> {
+  if (path === STDOUT && stdout) return;
+  const exts = formats.flatMap((f) => EXTENSIONS[f]);
+  const lower = path.toLowerCase();
+  if (!exts.some((e) => lower.endsWith(e))) {
+    const base = basename(path), dot = base.lastIndexOf('.');
+    throw new MetricsiftError(
+      `${flag} ${path}: cannot write ${dot >= 0 ? `"${base.slice(dot)}"` : 'a file without extension'}; supported: ${exts.join(', ')}`,
+      ErrorCode.BAD_FORMAT,
+    );
+  }
+  await writableDirectory(dirname(path), `${flag} ${path}`);
+  if ((await stat(path).catch(() => undefined))?.isDirectory()) throw new MetricsiftError(`Cannot write ${flag} ${path}: it is a directory`, ErrorCode.WRITE_FAILED);
+}
+
+async function writableDirectory(dir: string, what: string): Promise<void> {
+  let st;
+  try {
+    st = await stat(dir);
+  } catch (e) {
+    throw new MetricsiftError(`Cannot write ${what}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? `directory ${dir} does not exist` : writeFailure(e, dir)}`, ErrorCode.WRITE_FAILED);
+  }
+  if (!st.isDirectory()) throw new MetricsiftError(`Cannot write ${what}: ${dir} is a file, not a directory`, ErrorCode.WRITE_FAILED);
+  try {
+    await access(dir, constants.W_OK);
+  } catch (e) {
+    throw new MetricsiftError(`Cannot write ${what}: ${writeFailure(e, dir)} (directory ${dir})`, ErrorCode.WRITE_FAILED);
+  }
+}
+
+/**
+ * Checks, before any computation, that the output directory `dir` exists and is writable, or can
+ * be created (its nearest existing ancestor is a writable directory).
+ */
+export async function checkOutputDir(dir: string, flag = '--out'): Promise<void> {
+  const st = await stat(dir).catch(() => undefined);
+  if (st && !st.isDirectory()) throw new MetricsiftError(`Cannot write ${flag} ${dir}: it is a file, not a directory`, ErrorCode.WRITE_FAILED);
+  if (st) return writableDirectory(dir, `${flag} ${dir}`);
+  let up = dirname(dir);
+  while (!(await stat(up).catch(() => undefined)) && dirname(up) !== up) up = dirname(up);
+  return writableDirectory(up, `${flag} ${dir}`);
+}
+
+/**
+ * Writes several files into `dir` all or nothing: `body` writes them into a temporary directory
+ * beside `dir` (removed on failure, SIGINT or SIGTERM); then a new `dir` is that directory renamed
+ * into place, and an existing one receives each file by rename (its other files are left alone).
+ */
+export async function writeDirectory(dir: string, body: (stage: string) => Promise<void>): Promise<void> {
+  const parent = dirname(dir);
+  try {
+    await mkdir(parent, { recursive: true });
+  } catch (e) {
+    throw writeError(dir, e);
+  }
+  await removeStale(dir);
+  const stage = tempName(dir);
+  track(stage);
+  try {
+    await mkdir(stage).catch((e) => { throw writeError(dir, e); });
+    await body(stage);
+    const exists = (await stat(dir).catch(() => undefined))?.isDirectory();
+    try {
+      if (!exists) await rename(stage, dir);
+      else for (const f of readdirSync(stage)) await rename(join(stage, f), join(dir, f));
+    } catch (e) {
+      throw writeError(dir, e);
+    }
+  } finally {
+    await rm(stage, { recursive: true, force: true }).catch(() => undefined);
+    untrack(stage);
   }
 }
 
