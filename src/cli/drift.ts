@@ -1,4 +1,5 @@
 /** `metricsift drift <metrics> --pair a,b | --target col --window N`: MI per sliding window and sustained changes. */
+import { checkOutput, writeFiles } from '../io/write.js';
 import { Command, Option } from 'commander';
 import { driftTable, type DriftPairs } from '../analysis/drift.js';
 import { ErrorCode, MetricsiftError } from '../errors.js';
@@ -84,6 +85,8 @@ Example:
     .action((input: string, f: DriftFlags) =>
       runCommand(f.verbose, async () => {
         if ((f.pair === undefined) === (f.target === undefined)) throw new MetricsiftError('give either --pair a,b (repeatable) or --target <column>', ErrorCode.BAD_OPTION);
+        if (f.out) await checkOutput(f.out, '--out', ['csv', 'json']);
+        if (f.report) await checkOutput(f.report, '--report', ['html'], false);
         const { table } = await loadInput(input, f.format);
         const which: DriftPairs = f.pair ? { pairs: f.pair.map((p) => splitPair(table, p)) } : { target: f.target! };
         let baseline: [number, number] | undefined;
@@ -96,8 +99,13 @@ Example:
           window: f.window, step: f.step, persist: f.persist, block: f.block, method: f.method, estimator: f.estimator, k: f.k, level: f.ci, replicates: f.replicates, baseline, seed: f.seed,
           bins: f.bins, binning: f.binning, units: f.nats ? 'nats' : 'bits', threads: f.threads,
         });
-        await writeDrift(f.out ?? (f.json ? STDOUT_JSON : STDOUT), results);
-        if (f.report) await writeDriftReport(f.report, results);
+        // All or nothing: the files are renamed into place only once both are written.
+        const files = [f.out, f.report].filter((p): p is string => p !== undefined && p !== '-');
+        await writeFiles(files, async (staged) => {
+          const at = (p: string | undefined) => (p === undefined || p === '-' ? p : staged[files.indexOf(p)]);
+          await writeDrift(at(f.out) ?? (f.json ? STDOUT_JSON : STDOUT), results);
+          if (f.report) await writeDriftReport(at(f.report)!, results);
+        });
         if (f.out) {
           const changed = results.filter((r) => r.changes.length > 0);
           summary(f.quiet, [

@@ -1,4 +1,5 @@
 /** `metricsift entropy <input>`: per-metric binned entropy and the rows it used. */
+import { checkOutput } from '../io/write.js';
 import { Command, Option } from 'commander';
 import { entropies, type Binning } from '../estimators/binned.js';
 import type { InputFormat } from '../io/dataset.js';
@@ -35,6 +36,7 @@ export function entropyCommand(): Command {
     .addHelpText('after', '\nExample:\n  metricsift entropy examples/trainticket/metrics.csv.gz --out entropy.csv')
     .action((input: string, f: EntropyFlags) =>
       runCommand(f.verbose, async () => {
+        if (f.out) await checkOutput(f.out, '--out', ['csv', 'json', 'arrow']);
         const { table } = await loadInput(input, f.format);
         const units = f.nats ? 'nats' : 'bits';
         const h = await entropies(table, { bins: f.bins, binning: f.binning, millerMadow: f.millerMadow, units, threads: f.threads });

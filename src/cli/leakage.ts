@@ -1,4 +1,5 @@
 /** `metricsift leakage <file.csv> --pseudonym col --identifier col [--by col]`: what a pseudonym reveals. */
+import { checkOutput } from '../io/write.js';
 import { Command, Option } from 'commander';
 import { leakageTable } from '../analysis/leakage.js';
 import { parseCell, readCsvStrings } from '../io/csv.js';
@@ -39,6 +40,7 @@ export function leakageCommand(): Command {
     .addHelpText('after', '\nEmpty cells and NaN/NA/null spellings are missing.\nExample:\n  metricsift leakage events.csv --pseudonym user_hash --identifier user_id --by region --fraction 0.05')
     .action((input: string, f: LeakageFlags) =>
       runCommand(f.verbose, async () => {
+        if (f.out) await checkOutput(f.out, '--out', ['csv', 'json']);
         const delimiter = (f.format ?? (/\.tsv(\.gz)?$/i.test(input) ? 'tsv' : 'csv')) === 'tsv' ? '\t' : ',';
         const t = input === STDIN ? await readCsvStringsStdin({ delimiter }) : await readCsvStrings(input, { delimiter });
         // The same missing spellings as the numeric reader.

@@ -1,4 +1,5 @@
 /** `metricsift matrix <input>`: the pairwise MI/NMI/correlation matrix of a table's columns. */
+import { checkOutput } from '../io/write.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { correlationMatrix, correlationPairsAbove, correlationTopK } from '../estimators/correlation.js';
 import { miMatrix, miPairsAbove, miTopK, type Binning, type Normalization } from '../estimators/binned.js';
@@ -103,6 +104,7 @@ async function matrix(input: string, f: MatrixFlags): Promise<void> {
   }
   if (f.threshold !== undefined && f.topK !== undefined) badOption('--top-k', 'not together with --threshold', f.topK);
   if (f.shard && !f.out?.toLowerCase().endsWith('.part')) badOption('--out', 'a part file name ending in .part with --shard', f.out ?? '(standard output)');
+  if (f.out && !f.shard) await checkOutput(f.out, '--out', ['csv', 'json', 'arrow']);
   const { table } = await loadInput(input, f.format);
   const rows = f.shard ? shardRows(table.names.length, f.shard) : undefined;
   const onProgress = progress(`${f.measure} matrix${f.shard ? ` shard ${f.shard.index}/${f.shard.count}` : ''}`, f.quiet);

@@ -1,5 +1,6 @@
 /** `metricsift rank <metrics> --target <column|labels-file>`: every metric ranked by MI to a target. */
 import { stat } from 'node:fs/promises';
+import { checkOutput } from '../io/write.js';
 import { Command, Option } from 'commander';
 import { rankToTarget, type VariableInput } from '../analysis/rank.js';
 import { ErrorCode, MetricsiftError } from '../errors.js';
@@ -99,6 +100,7 @@ Examples:
     .action((input: string, f: RankFlags) =>
       runCommand(f.verbose, async () => {
         if (f.fdr !== undefined && f.permutations === undefined) throw new MetricsiftError('--fdr needs --permutations (q-values come from permutation p-values)', ErrorCode.BAD_OPTION);
+        if (f.out) await checkOutput(f.out, '--out', ['csv', 'json']);
         const { table } = await loadInput(input, f.format);
         const target = await resolve(table, f.target, 'target');
         const given = f.given === undefined ? undefined : await resolve(table, f.given, 'given');

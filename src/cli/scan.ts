@@ -1,6 +1,6 @@
 /** `metricsift scan <metrics>`: load, select informative metrics per service, write the results. */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkOutputDir, writeDirectory } from '../io/write.js';
 import { Command, Option } from 'commander';
 import type { InputFormat } from '../io/dataset.js';
 import { parseHeaders } from '../io/read.js';
@@ -118,6 +118,7 @@ function checkFlags(f: ScanFlags): void {
 
 async function scan(input: string, f: ScanFlags): Promise<void> {
   checkFlags(f);
+  await checkOutputDir(f.out);
   const progress = stagedProgress(f.quiet || f.json);
   progress?.(`loading ${input}`, 0, 1);
   const data = await loadInput(input, f.format, { headers: parseHeaders(f.header), long: f.long });
@@ -146,18 +147,20 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   };
   for (const k of Object.keys(opts) as (keyof KimetrixOptions)[]) if (opts[k] === undefined) delete opts[k];
   const res = await selectMetrics(data.table, opts);
-  await mkdir(f.out, { recursive: true });
-  // Trace statistics travel in selection.json beside the selection (not part of the library's result).
-  await writeSelection(join(f.out, 'selection.json'), traceStats ? Object.assign(res, { traces: traceStats }) : res);
-  await writeCurve(join(f.out, 'curve.csv'), res);
-  if (res.tuner === 'aimd') await writeAimdLog(join(f.out, 'aimd.csv'), res);
-  await writeMatrix(join(f.out, 'mi.arrow'), res.matrices!.mi);
   const faultsFile = f.faults ?? data.faults;
   const baselineRows = faultsFile ? faultRows(data.table, await readFaultList(faultsFile)).map((x) => 1 - x) : undefined;
   const counters = Object.entries(data.table.series ?? {}).filter(([, s]) => s.type === 'counter').map(([n]) => n);
   const rules = buildAlertRules(res.byService, data.table, { baselineRows, counters, k: f.alertK });
-  await writeAlertRules(join(f.out, 'rules.yaml'), rules);
-  await writeReport(join(f.out, 'report.html'), res, graph);
+  // All or nothing: written into a temporary directory, then renamed into place.
+  await writeDirectory(f.out, async (dir) => {
+    // Trace statistics travel in selection.json beside the selection (not part of the library's result).
+    await writeSelection(join(dir, 'selection.json'), traceStats ? Object.assign(res, { traces: traceStats }) : res);
+    await writeCurve(join(dir, 'curve.csv'), res);
+    if (res.tuner === 'aimd') await writeAimdLog(join(dir, 'aimd.csv'), res);
+    await writeMatrix(join(dir, 'mi.arrow'), res.matrices!.mi);
+    await writeAlertRules(join(dir, 'rules.yaml'), rules);
+    await writeReport(join(dir, 'report.html'), res, graph);
+  });
   if (f.json) {
     const { matrices: _m, curveSelections: _c, ...json } = res;
     process.stdout.write(JSON.stringify(json, null, 2) + '\n');
