@@ -60,10 +60,9 @@ describe.skipIf(!cliBuilt)('on the command line (needs `npm run build:ts`)', () 
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/MS_WRITE_FAILED.*|does not exist/);
     expect(r.stderr).toContain(join(dir(), 'no-dir'));
-    r = await cli('drift', missing, '--pair', 'a,b', '--report', join(dir(), 'r.pdf'));
+    r = await cli('drift', missing, '--pair', 'a,b', '--window', '10', '--report', join(dir(), 'r.pdf'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--report/);
-    r = await cli('scan', missing, '--out', join(dir(), 'file', 'x'));
     writeFileSync(join(dir(), 'file'), 'x');
     r = await cli('scan', missing, '--out', join(dir(), 'file', 'x'));
     expect(r.code).toBe(2);
