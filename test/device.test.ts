@@ -185,6 +185,22 @@ describe.skipIf(!cuda.available)(`device 'cuda' (${cuda.available ? cuda.name : 
       for (const key of ['i', 'j', 'value', 'rowsUsed'] as const) expect(bytes(dev[key]).equals(bytes(cpu[key]))).toBe(true);
     }
   });
+  it('shards by pair index (what --shard i/N runs) equal the CPU byte for byte, dense and sparse', async () => {
+    const pt = await prepare(table);
+    try {
+      const M = names.length, total = (M * (M - 1)) / 2;
+      for (const range of [[0, 40], [40, 131], [131, total]] as [number, number][]) {
+        const cpu = await pt.matrices(['mi', 'nmi'], { pairRange: range });
+        const dev = await pt.matrices(['mi', 'nmi'], { pairRange: range, device: 'cuda' });
+        for (let m = 0; m < 2; m++) expect(bytes(dev[m].values).equals(bytes(cpu[m].values))).toBe(true);
+        const [c] = await pt.pairsAbove(['mi'], 0.02, { pairRange: range });
+        const [d] = await pt.pairsAbove(['mi'], 0.02, { pairRange: range, device: 'cuda' });
+        for (const key of ['i', 'j', 'value', 'rowsUsed'] as const) expect(bytes(d[key]).equals(bytes(c[key]))).toBe(true);
+      }
+    } finally {
+      pt.dispose();
+    }
+  });
   it('KSG permutation and half-sample draws within 1e-12 nats of the CPU', () => {
     const [x, y] = bivariate(3000, 0.6, 4);
     for (const units of ['nats'] as const) {

@@ -115,20 +115,46 @@ class MatricesJob : public Job {
       for (int64_t t = 0; t < n; ++t) codes[static_cast<size_t>(c) * n + t] = static_cast<uint8_t>(col[t]);
     }
     for (size_t m = 0; m < measures.size(); ++m) {
-      const ms::Status st = miAllPairsCuda(*cuda, codes.data(), M, n, stride, measures[m], rowFirst, rowLast, outs[m], &deviceDetail);
+      if (!byIndex()) {
+        const ms::Status st = miAllPairsCuda(*cuda, codes.data(), M, n, stride, measures[m], rowFirst, rowLast, outs[m], &deviceDetail);
+        if (!st.ok()) return st;
+        continue;
+      }
+      // A pair-index shard: the device computes the shard's band of rows into a sink of every pair
+      // (dense for dense outputs, so rows of NaN pairs match the CPU's), and only the shard's pairs
+      // are passed on, exactly as the CPU path filters them.
+      ms::PairSink band;
+      band.kind = outs[m].kind == ms::PairSink::Threshold || outs[m].kind == ms::PairSink::TopK ? ms::PairSink::Threshold : ms::PairSink::Dense64;
+      band.threshold = -INFINITY;
+      band.init(M, 1);
+      const ms::Status st = miAllPairsCuda(*cuda, codes.data(), M, n, stride, measures[m], rowFirst, rowLast, band, &deviceDetail);
       if (!st.ok()) return st;
+      auto pass = [&](int i, int j, double v, uint32_t r) {
+        const int64_t k = offset(i) + (j - i - 1);
+        if (k >= pairFirst && k < pairLast) outs[m].put(0, i, j, v, r);
+      };
+      if (band.kind == ms::PairSink::Threshold) {
+        for (const auto& q : band.pairs()) pass(static_cast<int>(q.i), static_cast<int>(q.j), q.value, q.rows);
+      } else {
+        for (int i = rowFirst; i < (rowLast < 0 ? M : rowLast); ++i)
+          for (int j = i + 1; j < M; ++j) pass(i, j, band.v64[static_cast<size_t>(i) * M + j], band.rows[static_cast<size_t>(i) * M + j]);
+      }
     }
     return {};
+  }
+
+  bool byIndex() const { return pairLast >= 0 || pairFirst > 0; }
+  // Pairs before row i: i(M−1) − i(i−1)/2.
+  int64_t offset(int64_t i) const {
+    const int64_t M = p->store->columns();
+    return i * (M - 1) - i * (i - 1) / 2;
   }
 
   ms::Status run() override {
     const ms::CodeStore& s = *p->store;
     const int M = s.columns();
     const int64_t total = static_cast<int64_t>(M) * (M - 1) / 2;
-    // Pairs before row i: i(M−1) − i(i−1)/2.
-    auto offset = [M](int64_t i) { return i * (M - 1) - i * (i - 1) / 2; };
-    const bool byIndex = pairLast >= 0 || pairFirst > 0;
-    if (byIndex) {
+    if (byIndex()) {
       if (pairLast < 0 || pairLast > total) pairLast = total;
       if (pairFirst > pairLast) return ms::Status::error(ms::Code::BadOption, "pairRange: first must not exceed last");
       rowFirst = 0;
@@ -138,9 +164,9 @@ class MatricesJob : public Job {
     }
     for (auto& o : outs) o.init(M, threads);
     const int64_t pf = pairFirst, pl = pairLast;
-    if (cuda && byIndex) return ms::Status::error(ms::Code::BadOption, "pairRange is not supported on device 'cuda'; shard by rows");
+    const bool shard = byIndex();
     ms::Status st = cuda ? runCuda() : s.allPairs(p->millerMadow, threads, rowFirst, rowLast, ctl, [&](int tid, int i, int j, const ms::PairEntropies& e) {
-      if (byIndex) {
+      if (shard) {
         const int64_t k = offset(i) + (j - i - 1);
         if (k < pf || k >= pl) return;
       }
