@@ -112,6 +112,13 @@ export interface RawCsv {
   deferredText: string[];
 }
 
+/** Options of `cmiResample`: levels of the three aligned code arrays and the draws (seeded per draw). */
+export interface RawCmiOptions { la: number; lb: number; lc: number; mode: 'bootstrap' | 'stratified'; count: number; block?: number; seed: number; threads: number }
+/** Options of `teNull`: TE(X → Y) at `lag`, surrogate sources as circular blocks (or a shift). */
+export interface RawTeOptions { lx: number; ly: number; lag: number; count: number; block: number; shift: boolean; seed: number; threads: number }
+/** The observed statistic (nats) and its draws; `p` by the one permutation rule where the draws are a null. */
+export interface RawDraws { observed: number; draws: Float64Array; p?: number; rowsUsed: number }
+
 export interface Binding {
   setErrorClass(cls: typeof MetricsiftError): void;
   corrMatrix(columns: RawColumns, names: string[], options: { method?: 'pearson' | 'spearman' | 'kendall' } & RawRunOptions, control: Int32Array | null, async: true): Promise<RawPairResult>;
@@ -135,6 +142,10 @@ export interface Binding {
   deviceInfo(): { cuda: { available: boolean; reason?: string; name?: string; memoryBytes?: number; computeCapability?: string } };
   preparedCodesAll(handle: RawPreparedHandle): RawCoded;
   preparedFromCounts(handle: RawPreparedHandle, counts: Float32Array, pi: Uint32Array, pj: Uint32Array, K: number, options: RawMatricesOptions): RawPairResult[];
+  cmiResample(a: Int32Array, b: Int32Array, c: Int32Array, options: RawCmiOptions, async: true): Promise<RawDraws>;
+  cmiResample(a: Int32Array, b: Int32Array, c: Int32Array, options: RawCmiOptions, async: false): RawDraws;
+  teNull(x: Int32Array, y: Int32Array, options: RawTeOptions, async: true): Promise<RawDraws>;
+  teNull(x: Int32Array, y: Int32Array, options: RawTeOptions, async: false): RawDraws;
   parseCsv(input: Uint8Array | string, options: { delimiter?: string; timeColumn?: boolean; threads?: number }): Promise<RawCsv>;
   hardwareConcurrency: number;
 }

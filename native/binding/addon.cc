@@ -38,6 +38,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("deviceInfo", Napi::Function::New(env, DeviceInfo));
   exports.Set("preparedCodesAll", Napi::Function::New(env, PreparedCodesAll));
   exports.Set("preparedFromCounts", Napi::Function::New(env, PreparedFromCounts));
+  exports.Set("cmiResample", Napi::Function::New(env, CmiResample));
+  exports.Set("teNull", Napi::Function::New(env, TeNull));
   exports.Set("parseCsv", Napi::Function::New(env, ParseCsv));
   exports.Set("hardwareConcurrency", Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
   return exports;

@@ -24,6 +24,10 @@ Napi::Value DeviceInfo(const Napi::CallbackInfo& info);
 Napi::Value MiBootstrap(const Napi::CallbackInfo& info);
 Napi::Value MiPermutation(const Napi::CallbackInfo& info);
 
+// cmi.cc — resampling of conditional MI and transfer entropy over aligned codes
+Napi::Value CmiResample(const Napi::CallbackInfo& info);
+Napi::Value TeNull(const Napi::CallbackInfo& info);
+
 // prepared.cc — the prepared table (codes kept between calls)
 Napi::Value Prepare(const Napi::CallbackInfo& info);
 Napi::Value PreparedMatrices(const Napi::CallbackInfo& info);

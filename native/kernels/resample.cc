@@ -37,7 +37,8 @@ double miOf(const uint16_t* a, const uint16_t* b, const int64_t* perm, int64_t n
 
 double permutationP(const std::vector<double>& null, double observed) {
   int64_t atLeast = 0;
-  for (double v : null) atLeast += v >= observed - 1e-12;
+  const double tol = 1e-12 * std::max(1.0, std::fabs(observed));  // as src/analysis/intervals.ts
+  for (double v : null) atLeast += v >= observed - tol;
   return (1.0 + static_cast<double>(atLeast)) / (1.0 + static_cast<double>(null.size()));
 }
 

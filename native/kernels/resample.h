@@ -18,7 +18,7 @@ Status checkResampling(int64_t n, int count, int block, const char* what, const 
 void drawPermutation(SplitMix& rng, int64_t n, int block, std::vector<int64_t>& perm, std::vector<int64_t>& order);
 
 // The one p-value rule of every permutation test here: p = (1 + #{null ≥ observed}) / (1 + B), a
-// null value within 1e-12 of the observed one counting as a tie (against the observed value), so
+// null value within 1e-12·max(1, |observed|) of the observed one counting as a tie (against the observed value), so
 // rounding in the statistic never makes p smaller than it should be; never 0.
 double permutationP(const std::vector<double>& null, double observed);
 

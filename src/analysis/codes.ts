@@ -5,7 +5,8 @@
  */
 import { ErrorCode, MetricsiftError } from '../errors.js';
 import { discretize, type BinningOptions, type Estimate, type InfoOptions, type Series } from '../estimators/binned.js';
-import { checkEnum } from '../estimators/run.js';
+import { checkEnum, defaultThreads } from '../estimators/run.js';
+import { binding } from '../native.js';
 import type { Column } from '../table.js';
 
 /** Codes of one variable: values in [0, levels), −1 = missing. */
@@ -222,24 +223,21 @@ export function cmiOfCompact(x: Int32Array, y: Int32Array, z: Int32Array, lx: nu
 
 /**
  * Circular-block bootstrap of the CMI (nats) of aligned complete-row codes: `replicates` draws of
- * n rows in blocks of `block` (1: rows), seeded.
+ * n rows in blocks of `block` (1: rows), on the native resampling engine (one generator per draw,
+ * seeded from `seed` and the draw, so the draws do not depend on the thread count).
  */
 export function cmiBlockBootstrap(x: Int32Array, y: Int32Array, z: Int32Array, L: [number, number, number], replicates: number, block: number, seed: number): Float64Array {
-  const n = x.length;
-  const rnd = seededRandom(seed);
-  const reps = new Float64Array(replicates);
-  const bx = new Int32Array(n), by = new Int32Array(n), bz = new Int32Array(n);
-  for (let r = 0; r < replicates; r++) {
-    for (let k = 0; k < n;) {
-      const start = Math.floor(rnd() * n);
-      for (let j = 0; j < block && k < n; j++, k++) {
-        const s = (start + j) % n;
-        bx[k] = x[s]; by[k] = y[s]; bz[k] = z[s];
-      }
-    }
-    reps[r] = cmiOfCompact(bx, by, bz, L[0], L[1], L[2]);
-  }
-  return reps;
+  return binding.cmiResample(x, y, z, { la: L[0], lb: L[1], lc: L[2], mode: 'bootstrap', count: replicates, block, seed, threads: defaultThreads() }, false).draws;
+}
+
+/**
+ * Permutation null of the CMI (nats) of aligned complete-row codes against conditional
+ * independence: `x` shuffled within each stratum of `z`, on the native resampling engine; `p` by
+ * its one rule (see `permutationP`).
+ */
+export function cmiStratifiedNull(x: Int32Array, y: Int32Array, z: Int32Array, L: [number, number, number], permutations: number, seed: number): { null: Float64Array; p: number } {
+  const r = binding.cmiResample(x, y, z, { la: L[0], lb: L[1], lc: L[2], mode: 'stratified', count: permutations, seed, threads: defaultThreads() }, false);
+  return { null: r.draws, p: r.p! };
 }
 
 /** Seeded generator in [0, 1) (mulberry32): reproducible resampling in TypeScript. */

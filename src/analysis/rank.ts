@@ -18,7 +18,7 @@ import type { ColumnTable, TableInput } from '../table.js';
 import { toColumnTable } from '../table.js';
 import { biasCheck, type EstimateInfo } from './bias.js';
 import {
-  binCodes, categoryCodes, cmiBlockBootstrap, codesAsSeries, completeRows, cmiOfCompact, columnValues, mutualInformationNats, seededRandom, unitFactor,
+  binCodes, categoryCodes, cmiBlockBootstrap, cmiStratifiedNull, codesAsSeries, completeRows, cmiOfCompact, columnValues, mutualInformationNats, unitFactor,
   type Categories, type Coded,
 } from './codes.js';
 import {
@@ -204,29 +204,15 @@ function coded(v: Variable, bin: BinningOptions): Coded {
   return v.categorical ?? binCodes(v.numeric!, bin);
 }
 
-/** Resampled CMI for the conditional ranking: circular-block bootstrap and within-stratum permutation (nats). */
+/**
+ * Resampled CMI for the conditional ranking (nats), on the native resampling engine: circular-block
+ * bootstrap, and the null with X shuffled within each stratum of Z (keeps X–Z and T–Z, breaks only
+ * X–T given Z). The bootstrap's generators are salted apart from the permutations', so asking for an
+ * interval leaves the p-value as it was.
+ */
 function cmiResampling(x: Int32Array, t: Int32Array, z: Int32Array, L: [number, number, number], o: { replicates?: number; permutations?: number; block: number; seed: number }) {
-  const n = x.length;
-  const rnd = seededRandom(o.seed);
-  let nul: Float64Array | undefined;
-  // The bootstrap draws from its own generator, so asking for an interval leaves the p-value as it was.
   const reps = o.replicates ? cmiBlockBootstrap(x, t, z, L, o.replicates, o.block, o.seed) : undefined;
-  if (o.permutations) {
-    // Shuffling X within each stratum of Z keeps X–Z and T–Z and breaks only X–T given Z.
-    const strata: number[][] = Array.from({ length: L[2] }, () => []);
-    for (let r = 0; r < n; r++) strata[z[r]].push(r);
-    const px = Int32Array.from(x);
-    nul = new Float64Array(o.permutations);
-    for (let b = 0; b < o.permutations; b++) {
-      for (const rows of strata) {
-        for (let k = rows.length - 1; k > 0; k--) {
-          const j = Math.floor(rnd() * (k + 1));
-          const a = px[rows[k]]; px[rows[k]] = px[rows[j]]; px[rows[j]] = a;
-        }
-      }
-      nul[b] = cmiOfCompact(px, t, z, L[0], L[1], L[2]);
-    }
-  }
+  const nul = o.permutations ? cmiStratifiedNull(x, t, z, L, o.permutations, o.seed).null : undefined;
   return { reps, nul };
 }
 

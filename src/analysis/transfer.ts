@@ -7,9 +7,10 @@
  */
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
 import { type BinningOptions, type Series } from '../estimators/binned.js';
-import { checkEnum, checkInt } from '../estimators/run.js';
+import { checkEnum, checkInt, defaultThreads } from '../estimators/run.js';
+import { binding } from '../native.js';
 import { biasCheck, type EstimateInfo } from './bias.js';
-import { binCodes, cmiOfCompact, seededRandom, unitFactor, type Coded } from './codes.js';
+import { binCodes, cmiBlockBootstrap, cmiOfCompact, unitFactor, type Coded } from './codes.js';
 import { INTERVAL_METHODS, bootstrapInterval, checkLevelAndReplicates, chooseBlock, excessOverNull, type IntervalMethod } from './intervals.js';
 
 export interface TransferEntropyOptions extends Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> {
@@ -75,20 +76,8 @@ function teNats(x: Int32Array, y: Coded, lx: number, lag: number, buf: Int32Arra
 function teInterval(buf: Int32Array[], obs: { v: number; rows: number }, ly: number, lx: number, o: { level: number; replicates: number; block: number; seed: number; method: IntervalMethod; f: number }) {
   const k = obs.rows;
   const [a, b, c] = buf.map((v) => v.slice(0, k));
-  const ra = new Int32Array(k), rb = new Int32Array(k), rc = new Int32Array(k);
   // A seed apart from the surrogates' so that asking for an interval does not change the p-value.
-  const rnd = seededRandom(o.seed ^ 0x5bd1e995);
-  const draws = new Float64Array(o.replicates);
-  for (let r = 0; r < o.replicates; r++) {
-    for (let t = 0; t < k;) {
-      const start = Math.floor(rnd() * k);
-      for (let j = 0; j < o.block && t < k; j++, t++) {
-        const s = (start + j) % k;
-        ra[t] = a[s]; rb[t] = b[s]; rc[t] = c[s];
-      }
-    }
-    draws[r] = cmiOfCompact(ra, rb, rc, ly, lx, ly);
-  }
+  const draws = cmiBlockBootstrap(a, b, c, [ly, lx, ly], o.replicates, o.block, (o.seed ^ 0x5bd1e995) >>> 0);
   const occ = (v: Int32Array) => new Set(v).size;
   const iv = bootstrapInterval({
     observed: obs.v, draws, level: o.level, method: o.method, rows: k, df: Math.max(1, (occ(a) - 1) * (occ(b) - 1) * occ(c)),
@@ -139,38 +128,13 @@ export function transferEntropy(source: Series, target: Series, opts: TransferEn
   info.warnings.push(...warnings);
   let interval: { estimate: number; ci: [number, number] } | undefined;
   if (level !== undefined && obs.rows >= 2 * block) interval = teInterval(buf, obs, y.levels, x.levels, { level, replicates, block, seed, method, f });
-  const nul = new Float64Array(permutations);
+  let nul = new Float64Array(0);
   let p = NaN;
   if (permutations > 0 && obs.rows > 0) {
-    const rnd = seededRandom(seed);
-    const sx = new Int32Array(n);
-    const nBlocks = Math.ceil(n / block);
-    const order = Int32Array.from({ length: nBlocks }, (_, k) => k);
-    let ge = 0;
-    for (let b = 0; b < permutations; b++) {
-      if (surrogate === 'shift') {
-        // Offsets that move the source by more than the lag on both sides of the circle.
-        const span = Math.max(1, n - 2 * (lag + 1));
-        const d = lag + 1 + Math.floor(rnd() * span);
-        for (let t = 0; t < n; t++) sx[t] = x.codes[(t + d) % n];
-      } else {
-        const off = Math.floor(rnd() * n);
-        for (let k = nBlocks - 1; k > 0; k--) {
-          const j = Math.floor(rnd() * (k + 1));
-          const s = order[k]; order[k] = order[j]; order[j] = s;
-        }
-        let t = 0;
-        for (let k = 0; k < nBlocks && t < n; k++) {
-          const start = off + order[k] * block;
-          for (let j = 0; j < block && t < n; j++) sx[t++] = x.codes[(start + j) % n];
-        }
-      }
-      const v = teNats(sx, y, x.levels, lag, buf).v;
-      nul[b] = v * f;
-      // A relative tolerance: a surrogate equal to the observed value up to rounding counts as ≥.
-      if (v >= obs.v - 1e-12 * Math.max(1, obs.v)) ge++;
-    }
-    p = (1 + ge) / (1 + permutations);
+    // The surrogates on the native resampling engine (one generator per surrogate, the one p-value rule).
+    const r = binding.teNull(x.codes, y.codes, { lx: x.levels, ly: y.levels, lag, count: permutations, block, shift: surrogate === 'shift', seed, threads: defaultThreads() }, false);
+    nul = r.draws.map((v) => v * f);
+    p = r.p!;
   }
   const excess = permutations > 0 && obs.rows > 0 ? excessOverNull(obs.v * f, nul).excess : NaN;
   return { te: obs.v * f, p, null: nul, excess, ...(interval ?? {}), block, lag, units, ...info };
