@@ -1,6 +1,5 @@
 #include "cmi_resample.h"
 
-#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
