@@ -28,7 +28,7 @@ writeFileSync(join(dir, 'y.f64'), y);
 
 const load = loadavg()[0];
 const t0 = performance.now();
-const ci = ksgConfidenceInterval(x, y, { replicates: R, units: 'nats', threads: CORES });
+const ci = await ksgConfidenceInterval(x, y, { replicates: R, units: 'nats', threads: CORES });
 const ours = (performance.now() - t0) / 1000;
 process.stderr.write(`metricsift: ${R} half-samples in ${ours.toFixed(2)} s, CI [${ci.ci[0].toFixed(4)}, ${ci.ci[1].toFixed(4)}]\n`);
 

@@ -49,6 +49,7 @@ export { ksgMutualInformation, ksgConditionalMutualInformation, ksgMatrix, ksgPa
 export { redundancyIndex, type RedundancyIndex } from './analysis/redundancy.js';
 export {
   miPermutationTest, miBootstrapInterval, entropyBootstrapInterval, ksgConfidenceInterval, ksgPermutationTest, excessInterval, cmiBootstrapInterval, type CmiIntervalOptions, type CmiIntervalResult,
+  miPermutationTestSync, miBootstrapIntervalSync, entropyBootstrapIntervalSync, ksgConfidenceIntervalSync, ksgPermutationTestSync,
   type PermutationOptions, type PermutationResult, type BootstrapOptions, type BootstrapResult, type EntropyBootstrapResult, type KsgResamplingOptions, type KsgIntervalOptions, type KsgIntervalResult,
 } from './analysis/significance.js';
 export {

@@ -28,14 +28,6 @@ export interface RawMiOptions extends RawBinOptions {
   units?: 'bits' | 'nats';
   millerMadow?: boolean;
 }
-/** Options of the resampling calls (miBootstrap reads `replicates`, miPermutation `permutations`). */
-export interface RawResamplingOptions extends RawBinOptions {
-  replicates?: number;
-  permutations?: number;
-  block?: number;
-  seed?: number;
-  threads?: number;
-}
 export interface RawRunOptions {
   threads?: number;
   /** Where the binned pair counts run (the addon's own devices; gpu.js runs in JS). */
@@ -118,6 +110,14 @@ export interface RawCmiOptions { la: number; lb: number; lc: number; mode: 'boot
 export interface RawTeOptions { lx: number; ly: number; lag: number; count: number; block: number; shift: boolean; seed: number; threads: number }
 /** The observed statistic (nats) and its draws; `p` by the one permutation rule where the draws are a null. */
 export interface RawDraws { observed: number; draws: Float64Array; p?: number; rowsUsed: number }
+export interface RawKsgResampleOptions {
+  mode: 'half' | 'permutation'; count: number; block: number; drawSeed: number; seed?: number; threads: number; k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean; device?: 'cpu' | 'cuda';
+}
+export interface RawKsgDraws {
+  observed: number;
+  draws: Float64Array;
+  rowsUsed: number;
+}
 
 export interface Binding {
   setErrorClass(cls: typeof MetricsiftError): void;
@@ -125,10 +125,9 @@ export interface Binding {
   corrMatrix(columns: RawColumns, names: string[], options: { method?: 'pearson' | 'spearman' | 'kendall' } & RawRunOptions, control: Int32Array | null, async: false): RawPairResult;
   discretize(columns: RawColumns, names: string[], options: RawBinOptions): { codes: Int32Array; cuts: Float64Array; levels: number; discrete: boolean; rowsUsed: number };
   kendallTau(x: Int32Array, y: Int32Array): number;
-  miBootstrap(columns: RawColumns, names: string[], options: RawResamplingOptions): { observed: number; replicates: Float64Array; rowsUsed: number };
-  miPermutation(columns: RawColumns, names: string[], options: RawResamplingOptions): { observed: number; p: number; null: Float64Array; rowsUsed: number };
   ksgMatrix(columns: RawColumns, names: string[], options: { k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean; seed?: number } & RawRunOptions, control: Int32Array | null, async: true): Promise<RawPairResult>;
-  ksgResample(columns: RawColumns, names: string[], options: { mode: 'half' | 'permutation'; count: number; block: number; drawSeed: number; seed?: number; threads: number; k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean; device?: 'cpu' | 'cuda' }): { observed: number; draws: Float64Array; rowsUsed: number };
+  ksgResample(columns: RawColumns, names: string[], options: RawKsgResampleOptions, control: Int32Array | null, async: true): Promise<RawKsgDraws>;
+  ksgResample(columns: RawColumns, names: string[], options: RawKsgResampleOptions, control: Int32Array | null, async: false): RawKsgDraws;
   ksg(columns: RawColumns, names: string[], options: { x: number[]; y: number[]; z?: number[]; k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean; seed?: number; threads?: number }): { value: number; rowsUsed: number };
   prepare(columns: RawColumns, names: string[], options: RawBinOptions & { millerMadow?: boolean; threads?: number }, control: Int32Array | null, async: true): Promise<RawPrepared>;
   prepare(columns: RawColumns, names: string[], options: RawBinOptions & { millerMadow?: boolean; threads?: number }, control: Int32Array | null, async: false): RawPrepared;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { cudaStatus, gpuJsMissing, loadGpuJs } from '../src/device.js';
-import { ksgConfidenceInterval, ksgPermutationTest, miMatrix, miMatrixSync, miPairsAbove, miPairsAboveSync, miTopK, prepare, type MiMatrixOptions } from '../src/index.js';
+import { ksgConfidenceIntervalSync, ksgPermutationTestSync, miMatrix, miMatrixSync, miPairsAbove, miPairsAboveSync, miTopK, prepare, type MiMatrixOptions } from '../src/index.js';
 import { binding } from '../src/native.js';
 import { bivariate, cli, cliBuilt, errorOf, errorOfAsync, mixedTable, repoRoot, useTempDir } from './helpers.js';
 
@@ -129,8 +129,8 @@ describe("device 'auto'", () => {
       expect(bytes(dev.rowsUsed).equals(bytes(cpu.rowsUsed))).toBe(true);
     }
     const [x, y] = bivariate(400, 0.5, 9);
-    const a = ksgPermutationTest(x, y, { permutations: 20, device: 'auto', seed: 3 });
-    const b = ksgPermutationTest(x, y, { permutations: 20, seed: 3 });
+    const a = ksgPermutationTestSync(x, y, { permutations: 20, device: 'auto', seed: 3 });
+    const b = ksgPermutationTestSync(x, y, { permutations: 20, seed: 3 });
     expect(a.device?.used).toBe(cuda.available ? 'cuda' : 'cpu');
     for (let r = 0; r < 20; r++) expect(Math.abs(a.null[r] - b.null[r])).toBeLessThanOrEqual(1e-12);
   });
@@ -145,11 +145,11 @@ describe('options', () => {
 
   it('KSG on a device: no gpu.js path, and options the CUDA path lacks are named (MS_BAD_OPTION) before availability', () => {
     const [x, y] = bivariate(200, 0.5, 2);
-    expect(errorOf(() => ksgPermutationTest(x, y, { device: 'gpujs' as never })).message).toContain('no gpu.js path');
-    const alg = errorOf(() => ksgPermutationTest(x, y, { device: 'cuda', algorithm: 2 }));
+    expect(errorOf(() => ksgPermutationTestSync(x, y, { device: 'gpujs' as never })).message).toContain('no gpu.js path');
+    const alg = errorOf(() => ksgPermutationTestSync(x, y, { device: 'cuda', algorithm: 2 }));
     expect(alg.code).toBe('MS_BAD_OPTION');
     expect(alg.message).toContain('algorithm: 2');
-    const k = errorOf(() => ksgConfidenceInterval(x, y, { device: 'cuda', k: 12 }));
+    const k = errorOf(() => ksgConfidenceIntervalSync(x, y, { device: 'cuda', k: 12 }));
     expect(k.code).toBe('MS_BAD_OPTION');
     expect(k.message).toContain('k: 12');
   });
@@ -163,7 +163,7 @@ describe.skipIf(cuda.available)(`without a usable CUDA backend (here: ${cuda.rea
     expect(e.code).toBe('MS_NO_DEVICE');
     expect(e.message).toContain(cuda.reason!);
     const [x, y] = bivariate(200, 0.5, 2);
-    expect(errorOf(() => ksgPermutationTest(x, y, { device: 'cuda' })).code).toBe('MS_NO_DEVICE');
+    expect(errorOf(() => ksgPermutationTestSync(x, y, { device: 'cuda' })).code).toBe('MS_NO_DEVICE');
   });
 });
 
@@ -204,11 +204,11 @@ describe.skipIf(!cuda.available)(`device 'cuda' (${cuda.available ? cuda.name : 
   it('KSG permutation and half-sample draws within 1e-12 nats of the CPU', () => {
     const [x, y] = bivariate(3000, 0.6, 4);
     for (const units of ['nats'] as const) {
-      const a = ksgPermutationTest(x, y, { permutations: 50, device: 'cuda', units });
-      const b = ksgPermutationTest(x, y, { permutations: 50, units });
+      const a = ksgPermutationTestSync(x, y, { permutations: 50, device: 'cuda', units });
+      const b = ksgPermutationTestSync(x, y, { permutations: 50, units });
       for (let r = 0; r < 50; r++) expect(Math.abs(a.null[r] - b.null[r])).toBeLessThanOrEqual(1e-12);
-      const c = ksgConfidenceInterval(x, y, { replicates: 50, device: 'cuda', units });
-      const d = ksgConfidenceInterval(x, y, { replicates: 50, units });
+      const c = ksgConfidenceIntervalSync(x, y, { replicates: 50, device: 'cuda', units });
+      const d = ksgConfidenceIntervalSync(x, y, { replicates: 50, units });
       for (let r = 0; r < 50; r++) expect(Math.abs(c.replicates[r] - d.replicates[r])).toBeLessThanOrEqual(1e-12);
     }
   });

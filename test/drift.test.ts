@@ -2,7 +2,7 @@
 // sustained loss of dependence is flagged where it starts, a single-window dip is not, and bad
 // windows are rejected with codes.
 import { describe, expect, it } from 'vitest';
-import { driftTable, miBootstrapInterval, miDrift } from '../src/index.js';
+import { driftTable, miBootstrapIntervalSync, miDrift } from '../src/index.js';
 import { errorOf, errorOfAsync, gaussian, rng } from './helpers.js';
 
 /** y follows x except on rows [from, to), where it is independent noise. */
@@ -23,7 +23,7 @@ describe('miDrift', () => {
     expect(d.baseline).toEqual({ start: 0, end: 300, windows: 1, mi: d.windows[0].mi, ci: d.windows[0].ci });
     // Window k is the bootstrap of its rows with seed + k.
     const w5 = d.windows[5];
-    const ref = miBootstrapInterval(x.subarray(750, 1050), y.subarray(750, 1050), { bins: 4, replicates: 200, level: 0.95, seed: 7 });
+    const ref = miBootstrapIntervalSync(x.subarray(750, 1050), y.subarray(750, 1050), { bins: 4, replicates: 200, level: 0.95, seed: 7 });
     expect([w5.start, w5.end, w5.mi, w5.estimate, w5.ci, w5.block]).toEqual([750, 1050, ref.mi, ref.estimate, ref.ci, ref.block]);
     expect(w5.rowsUsed).toBe(300);
     expect(w5.bins).toEqual([4, 4]);

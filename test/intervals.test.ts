@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  benjaminiHochberg, bootstrapInterval, cmiBootstrapInterval, excessInterval, ksgMutualInformation, ksgPermutationTest, miBootstrapInterval, miDrift, miPermutationTest, politisWhiteBlock,
+  benjaminiHochberg, bootstrapInterval, cmiBootstrapInterval, excessInterval, ksgMutualInformation, ksgPermutationTestSync, miBootstrapIntervalSync, miDrift, miPermutationTestSync, politisWhiteBlock,
   rankToTarget, transferEntropy,
 } from '../src/index.js';
 import { bivariate, gaussian, rng } from './helpers.js';
@@ -22,7 +22,7 @@ function coverage(n: number, rho: number, bins: number, reps: number, replicates
   let hit = 0, inside = 0;
   for (let rep = 0; rep < reps; rep++) {
     const [x, y] = bivariate(n, rho, 7919 * rep + Math.round(rho * 10) + n);
-    const b = miBootstrapInterval(x, y, { bins, replicates, seed: rep, units: 'nats', threads: 1, method });
+    const b = miBootstrapIntervalSync(x, y, { bins, replicates, seed: rep, units: 'nats', threads: 1, method });
     if (b.ci[0] <= T && T <= b.ci[1]) hit++;
     if (b.ci[0] <= b.estimate && b.estimate <= b.ci[1]) inside++;
   }
@@ -79,8 +79,8 @@ describe('significance under independence', () => {
     let zero = 0, inside = 0;
     for (let rep = 0; rep < 200; rep++) {
       const [x, y] = bivariate(1000, 0, 31 * rep + 5);
-      const b = miBootstrapInterval(x, y, { bins: 8, replicates: 200, seed: rep, threads: 1 });
-      const p = miPermutationTest(x, y, { bins: 8, permutations: 199, seed: rep + 1, threads: 1 });
+      const b = miBootstrapIntervalSync(x, y, { bins: 8, replicates: 200, seed: rep, threads: 1 });
+      const p = miPermutationTestSync(x, y, { bins: 8, permutations: 199, seed: rep + 1, threads: 1 });
       const ci = excessInterval(p.excess, b.replicates, p.null, 0.95);
       if (ci[0] <= 0 && 0 <= ci[1]) zero++;
       if (ci[0] <= p.excess && p.excess <= ci[1]) inside++;
@@ -100,10 +100,10 @@ describe('significance under independence', () => {
     const R = 200;
     for (let rep = 0; rep < R; rep++) {
       const x = ar(1000), y = ar(1000);
-      const r = miPermutationTest(x, y, { bins: 8, permutations: 199, seed: rep, threads: 1 });
+      const r = miPermutationTestSync(x, y, { bins: 8, permutations: 199, seed: rep, threads: 1 });
       blocks += r.block;
       if (r.p <= 0.05) auto++;
-      if (rep < 40 && miPermutationTest(x, y, { bins: 8, permutations: 199, seed: rep, block: 1, threads: 1 }).p <= 0.05) rows++;
+      if (rep < 40 && miPermutationTestSync(x, y, { bins: 8, permutations: 199, seed: rep, block: 1, threads: 1 }).p <= 0.05) rows++;
     }
     expect(auto / R).toBeLessThanOrEqual(0.1);
     expect(rows / 40).toBeGreaterThan(0.3);
@@ -207,16 +207,16 @@ describe('KSG in ranking and drift, TE intervals, bad input', () => {
       [await errA(rankToTarget(t, 'y', { estimator: 'ksg', k: 0 })), 'k'],
       [await errA(rankToTarget(t, 'y', { estimator: 'ksg', k: 500 })), 'k'],
       [await errA(rankToTarget(t, 'y', { orderBy: 'excess' })), 'orderBy'],
-      [err(() => miBootstrapInterval(x, y, { block: 200 })), 'block'],
-      [err(() => ksgPermutationTest(x, y, { k: 200 })), 'k'],
+      [err(() => miBootstrapIntervalSync(x, y, { block: 200 })), 'block'],
+      [err(() => ksgPermutationTestSync(x, y, { k: 200 })), 'k'],
       [err(() => miDrift(x, y, { window: 50, block: 200 })), 'block'],
       [err(() => transferEntropy(x, y, { block: 200 })), 'block'],
     ] as const) {
       expect(e.code).toBe('MS_BAD_OPTION');
       expect(e.message).toContain(name);
     }
-    expect(miBootstrapInterval(x, y, { replicates: 50 }).warnings.map((w) => w.code)).toEqual(['MS_FEW_REPLICATES']);
-    expect(miBootstrapInterval(x, y, { replicates: 100 }).warnings).toEqual([]);
+    expect(miBootstrapIntervalSync(x, y, { replicates: 50 }).warnings.map((w) => w.code)).toEqual(['MS_FEW_REPLICATES']);
+    expect(miBootstrapIntervalSync(x, y, { replicates: 100 }).warnings).toEqual([]);
     expect((await rankToTarget(t, 'y', { ci: 0.9, replicates: 20 })).warnings.map((w) => w.code)).toContain('MS_FEW_REPLICATES');
   });
 });

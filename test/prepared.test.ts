@@ -2,7 +2,7 @@
 // shards by linear pair index, resampling and codes from the handle, and its lifecycle.
 import { describe, expect, it } from 'vitest';
 import {
-  conditionalMutualInformation, discretize, miBootstrapInterval, miMatrix, miPairsAbove, miTopK, mutualInformation, prepare, prepareSync,
+  conditionalMutualInformation, discretize, miBootstrapIntervalSync, miMatrix, miPairsAbove, miTopK, mutualInformation, prepare, prepareSync,
 } from '../src/index.js';
 import { binding } from '../src/native.js';
 import { mixedTable, bivariate } from './helpers.js';
@@ -75,7 +75,7 @@ describe('prepared table', () => {
     const [x, y] = bivariate(1500, 0.5, 4);
     const p = await prepare({ x, y }, { bins: 8 });
     const b = await p.bootstrap('x', 'y', 300, { seed: 3, block: 5 });
-    const one = miBootstrapInterval(x, y, { bins: 8, replicates: 300, seed: 3, block: 5 });
+    const one = miBootstrapIntervalSync(x, y, { bins: 8, replicates: 300, seed: 3, block: 5 });
     expect(b.observed).toBeCloseTo(one.mi, 12);
     expect(b.draws.length).toBe(300);
     for (let r = 0; r < 300; r++) expect(b.draws[r]).toBeCloseTo(one.replicates[r], 12);

@@ -3,7 +3,7 @@
 // bins, conditional MI against a hand-computed case, the bias report, and bad input.
 import { describe, expect, it } from 'vitest';
 import {
-  biasCheck, conditionalMutualInformation, miBootstrapInterval, miPermutationTest, mutualInformation, rankToTarget,
+  biasCheck, conditionalMutualInformation, miBootstrapIntervalSync, miPermutationTestSync, mutualInformation, rankToTarget,
 } from '../src/index.js';
 import { errorOf, errorOfAsync, gaussian, rng } from './helpers.js';
 
@@ -142,10 +142,10 @@ describe('rankToTarget', () => {
     expect(r.level).toBe(0.9);
     for (const e of r.ranking.slice(0, 3)) {
       const x = t.columns[t.names.indexOf(e.metric)];
-      const boot = miBootstrapInterval(x, t.columns[0], { replicates: 300, level: 0.9, seed: 3, block: 4 });
+      const boot = miBootstrapIntervalSync(x, t.columns[0], { replicates: 300, level: 0.9, seed: 3, block: 4 });
       expect(e.ci).toEqual(boot.ci);
       expect(boot.mi).toBeCloseTo(e.mi, 12);
-      expect(e.p).toBe(miPermutationTest(x, t.columns[0], { permutations: 199, seed: 3, block: 4 }).p);
+      expect(e.p).toBe(miPermutationTestSync(x, t.columns[0], { permutations: 199, seed: 3, block: 4 }).p);
     }
     expect(r.ranking[0].p).toBe(1 / 200);
     expect(r.ranking.find((e) => e.metric === 'svc/noise')!.p).toBeGreaterThan(0.01);

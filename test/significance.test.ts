@@ -1,7 +1,7 @@
 // Permutation test of binned MI: p uniform under independence, tiny under dependence, the null
 // independent of the thread count, and block permutations for autocorrelated series.
 import { describe, expect, it } from 'vitest';
-import { entropy, entropyBootstrapInterval, ksgConfidenceInterval, ksgMutualInformation, ksgPermutationTest, miBootstrapInterval, miPermutationTest, mutualInformation } from '../src/index.js';
+import { entropy, entropyBootstrapIntervalSync, ksgConfidenceIntervalSync, ksgMutualInformation, ksgPermutationTestSync, miBootstrapIntervalSync, miPermutationTestSync, mutualInformation } from '../src/index.js';
 import { bivariate, gaussian, rng } from './helpers.js';
 
 describe('MI permutation test', () => {
@@ -11,7 +11,7 @@ describe('MI permutation test', () => {
     for (let rep = 0; rep < 200; rep++) {
       const x = Float64Array.from({ length: 200 }, () => Math.floor(r() * 4));
       const y = Float64Array.from({ length: 200 }, () => Math.floor(r() * 4));
-      ps.push(miPermutationTest(x, y, { permutations: 199, seed: rep, threads: 1 }).p);
+      ps.push(miPermutationTestSync(x, y, { permutations: 199, seed: rep, threads: 1 }).p);
     }
     const below = (t: number) => ps.filter((p) => p <= t).length / ps.length;
     expect(below(0.05)).toBeGreaterThan(0.01);
@@ -27,12 +27,12 @@ describe('MI permutation test', () => {
     const g = gaussian(rng(43));
     const x = Float64Array.from({ length: 1000 }, () => g());
     const y = x.map((v) => v + 0.5 * g());
-    const a = miPermutationTest(x, y, { permutations: 499, seed: 5, threads: 1 });
-    const b = miPermutationTest(x, y, { permutations: 499, seed: 5, threads: 2 });
+    const a = miPermutationTestSync(x, y, { permutations: 499, seed: 5, threads: 1 });
+    const b = miPermutationTestSync(x, y, { permutations: 499, seed: 5, threads: 2 });
     expect(a.mi).toBeCloseTo(mutualInformation(x, y).value, 12);
     expect(a.p).toBe(1 / 500);
     expect(Array.from(b.null)).toEqual(Array.from(a.null));
-    expect(miPermutationTest(x, y, { permutations: 499, seed: 6 }).null).not.toEqual(a.null);
+    expect(miPermutationTestSync(x, y, { permutations: 499, seed: 6 }).null).not.toEqual(a.null);
   });
   it('block permutations keep autocorrelated but independent series from looking dependent', () => {
     // 40 pairs of independent AR(1) series (φ = 0.97): shuffling rows breaks the autocorrelation
@@ -42,8 +42,8 @@ describe('MI permutation test', () => {
     let plainHits = 0, blockHits = 0;
     for (let rep = 0; rep < 40; rep++) {
       const x = ar(), y = ar();
-      if (miPermutationTest(x, y, { permutations: 199, seed: rep, bins: 8, block: 1 }).p < 0.05) plainHits++;
-      if (miPermutationTest(x, y, { permutations: 199, seed: rep, bins: 8, block: 100 }).p < 0.05) blockHits++;
+      if (miPermutationTestSync(x, y, { permutations: 199, seed: rep, bins: 8, block: 1 }).p < 0.05) plainHits++;
+      if (miPermutationTestSync(x, y, { permutations: 199, seed: rep, bins: 8, block: 100 }).p < 0.05) blockHits++;
     }
     expect(plainHits / 40).toBeGreaterThan(0.5);
     expect(blockHits / 40).toBeLessThan(0.2);
@@ -52,9 +52,9 @@ describe('MI permutation test', () => {
   it('rejects bad parameters with codes', () => {
     const x = [1, 2, 3, 4, 5, 6], y = [2, 1, 4, 3, 6, 5];
     const code = (fn: () => unknown) => { try { fn(); } catch (e) { return (e as { code: string }).code; } return 'none'; };
-    expect(code(() => miPermutationTest(x, y, { block: 4 }))).toBe('MS_BAD_OPTION');
-    expect(code(() => miPermutationTest(x, y, { permutations: 0 }))).toBe('MS_BAD_OPTION');
-    expect(code(() => miPermutationTest(x, [1, 2]))).toBe('MS_LENGTH_MISMATCH');
+    expect(code(() => miPermutationTestSync(x, y, { block: 4 }))).toBe('MS_BAD_OPTION');
+    expect(code(() => miPermutationTestSync(x, y, { permutations: 0 }))).toBe('MS_BAD_OPTION');
+    expect(code(() => miPermutationTestSync(x, [1, 2]))).toBe('MS_LENGTH_MISMATCH');
   });
 });
 
@@ -68,7 +68,7 @@ describe('MI bootstrap interval', () => {
     for (let rep = 0; rep < 200; rep++) {
       const x = Float64Array.from({ length: 400 }, () => Math.floor(r() * 4));
       const y = x.map((v) => (r() < 0.7 ? v : Math.floor(r() * 4)));
-      const b = miBootstrapInterval(x, y, { replicates: 500, seed: rep, units: 'nats' });
+      const b = miBootstrapIntervalSync(x, y, { replicates: 500, seed: rep, units: 'nats' });
       expect(b.ci[0]).toBeLessThanOrEqual(b.mi + 1e-12);
       if (b.ci[0] <= truth && truth <= b.ci[1]) hit++;
     }
@@ -79,16 +79,16 @@ describe('MI bootstrap interval', () => {
     const g = gaussian(rng(59));
     const x = Float64Array.from({ length: 800 }, () => g());
     const y = x.map((v) => v + g());
-    const a = miBootstrapInterval(x, y, { replicates: 300, seed: 3, threads: 1 });
-    const b = miBootstrapInterval(x, y, { replicates: 300, seed: 3, threads: 2 });
+    const a = miBootstrapIntervalSync(x, y, { replicates: 300, seed: 3, threads: 1 });
+    const b = miBootstrapIntervalSync(x, y, { replicates: 300, seed: 3, threads: 2 });
     expect(Array.from(b.replicates)).toEqual(Array.from(a.replicates));
     expect(a.mi).toBeCloseTo(mutualInformation(x, y).value, 12);
-    const blocks = miBootstrapInterval(x, y, { replicates: 300, seed: 3, block: 40 });
+    const blocks = miBootstrapIntervalSync(x, y, { replicates: 300, seed: 3, block: 40 });
     expect(blocks.ci[1] - blocks.ci[0]).toBeGreaterThan(0);
     const code = (fn: () => unknown) => { try { fn(); } catch (e) { return (e as { code: string }).code; } return 'none'; };
-    expect(code(() => miBootstrapInterval(x, y, { level: 1 }))).toBe('MS_BAD_OPTION');
-    expect(code(() => miBootstrapInterval(x, y, { block: 500 }))).toBe('MS_BAD_OPTION');
-    expect(code(() => miBootstrapInterval(x, y.subarray(1)))).toBe('MS_LENGTH_MISMATCH');
+    expect(code(() => miBootstrapIntervalSync(x, y, { level: 1 }))).toBe('MS_BAD_OPTION');
+    expect(code(() => miBootstrapIntervalSync(x, y, { block: 500 }))).toBe('MS_BAD_OPTION');
+    expect(code(() => miBootstrapIntervalSync(x, y.subarray(1)))).toBe('MS_LENGTH_MISMATCH');
   });
 });
 
@@ -102,7 +102,7 @@ describe('entropy bootstrap interval', () => {
     let hit = 0;
     for (let rep = 0; rep < 150; rep++) {
       const x = Float64Array.from({ length: 1000 }, draw);
-      const b = entropyBootstrapInterval(x, { replicates: 300, seed: rep, units: 'nats' });
+      const b = entropyBootstrapIntervalSync(x, { replicates: 300, seed: rep, units: 'nats' });
       expect(b.entropy).toBeCloseTo(entropy(x, { units: 'nats' }).value, 12);
       if (b.ci[0] <= truth && truth <= b.ci[1]) hit++;
     }
@@ -118,7 +118,7 @@ describe('KSG half-sample interval and permutation test', () => {
     const R = 200;
     for (let rep = 0; rep < R; rep++) {
       const [x, y] = bivariate(400, 0.6, 1000 + rep);
-      const { ci } = ksgConfidenceInterval(x, y, { units: 'nats', replicates: 100, seed: rep });
+      const { ci } = ksgConfidenceIntervalSync(x, y, { units: 'nats', replicates: 100, seed: rep });
       if (ci[0] <= truth && truth <= ci[1]) covered++;
       width += ci[1] - ci[0];
     }
@@ -130,7 +130,7 @@ describe('KSG half-sample interval and permutation test', () => {
   });
   it('a with-replacement bootstrap would not do: its repeated rows inflate KSG, the halves do not', () => {
     const [x, y] = bivariate(1000, 0.6, 7);
-    const r = ksgConfidenceInterval(x, y, { units: 'nats', replicates: 50 });
+    const r = ksgConfidenceIntervalSync(x, y, { units: 'nats', replicates: 50 });
     const draw = rng(8);
     const idx = Array.from({ length: 1000 }, () => Math.floor(draw() * 1000));  // one bootstrap draw
     const boot = ksgMutualInformation(idx.map((i) => x[i]), idx.map((i) => y[i]), { units: 'nats' }).value;
@@ -142,32 +142,32 @@ describe('KSG half-sample interval and permutation test', () => {
     let below = 0;
     for (let rep = 0; rep < 150; rep++) {
       const [x, y] = bivariate(300, 0, 5000 + rep);
-      if (ksgPermutationTest(x, y, { permutations: 99, seed: rep }).p <= 0.05) below++;
+      if (ksgPermutationTestSync(x, y, { permutations: 99, seed: rep }).p <= 0.05) below++;
     }
     expect(below / 150).toBeGreaterThan(0.01);  // binomial sd at 5 %: 1.8 %
     expect(below / 150).toBeLessThan(0.11);
     const [x, y] = bivariate(500, 0.5, 9);
-    const one = ksgPermutationTest(x, y, { permutations: 99, threads: 1 });
-    const two = ksgPermutationTest(x, y, { permutations: 99, threads: 2 });
+    const one = ksgPermutationTestSync(x, y, { permutations: 99, threads: 1 });
+    const two = ksgPermutationTestSync(x, y, { permutations: 99, threads: 2 });
     expect(one.p).toBe(0.01);
     expect(Buffer.from(one.null.buffer).equals(Buffer.from(two.null.buffer))).toBe(true);
-    const i1 = ksgConfidenceInterval(x, y, { replicates: 20, threads: 1, block: 10 });
-    const i2 = ksgConfidenceInterval(x, y, { replicates: 20, threads: 2, block: 10 });
+    const i1 = ksgConfidenceIntervalSync(x, y, { replicates: 20, threads: 1, block: 10 });
+    const i2 = ksgConfidenceIntervalSync(x, y, { replicates: 20, threads: 2, block: 10 });
     expect(Buffer.from(i1.replicates.buffer).equals(Buffer.from(i2.replicates.buffer))).toBe(true);
     expect(i1.mi).toBe(ksgMutualInformation(x, y).value);
     // The jitter keeps its own seed, apart from the draws' (tied data, where the jitter matters).
     const d = Float64Array.from({ length: 400 }, (_, i) => i % 5), e = Float64Array.from(d, (v, i) => (v + (i % 3)) % 4);
-    const j5 = ksgConfidenceInterval(d, e, { replicates: 4, jitter: 5, seed: 1 });
+    const j5 = ksgConfidenceIntervalSync(d, e, { replicates: 4, jitter: 5, seed: 1 });
     expect(j5.mi).toBe(ksgMutualInformation(d, e, { jitter: 5 }).value);
     expect(j5.mi).not.toBe(ksgMutualInformation(d, e, { jitter: 1 }).value);
   });
   it('rejects bad parameters with codes', () => {
     const [x, y] = bivariate(40, 0.5, 3);
     const code = (f: () => unknown) => { try { f(); } catch (e) { return (e as { code?: string }).code; } return 'no error'; };
-    expect(code(() => ksgConfidenceInterval(x, y, { block: 30 }))).toBe('MS_BAD_OPTION');
-    expect(code(() => ksgConfidenceInterval(x.slice(0, 6), y.slice(0, 6), { k: 3 }))).toBe('MS_TOO_FEW_ROWS');
-    expect(code(() => ksgConfidenceInterval(x, y, { level: 1 }))).toBe('MS_BAD_OPTION');
-    expect(code(() => ksgPermutationTest(x, y.slice(1)))).toBe('MS_LENGTH_MISMATCH');
-    expect(code(() => ksgPermutationTest(x, y.map(() => 2)))).toBe('MS_BAD_INPUT');
+    expect(code(() => ksgConfidenceIntervalSync(x, y, { block: 30 }))).toBe('MS_BAD_OPTION');
+    expect(code(() => ksgConfidenceIntervalSync(x.slice(0, 6), y.slice(0, 6), { k: 3 }))).toBe('MS_TOO_FEW_ROWS');
+    expect(code(() => ksgConfidenceIntervalSync(x, y, { level: 1 }))).toBe('MS_BAD_OPTION');
+    expect(code(() => ksgPermutationTestSync(x, y.slice(1)))).toBe('MS_LENGTH_MISMATCH');
+    expect(code(() => ksgPermutationTestSync(x, y.map(() => 2)))).toBe('MS_BAD_INPUT');
   });
 });

@@ -26,8 +26,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("kendallTau", Napi::Function::New(env, KendallTau));
   exports.Set("ksg", Napi::Function::New(env, Ksg));
   exports.Set("ksgMatrix", Napi::Function::New(env, KsgMatrix));
-  exports.Set("miPermutation", Napi::Function::New(env, MiPermutation));
-  exports.Set("miBootstrap", Napi::Function::New(env, MiBootstrap));
   exports.Set("ksgResample", Napi::Function::New(env, KsgResample));
   exports.Set("prepare", Napi::Function::New(env, Prepare));
   exports.Set("preparedMatrices", Napi::Function::New(env, PreparedMatrices));

@@ -1,4 +1,4 @@
-// The addon's entry points, one file per family (mi.cc, corr.cc, ksg.cc, resample.cc, csv.cc);
+// The addon's entry points, one file per family (mi.cc, corr.cc, ksg.cc, prepared.cc, cmi.cc, csv.cc, device_entry.cc);
 // addon.cc registers them.
 #pragma once
 #include <napi.h>
@@ -19,10 +19,6 @@ Napi::Value KsgResample(const Napi::CallbackInfo& info);
 
 // device_entry.cc — whether the CUDA backend can run here
 Napi::Value DeviceInfo(const Napi::CallbackInfo& info);
-
-// resample.cc — bootstrap and permutation draws of binned MI
-Napi::Value MiBootstrap(const Napi::CallbackInfo& info);
-Napi::Value MiPermutation(const Napi::CallbackInfo& info);
 
 // cmi.cc — resampling of conditional MI and transfer entropy over aligned codes
 Napi::Value CmiResample(const Napi::CallbackInfo& info);

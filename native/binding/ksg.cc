@@ -122,59 +122,79 @@ Napi::Value Ksg(const Napi::CallbackInfo& info) {
   return r;
 }
 
+namespace {
+
+// Half-sample or permutation draws of KSG MI on the complete rows of x and y (read on the main
+// thread into owned vectors, so the job reads no JS memory). With `cuda` set, the CPU draws the
+// rows and prepares the points exactly as ksgResample; the device estimates.
+class KsgResampleJob : public Job {
+ public:
+  ms::KsgOptions o;
+  ms::KsgResampling mode = ms::KsgResampling::kHalfSample;
+  int count = 200, block = 1, threads = 1;
+  uint64_t drawSeed = 0;
+  const CudaBackend* cuda = nullptr;
+  std::vector<double> x, y, draws;
+  double observed = NAN;
+
+  ms::Status run() override {
+    const int64_t n = static_cast<int64_t>(x.size());
+    if (!cuda) return ms::ksgResample(x.data(), y.data(), n, o, mode, count, block, drawSeed, threads, &observed, &draws);
+    ms::KsgDraws d;
+    ms::Status s = ms::ksgPrepareDraws(x.data(), y.data(), n, o, mode, count, block, drawSeed, threads, &d);
+    if (s.ok()) s = ms::ksgMutualInformation({x.data(), y.data()}, n, {0}, {1}, o, &observed);
+    if (s.ok()) s = ksgResampleCuda(*cuda, d, o.k, mode == ms::KsgResampling::kHalfSample, count, &draws);
+    return s;
+  }
+  Napi::Value result(Napi::Env env) override {
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("observed", Napi::Number::New(env, observed));
+    r.Set("rowsUsed", Napi::Number::New(env, static_cast<double>(x.size())));
+    r.Set("draws", toTyped(env, std::move(draws)));
+    return r;
+  }
+};
+
+}  // namespace
+
 // ksgResample(columns [x, y], names, {mode: 'half' | 'permutation', count, block, drawSeed, k, algorithm,
-// standardize, jitter, seed (the jitter's), threads}) → {observed, draws (nats), rowsUsed}; complete rows of x and y.
+// standardize, jitter, seed (the jitter's), threads, device: 'cpu' | 'cuda'}, control, async)
+// → {observed, draws (nats), rowsUsed}; complete rows of x and y.
 Napi::Value KsgResample(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Common c;
   Napi::Object opts;
   if (!c.read(info, &opts)) return env.Undefined();
   if (c.cols.size() != 2) { throwError(env, "MS_BAD_INPUT", "ksgResample takes exactly two columns"); return env.Undefined(); }
-  ms::KsgOptions o;
-  int count = 200, block = 1;
+  auto job = std::make_unique<KsgResampleJob>();
+  ms::KsgOptions& o = job->o;
   double drawSeed = 0;
   std::string mode = "half";
   if (!readKsgOptions(env, opts, &o) || !optDouble(env, opts, "drawSeed", &drawSeed) ||
-      !optInt(env, opts, "count", 1, 10000000, &count) || !optInt(env, opts, "block", 1, INT32_MAX, &block)) return env.Undefined();
+      !optInt(env, opts, "count", 1, 10000000, &job->count) || !optInt(env, opts, "block", 1, INT32_MAX, &job->block)) return env.Undefined();
   if (opts.Get("mode").IsString()) mode = opts.Get("mode").As<Napi::String>().Utf8Value();
   if (mode != "half" && mode != "permutation") { throwError(env, "MS_BAD_OPTION", "mode must be 'half' or 'permutation'"); return env.Undefined(); }
   int device = 0;
   if (!optEnum(env, opts, "device", {"cpu", "cuda"}, &device)) return env.Undefined();
-  const CudaBackend* cuda = nullptr;
   if (device == 1) {
     // The device path is algorithm 1 with k ≤ 10: say which option is not supported before anything else.
     if (o.algorithm != 1) { throwError(env, "MS_BAD_OPTION", "device 'cuda' computes KSG algorithm 1 only (algorithm: " + std::to_string(o.algorithm) + ")"); return env.Undefined(); }
     if (o.k > 10) { throwError(env, "MS_BAD_OPTION", "device 'cuda' computes KSG with k from 1 to 10 (k: " + std::to_string(o.k) + ")"); return env.Undefined(); }
     std::string why;
-    cuda = cudaBackend(&why);
-    if (!cuda) { throwError(env, "MS_NO_DEVICE", "device 'cuda' is not available: " + why); return env.Undefined(); }
+    job->cuda = cudaBackend(&why);
+    if (!job->cuda) { throwError(env, "MS_NO_DEVICE", "device 'cuda' is not available: " + why); return env.Undefined(); }
   }
+  job->mode = mode == "half" ? ms::KsgResampling::kHalfSample : ms::KsgResampling::kPermutation;
+  job->drawSeed = static_cast<uint64_t>(drawSeed);
+  job->threads = c.threads;
   const int64_t n = c.cols[0].length;
-  std::vector<double> rx(n), ry(n), x, y;
+  std::vector<double> rx(n), ry(n);
   ms::readColumn(c.cols[0], rx.data());
   ms::readColumn(c.cols[1], ry.data());
   if (!c.rejectInfinite(env, 0, rx.data(), n) || !c.rejectInfinite(env, 1, ry.data(), n)) return env.Undefined();
   for (int64_t t = 0; t < n; ++t)
-    if (!std::isnan(rx[t]) && !std::isnan(ry[t])) { x.push_back(rx[t]); y.push_back(ry[t]); }
-  double observed = NAN;
-  std::vector<double> draws;
-  const ms::KsgResampling kind = mode == "half" ? ms::KsgResampling::kHalfSample : ms::KsgResampling::kPermutation;
-  ms::Status s;
-  if (cuda) {
-    // The CPU draws the rows and prepares the points exactly as ksgResample; the device estimates.
-    ms::KsgDraws d;
-    s = ms::ksgPrepareDraws(x.data(), y.data(), static_cast<int64_t>(x.size()), o, kind, count, block, static_cast<uint64_t>(drawSeed), c.threads, &d);
-    if (s.ok()) s = ms::ksgMutualInformation({x.data(), y.data()}, static_cast<int64_t>(x.size()), {0}, {1}, o, &observed);
-    if (s.ok()) s = ksgResampleCuda(*cuda, d, o.k, kind == ms::KsgResampling::kHalfSample, count, &draws);
-  } else {
-    s = ms::ksgResample(x.data(), y.data(), static_cast<int64_t>(x.size()), o, kind, count, block, static_cast<uint64_t>(drawSeed), c.threads, &observed, &draws);
-  }
-  if (!s.ok()) { throwError(env, ms::codeName(s.code), s.message); return env.Undefined(); }
-  Napi::Object r = Napi::Object::New(env);
-  r.Set("observed", Napi::Number::New(env, observed));
-  r.Set("draws", toTyped(env, std::move(draws)));
-  r.Set("rowsUsed", Napi::Number::New(env, static_cast<double>(x.size())));
-  return r;
+    if (!std::isnan(rx[t]) && !std::isnan(ry[t])) { job->x.push_back(rx[t]); job->y.push_back(ry[t]); }
+  return dispatch(env, std::move(job), info[4].ToBoolean().Value(), Napi::Object::New(env));
 }
 
 }  // namespace msb

@@ -78,7 +78,10 @@ export function binCodes(x: Series, opts: BinningOptions): Coded {
 
 /** Codes as numbers for the native resampling calls (−1 → NaN, i.e. missing). */
 export function codesAsSeries(c: Coded): Float64Array {
-  return Float64Array.from(c.codes, (v) => (v < 0 ? NaN : v));
+  // A plain loop: Float64Array.from with a map function is ~50× slower (measured in rankToTarget).
+  const out = new Float64Array(c.codes.length);
+  for (let i = 0; i < out.length; i++) out[i] = c.codes[i] < 0 ? NaN : c.codes[i];
+  return out;
 }
 
 /** Cells up to which joint counts use a dense array; above, sorted keys. */

@@ -11,7 +11,7 @@ import { columnFromArray, toColumnTable, type ColumnTable, type TableInput } fro
 import { biasCheck, binnedEstimateInfo, type EstimateInfo } from './bias.js';
 import { columnValues } from './codes.js';
 import { INTERVAL_METHODS, checkLevelAndReplicates, type IntervalMethod } from './intervals.js';
-import { ksgConfidenceInterval, miBootstrapInterval } from './significance.js';
+import { ksgConfidenceIntervalSync, miBootstrapIntervalSync } from './significance.js';
 
 export interface DriftOptions extends Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> {
   /** Rows per window (≥ 4). */
@@ -170,8 +170,8 @@ function estimate(x: Float64Array, y: Float64Array, start: number, end: number, 
     return { mi: NaN, estimate: NaN, ci: [NaN, NaN] as [number, number], block: fixed, info };
   }
   const r = ksg
-    ? ksgConfidenceInterval(xs, ys, { k: c.k, replicates: c.replicates, level: c.level, block: c.block, seed, units: c.units, threads: c.threads })
-    : miBootstrapInterval(xs, ys, { ...c.bin, replicates: c.replicates, level: c.level, method: c.method, block: c.block, seed, units: c.units, threads: c.threads });
+    ? ksgConfidenceIntervalSync(xs, ys, { k: c.k, replicates: c.replicates, level: c.level, block: c.block, seed, units: c.units, threads: c.threads })
+    : miBootstrapIntervalSync(xs, ys, { ...c.bin, replicates: c.replicates, level: c.level, method: c.method, block: c.block, seed, units: c.units, threads: c.threads });
   return { mi: r.mi, estimate: r.estimate, ci: r.ci, block: r.block, info };
 }
 

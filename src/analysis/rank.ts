@@ -11,7 +11,8 @@
  * so the binning and the histograms of all metrics run in parallel in one call.
  */
 import { ErrorCode, MetricsiftError, WarningCode, badOption, type AnalysisWarning } from '../errors.js';
-import { miPairsAbove, type BinningOptions } from '../estimators/binned.js';
+import { type BinningOptions } from '../estimators/binned.js';
+import { prepare } from '../estimators/prepared.js';
 import { ksgMutualInformation } from '../estimators/ksg.js';
 import { checkEnum, checkInt, checkNumber } from '../estimators/run.js';
 import type { ColumnTable, TableInput } from '../table.js';
@@ -374,7 +375,10 @@ async function binnedEntries(
   const tValues = tv.categorical ? codesAsSeries(tv.categorical) : tv.numeric!;
   const names = ['\u0000target', ...metrics.map((i) => t.names[i])];
   const columns = [{ name: names[0], chunks: [{ values: tValues }], length: t.rows }, ...metrics.map((i) => ({ ...t.columns[i], name: t.names[i] }))];
-  const pass = await miPairsAbove({ names, columns, rows: t.rows }, -Infinity, { ...bin, units, threads: o.threads, rows: [0, 1], signal: o.signal });
+  // Prepared once: every metric and the target are coded once; the codes serve the plain MIs, the
+  // conditional MIs and the Miller–Madow values below. On an error the handle is left to its finalizer.
+  const prepared = await prepare({ names, columns, rows: t.rows }, { ...bin, threads: o.threads, signal: o.signal });
+  const [pass] = await prepared.pairsAbove(['mi'], -Infinity, { units, threads: o.threads, rows: [0, 1], signal: o.signal });
   const mi = new Float64Array(metrics.length).fill(NaN);
   const rows = new Uint32Array(metrics.length);
   for (let k = 0; k < pass.i.length; k++) {
@@ -384,7 +388,7 @@ async function binnedEntries(
   const lev = pass.columnEntropy.levels;
   // More categories than discreteMax would be binned natively: count them exactly in TypeScript.
   const exactTarget = tv.categorical && !(lev[0] === tv.categorical.levels && pass.columnEntropy.discrete[0] === 1);
-  const tCoded = coded(tv, bin);
+  const tCoded = tv.categorical ?? prepared.codes(0);
   const zCoded = zv ? coded(zv, bin) : undefined;
   if (tCoded.levels > 1024 && (level !== undefined || (permutations !== undefined && !zv))) {
     badOption(level !== undefined ? 'ci' : 'permutations', `a target with at most 1,024 classes (it has ${tCoded.levels})`, level ?? permutations);
@@ -397,7 +401,7 @@ async function binnedEntries(
     checkAbort(o.signal);
     const name = t.names[metrics[k]];
     const needCodes = exactTarget || zv || resampling || o.orderBy === 'miller-madow';
-    const xCoded = needCodes ? binCodes(columnValues(t.columns[metrics[k]]), bin) : undefined;
+    const xCoded = needCodes ? prepared.codes(k + 1) : undefined;
     let plain = mi[k], plainRows = rows[k];
     if (exactTarget) {
       const m = mutualInformationNats(xCoded!, tCoded);
@@ -450,13 +454,13 @@ async function binnedEntries(
         const common = { block, seed, threads: o.threads, units, discreteMax: dm, bins: dm };
         let reps: Float64Array | undefined;
         if (level !== undefined) {
-          const b = miBootstrapInterval(xs, ts, { ...common, replicates, level, method: o.method });
+          const b = await miBootstrapInterval(xs, ts, { ...common, replicates, level, method: o.method });
           e.estimate = b.estimate;
           e.ci = b.ci;
           reps = b.replicates;
         }
         if (permutations !== undefined) {
-          const r = miPermutationTest(xs, ts, { ...common, permutations });
+          const r = await miPermutationTest(xs, ts, { ...common, permutations });
           e.p = r.p;
           e.excess = r.excess;
           e.nullMean = r.nullMean;
@@ -467,6 +471,7 @@ async function binnedEntries(
     entries.push(e);
     await breathe(k, resampling);
   }
+  prepared.dispose();
   return entries;
 }
 
@@ -503,7 +508,7 @@ async function ksgEntries(t: ColumnTable, metrics: number[], tv: Variable, o: En
         const common = { k, units, block, seed, threads: o.threads };
         let reps: Float64Array | undefined;
         if (level !== undefined) {
-          const r = ksgConfidenceInterval(x, y, { ...common, replicates, level });
+          const r = await ksgConfidenceInterval(x, y, { ...common, replicates, level });
           e.estimate = r.estimate;
           e.ci = r.ci;
           // Half-sample deviations from their mean stand for the estimator's spread.
@@ -511,7 +516,7 @@ async function ksgEntries(t: ColumnTable, metrics: number[], tv: Variable, o: En
           reps = r.replicates.map((v) => v - mean + e.mi);
         }
         if (permutations !== undefined) {
-          const r = ksgPermutationTest(x, y, { ...common, permutations });
+          const r = await ksgPermutationTest(x, y, { ...common, permutations });
           e.p = r.p;
           e.excess = r.excess;
           e.nullMean = r.nullMean;

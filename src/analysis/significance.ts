@@ -7,10 +7,11 @@
  */
 import { ErrorCode, MetricsiftError, badOption, type AnalysisWarning } from '../errors.js';
 import { cudaStatus, type DeviceReport } from '../device.js';
-import { binding, type RawResamplingOptions } from '../native.js';
+import { binding } from '../native.js';
 import { columnFromArray } from '../table.js';
 import { type BinningOptions, type Series } from '../estimators/binned.js';
-import { checkEnum, checkInt, defaultThreads, runNativeSync } from '../estimators/run.js';
+import { checkEnum, checkInt, defaultThreads, runNative, runNativeSync } from '../estimators/run.js';
+import { prepare, prepareSync, type Draws, type PreparedTable } from '../estimators/prepared.js';
 import { checkedKsgOptions, type KsgOptions } from '../estimators/ksg.js';
 import { binCodes, cmiBlockBootstrap, cmiOfCompact, completeRows } from './codes.js';
 import {
@@ -55,12 +56,9 @@ export interface PermutationResult {
 /** Options both resampling calls share, as their options type names them. */
 type ResamplingOptions = Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> & { block?: number | 'auto'; seed?: number; threads?: number; units?: 'bits' | 'nats' };
 
-/** Bins (occupied on the complete rows, and of the rule) and complete rows of a binned pair. */
-function pairShape(a: ReturnType<typeof columnFromArray>, b: ReturnType<typeof columnFromArray>, bin: Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'>) {
-  const raw = { ...bin };
-  for (const k of Object.keys(raw) as (keyof typeof raw)[]) if (raw[k] === undefined) delete raw[k];
-  const dx = runNativeSync(() => binding.discretize([[a]], ['x'], raw));
-  const dy = a === b ? dx : runNativeSync(() => binding.discretize([[b]], ['y'], raw));
+/** Bins (occupied on the complete rows, and of the rule) and complete rows of a binned pair, from its prepared codes. */
+function pairShape(p: PreparedTable) {
+  const dx = p.codes(0), dy = p.codes(1);
   const cx = dx.codes, cy = dy.codes;
   const n = cx.length;
   const sx = new Set<number>(), sy = new Set<number>();
@@ -76,8 +74,11 @@ function pairShape(a: ReturnType<typeof columnFromArray>, b: ReturnType<typeof c
   return { lx: sx.size, ly: sy.size, rows, binsX: Math.max(1, dx.levels), binsY: Math.max(1, dy.levels) };
 }
 
-/** The two series as native columns, the checked options, the block length and the nats → units factor. */
-function resampling(x: Series, y: Series, opts: ResamplingOptions, countKey: 'permutations' | 'replicates', count: number | undefined, countDefault: number) {
+/**
+ * The pair prepared once (its codes serve the shape, the block choice's rows and the draws of the
+ * one native resampling engine), the checked options and the block length. The caller disposes `p`.
+ */
+function resamplingInput(x: Series, y: Series, opts: ResamplingOptions) {
   const a = columnFromArray('x', x), b = x === y ? a : columnFromArray('y', y);
   if (a.values.length !== b.values.length) {
     throw new MetricsiftError(`x has ${a.values.length} values but y has ${b.values.length}`, ErrorCode.LENGTH_MISMATCH);
@@ -87,29 +88,76 @@ function resampling(x: Series, y: Series, opts: ResamplingOptions, countKey: 'pe
     bins: checkInt('bins', opts.bins, 2, 1024), binning: checkEnum('binning', opts.binning, ['quantile', 'uniform', 'auto'] as const),
     discreteMax: checkInt('discreteMax', opts.discreteMax, 0, 1024),
   };
-  let rows = 0;
-  const va = a.values, vb = b.values;
-  for (let i = 0; i < va.length; i++) if (!Number.isNaN(va[i]) && !Number.isNaN(vb[i])) rows++;
-  const complete = (v: ArrayLike<number>, w: ArrayLike<number>) => Float64Array.from(v as ArrayLike<number>).filter((_, i) => !Number.isNaN(v[i]) && !Number.isNaN(w[i]));
-  const block = opts.block === undefined || opts.block === 'auto'
-    ? chooseBlock('auto', x === y ? [complete(va, va)] : [complete(va, vb), complete(vb, va)], rows)
-    : chooseBlock(opts.block, [], rows);
-  const raw: RawResamplingOptions = {
-    ...bin, block, seed: checkInt('seed', opts.seed, 0) ?? 0, threads: checkInt('threads', opts.threads, 1, 1024) ?? defaultThreads(),
-  };
-  raw[countKey] = checkInt(countKey, count, 1, 10_000_000) ?? countDefault;
-  // The addon treats a present key as set: drop the ones left undefined.
-  for (const k of Object.keys(raw) as (keyof RawResamplingOptions)[]) if (raw[k] === undefined) delete raw[k];
-  return { cols: [[a], [b]], raw, bin, units, f: units === 'bits' ? 1 / Math.LN2 : 1, block, count: raw[countKey]! };
+  const table = { names: ['x', 'y'], columns: [{ name: 'x', chunks: [a], length: a.values.length }, { name: 'y', chunks: [b], length: b.values.length }], rows: a.values.length };
+  return { a, b, units, table, bin: { ...bin, threads: 1 } };
 }
 
-/** Permutation test of binned MI between x and y against independence. */
-export function miPermutationTest(x: Series, y: Series, opts: PermutationOptions = {}): PermutationResult {
-  const { cols, raw, units, f, block } = resampling(x, y, opts, 'permutations', opts.permutations, 999);
-  const r = runNativeSync(() => binding.miPermutation(cols, ['x', 'y'], raw));
-  const nul = r.null.map((v) => v * f);
-  const { excess, nullMean } = excessOverNull(r.observed * f, nul);
-  return { mi: r.observed * f, p: r.p, null: nul, nullMean, excess, block, rowsUsed: r.rowsUsed, units };
+type ResamplingInput = ReturnType<typeof resamplingInput>;
+
+function resamplingOn(p: PreparedTable, inp: ResamplingInput, x: Series, y: Series, opts: ResamplingOptions, countKey: 'permutations' | 'replicates', count: number | undefined, countDefault: number) {
+  try {
+    return resamplingChecked(p, inp, x, y, opts, countKey, count, countDefault);
+  } catch (e) {
+    p.dispose();
+    throw e;
+  }
+}
+
+function resamplingChecked(p: PreparedTable, inp: ResamplingInput, x: Series, y: Series, opts: ResamplingOptions, countKey: 'permutations' | 'replicates', count: number | undefined, countDefault: number) {
+  const { a, b, units } = inp;
+  const shape = pairShape(p);
+  const complete = (v: ArrayLike<number>, w: ArrayLike<number>) => Float64Array.from(v as ArrayLike<number>).filter((_, i) => !Number.isNaN(v[i]) && !Number.isNaN(w[i]));
+  const block = opts.block === undefined || opts.block === 'auto'
+    ? chooseBlock('auto', x === y ? [complete(a.values, a.values)] : [complete(a.values, b.values), complete(b.values, a.values)], shape.rows)
+    : chooseBlock(opts.block, [], shape.rows);
+  const draw = { block, seed: checkInt('seed', opts.seed, 0) ?? 0, threads: checkInt('threads', opts.threads, 1, 1024) ?? defaultThreads(), units };
+  const n = checkInt(countKey, count, 1, 10_000_000) ?? countDefault;
+  return { p, draw, units, shape, block, count: n };
+}
+
+type Resampling = ReturnType<typeof resamplingOn>;
+
+function resampling(x: Series, y: Series, opts: ResamplingOptions, countKey: 'permutations' | 'replicates', count: number | undefined, countDefault: number): Resampling {
+  const inp = resamplingInput(x, y, opts);
+  return resamplingOn(prepareSync(inp.table, inp.bin), inp, x, y, opts, countKey, count, countDefault);
+}
+
+/** {@link resampling} with the pair coded off the main thread. */
+async function resamplingAsync(x: Series, y: Series, opts: ResamplingOptions, countKey: 'permutations' | 'replicates', count: number | undefined, countDefault: number): Promise<Resampling> {
+  const inp = resamplingInput(x, y, opts);
+  return resamplingOn(await prepare(inp.table, inp.bin), inp, x, y, opts, countKey, count, countDefault);
+}
+
+/** Runs `fn` on the prepared pair and disposes it, also when `fn` throws (sync or async). */
+function using<T>(p: PreparedTable, fn: () => T): T {
+  let async = false;
+  try {
+    const r = fn();
+    if (r instanceof Promise) {
+      async = true;
+      return r.finally(() => p.dispose()) as T;
+    }
+    return r;
+  } finally {
+    if (!async) p.dispose();
+  }
+}
+
+function permutationResult(r: Draws, block: number): PermutationResult {
+  const { excess, nullMean } = excessOverNull(r.observed, r.draws);
+  return { mi: r.observed, p: r.p!, null: r.draws, nullMean, excess, block, rowsUsed: r.rowsUsed, units: r.units };
+}
+
+/** Permutation test of binned MI between x and y against independence, off the main thread. */
+export async function miPermutationTest(x: Series, y: Series, opts: PermutationOptions = {}): Promise<PermutationResult> {
+  const c = await resamplingAsync(x, y, opts, 'permutations', opts.permutations, 999);
+  return using(c.p, async () => permutationResult(await c.p.permutation(0, 1, c.count, c.draw), c.block));
+}
+
+/** {@link miPermutationTest} on the calling thread (for worker threads; blocks the event loop). */
+export function miPermutationTestSync(x: Series, y: Series, opts: PermutationOptions = {}): PermutationResult {
+  const c = resampling(x, y, opts, 'permutations', opts.permutations, 999);
+  return using(c.p, () => permutationResult(c.p.permutationSync(0, 1, c.count, c.draw), c.block));
 }
 
 export interface BootstrapOptions extends Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> {
@@ -162,19 +210,43 @@ function checkLevel(level: unknown, replicates: number, warnings: AnalysisWarnin
  * default bias-corrected: see {@link bootstrapInterval}. The plug-in MI is `mi`; the interval is
  * about `estimate`.
  */
-export function miBootstrapInterval(x: Series, y: Series, opts: BootstrapOptions = {}): BootstrapResult {
-  return bootstrapOf(x, y, opts, false);
+export async function miBootstrapInterval(x: Series, y: Series, opts: BootstrapOptions = {}): Promise<BootstrapResult> {
+  const c = bootstrapOf(await resamplingAsync(x, y, opts, 'replicates', opts.replicates, 1000), opts, false);
+  return using(c.p, async () => c.finish(await c.p.bootstrap(0, 1, c.count, c.draw)));
 }
 
-function bootstrapOf(x: Series, y: Series, opts: BootstrapOptions, isEntropy: boolean): BootstrapResult {
-  const method = checkEnum('method', opts.method, INTERVAL_METHODS) ?? 'bias-corrected';
-  const { cols, raw, bin, units, f, block, count } = resampling(x, y, opts, 'replicates', opts.replicates, 1000);
-  const shape = pairShape(cols[0][0], cols[1][0], bin);
+/** {@link miBootstrapInterval} on the calling thread. */
+export function miBootstrapIntervalSync(x: Series, y: Series, opts: BootstrapOptions = {}): BootstrapResult {
+  const c = bootstrapOf(resampling(x, y, opts, 'replicates', opts.replicates, 1000), opts, false);
+  return using(c.p, () => c.finish(c.p.bootstrapSync(0, 1, c.count, c.draw)));
+}
+
+function bootstrapOf(c: Resampling, opts: BootstrapOptions, isEntropy: boolean) {
+  let method: IntervalMethod;
+  try {
+    method = checkEnum('method', opts.method, INTERVAL_METHODS) ?? 'bias-corrected';
+  } catch (e) {
+    c.p.dispose();
+    throw e;
+  }
   const warnings: AnalysisWarning[] = [];
-  const level = checkLevel(opts.level ?? 0.95, count, warnings);
-  const r = runNativeSync(() => binding.miBootstrap(cols, ['x', 'y'], raw));
-  const reps = r.replicates.map((v) => v * f);
-  const observed = r.observed * f;
+  let level: number;
+  try {
+    level = checkLevel(opts.level ?? 0.95, c.count, warnings);
+  } catch (e) {
+    c.p.dispose();
+    throw e;
+  }
+  const { units, shape, block } = c;
+  const f = units === 'bits' ? 1 / Math.LN2 : 1;
+  const finish = (r: Draws): BootstrapResult => finishBootstrap(r, { method, level, warnings, shape, block, units, f, isEntropy });
+  return { p: c.p, draw: c.draw, count: c.count, finish };
+}
+
+function finishBootstrap(r: Draws, o: { method: IntervalMethod; level: number; warnings: AnalysisWarning[]; shape: ReturnType<typeof pairShape>; block: number; units: 'bits' | 'nats'; f: number; isEntropy: boolean }): BootstrapResult {
+  const { method, level, warnings, shape, block, units, f, isEntropy } = o;
+  const reps = r.draws;
+  const observed = r.observed;
   const iv = bootstrapInterval({
     observed, draws: reps, level, method, rows: r.rowsUsed,
     df: isEntropy ? Math.max(1, shape.lx - 1) : Math.max(1, (shape.lx - 1) * (shape.ly - 1)),
@@ -196,8 +268,16 @@ export interface EntropyBootstrapResult extends Omit<BootstrapResult, 'mi'> {
  * biased downwards; the default interval is the basic one around the bias-corrected estimate,
  * clipped to [0, ln K] (an entropy of K bins cannot exceed ln K).
  */
-export function entropyBootstrapInterval(x: Series, opts: BootstrapOptions = {}): EntropyBootstrapResult {
-  const { mi, ...rest } = bootstrapOf(x, x, opts, true);
+export async function entropyBootstrapInterval(x: Series, opts: BootstrapOptions = {}): Promise<EntropyBootstrapResult> {
+  const c = bootstrapOf(await resamplingAsync(x, x, opts, 'replicates', opts.replicates, 1000), opts, true);
+  const { mi, ...rest } = await using(c.p, async () => c.finish(await c.p.bootstrap(0, 1, c.count, c.draw)));
+  return { entropy: mi, ...rest };
+}
+
+/** {@link entropyBootstrapInterval} on the calling thread. */
+export function entropyBootstrapIntervalSync(x: Series, opts: BootstrapOptions = {}): EntropyBootstrapResult {
+  const c = bootstrapOf(resampling(x, x, opts, 'replicates', opts.replicates, 1000), opts, true);
+  const { mi, ...rest } = using(c.p, () => c.finish(c.p.bootstrapSync(0, 1, c.count, c.draw)));
   return { entropy: mi, ...rest };
 }
 
@@ -244,7 +324,7 @@ function ksgDevice(requested: unknown): DeviceReport | undefined {
   return { requested, used: 'cpu', detail: 'CPU kernels', note: `no CUDA (${cuda.reason})` };
 }
 
-function ksgResample(x: Series, y: Series, opts: KsgResamplingOptions, mode: 'half' | 'permutation', count: number) {
+function ksgResampleCall(x: Series, y: Series, opts: KsgResamplingOptions, mode: 'half' | 'permutation', count: number) {
   const a = columnFromArray('x', x), b = columnFromArray('y', y);
   if (a.values.length !== b.values.length) {
     throw new MetricsiftError(`x has ${a.values.length} values but y has ${b.values.length}`, ErrorCode.LENGTH_MISMATCH);
@@ -259,9 +339,22 @@ function ksgResample(x: Series, y: Series, opts: KsgResamplingOptions, mode: 'ha
     ...native, mode, count, block, drawSeed: checkInt('seed', opts.seed, 0) ?? 0,
     threads: checkInt('threads', opts.threads, 1, 1024) ?? defaultThreads(), device: device?.used === 'cuda' ? ('cuda' as const) : ('cpu' as const),
   };
-  const r = runNativeSync(() => binding.ksgResample([[a], [b]], ['x', 'y'], raw));
   const f = units === 'bits' ? 1 / Math.LN2 : 1;
-  return { observed: r.observed * f, draws: r.draws.map((v) => v * f), rowsUsed: r.rowsUsed, units, block, ...(device ? { device } : {}) };
+  const convert = (r: { observed: number; draws: Float64Array; rowsUsed: number }) => ({
+    observed: r.observed * f, draws: r.draws.map((v) => v * f), rowsUsed: r.rowsUsed, units, block, ...(device ? { device } : {}),
+  });
+  return { cols: [[a], [b]], raw, convert };
+}
+
+function ksgResampleSync(x: Series, y: Series, opts: KsgResamplingOptions, mode: 'half' | 'permutation', count: number) {
+  const c = ksgResampleCall(x, y, opts, mode, count);
+  return c.convert(runNativeSync(() => binding.ksgResample(c.cols, ['x', 'y'], c.raw, null, false)));
+}
+
+/** The draws on a libuv thread: the event loop stays free. */
+async function ksgResample(x: Series, y: Series, opts: KsgResamplingOptions, mode: 'half' | 'permutation', count: number) {
+  const c = ksgResampleCall(x, y, opts, mode, count);
+  return c.convert(await runNative({}, 0, () => binding.ksgResample(c.cols, ['x', 'y'], c.raw, null, true)));
 }
 
 /**
@@ -272,11 +365,26 @@ function ksgResample(x: Series, y: Series, opts: KsgResamplingOptions, mode: 'ha
  * spread as the full-sample estimate does (finite-population correction 1 − m/n = ½), and centring
  * them on their own mean removes the extra small-sample bias of n/2 rows.
  */
-export function ksgConfidenceInterval(x: Series, y: Series, opts: KsgIntervalOptions = {}): KsgIntervalResult {
+export async function ksgConfidenceInterval(x: Series, y: Series, opts: KsgIntervalOptions = {}): Promise<KsgIntervalResult> {
   const count = checkInt('replicates', opts.replicates, 2, 10_000_000) ?? 200;
   const warnings: AnalysisWarning[] = [];
   const level = checkLevel(opts.level ?? 0.95, count, warnings);
-  const r = ksgResample(x, y, opts, 'half', count);
+  const r = await ksgResample(x, y, opts, 'half', count);
+  const mean = r.draws.reduce((s, v) => s + v, 0) / r.draws.length;
+  const [lo, hi] = percentiles(r.draws.map((v) => v - mean), level);
+  return {
+    mi: r.observed, estimate: r.observed, ci: [r.observed + Math.min(0, lo), r.observed + Math.max(0, hi)], bias: 0, level, replicates: r.draws,
+    block: r.block, rowsUsed: r.rowsUsed, units: r.units, method: 'half-sampling', warnings,
+    ...(r.device ? { device: r.device } : {}),
+  };
+}
+
+/** {@link ksgConfidenceInterval} on the calling thread. */
+export function ksgConfidenceIntervalSync(x: Series, y: Series, opts: KsgIntervalOptions = {}): KsgIntervalResult {
+  const count = checkInt('replicates', opts.replicates, 2, 10_000_000) ?? 200;
+  const warnings: AnalysisWarning[] = [];
+  const level = checkLevel(opts.level ?? 0.95, count, warnings);
+  const r = ksgResampleSync(x, y, opts, 'half', count);
   const mean = r.draws.reduce((s, v) => s + v, 0) / r.draws.length;
   const [lo, hi] = percentiles(r.draws.map((v) => v - mean), level);
   return {
@@ -287,9 +395,17 @@ export function ksgConfidenceInterval(x: Series, y: Series, opts: KsgIntervalOpt
 }
 
 /** Permutation test of KSG MI against independence (rows, or circular blocks of `block` rows); p as in miPermutationTest. */
-export function ksgPermutationTest(x: Series, y: Series, opts: KsgResamplingOptions & { permutations?: number } = {}): PermutationResult {
+export async function ksgPermutationTest(x: Series, y: Series, opts: KsgResamplingOptions & { permutations?: number } = {}): Promise<PermutationResult> {
   const count = checkInt('permutations', opts.permutations, 1, 10_000_000) ?? 999;
-  const r = ksgResample(x, y, opts, 'permutation', count);
+  const r = await ksgResample(x, y, opts, 'permutation', count);
+  const { excess, nullMean } = excessOverNull(r.observed, r.draws);
+  return { mi: r.observed, p: permutationP(r.observed, r.draws), null: r.draws, nullMean, excess, block: r.block, rowsUsed: r.rowsUsed, units: r.units, ...(r.device ? { device: r.device } : {}) };
+}
+
+/** {@link ksgPermutationTest} on the calling thread. */
+export function ksgPermutationTestSync(x: Series, y: Series, opts: KsgResamplingOptions & { permutations?: number } = {}): PermutationResult {
+  const count = checkInt('permutations', opts.permutations, 1, 10_000_000) ?? 999;
+  const r = ksgResampleSync(x, y, opts, 'permutation', count);
   const { excess, nullMean } = excessOverNull(r.observed, r.draws);
   return { mi: r.observed, p: permutationP(r.observed, r.draws), null: r.draws, nullMean, excess, block: r.block, rowsUsed: r.rowsUsed, units: r.units, ...(r.device ? { device: r.device } : {}) };
 }
