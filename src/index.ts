@@ -64,7 +64,7 @@ export { transferEntropy, type TransferEntropyOptions, type TransferEntropyResul
 export { categoryCodes, conditionalMutualInformation, type Coded, type Categories } from './analysis/codes.js';
 export { readCsvStrings, parseCsvStrings, type StringTable } from './io/csv.js';
 export { readLabels, labelValues, type Labels } from './io/labels.js';
-export { writeRanking, writeDrift, writeLeakage } from './io/write-analysis.js';
+export { writeRanking, writeDrift, writeLeakage } from './io/write.js';
 export { driftReportHtml, driftSvg, writeDriftReport } from './report/drift.js';
 export { parseShard, shardRows, tableDigest, partHeader, writePart, readPart, mergeParts, mergePartFiles, computeShard, encodePart, decodePart, type ShardSpec, type ShardPart, type PartHeader, type PartKind } from './shard.js';
 export { pairwise, checkPairwiseOptions, canonicalPairwiseOptions, pairwiseOutput, PAIRWISE_MEASURES, type PairwiseOptions, type PairwiseMeasure } from './estimators/pairwise.js';

@@ -34,14 +34,14 @@ const RESULT: MatrixResult = { names: NAMES, values: VALUES };
 const tempDir = useTempDir('write', true);
 
 describe('writeMatrix', () => {
-  it('CSV: header, RFC 4180 quoting, full precision, NaN', async () => {
+  it('CSV: header, RFC 4180 quoting, full precision, NaN as an empty field', async () => {
     const f = join(tempDir(), 'm.csv');
     await writeMatrix(f, RESULT);
     const text = readFileSync(f, 'utf8');
     const lines = text.split('\n');
     expect(lines[0]).toBe('metric,svc/cpu,"a,b","say ""hi""","two\nlines"'.split('\n')[0]);
     expect(text.startsWith('metric,svc/cpu,"a,b","say ""hi""","two\nlines"\n')).toBe(true);
-    expect(text).toContain('\nsvc/cpu,1,0.30000000000000004,NaN,-1e-300\n');
+    expect(text).toContain('\nsvc/cpu,1,0.30000000000000004,,-1e-300\n');
     expect(text).toContain('\n"a,b",2,1,0.3333333333333333,Infinity\n');
     expect(text.endsWith('\n')).toBe(true);
   });
@@ -174,7 +174,7 @@ describe('writeEntropy', () => {
   it('CSV with the default units label', async () => {
     const f = join(tempDir(), 'e.csv');
     await writeEntropy(f, ROWS);
-    expect(readFileSync(f, 'utf8')).toBe('metric,entropy_bits,rows_used\nsvc/cpu,2.5,741\n"a,""b""",NaN,0\nconst,0,741\n');
+    expect(readFileSync(f, 'utf8')).toBe('metric,entropy_bits,rows_used\nsvc/cpu,2.5,741\n"a,""b""",,0\nconst,0,741\n');
     const t = await readCsv(f);
     expect(t.time).toEqual(['svc/cpu', 'a,"b"', 'const']);
     expect(t.names).toEqual(['entropy_bits', 'rows_used']);
@@ -244,7 +244,7 @@ describe('writePairs', () => {
   it('CSV: metric_a,metric_b,value,rows_used', async () => {
     const f = join(tempDir(), 'p.csv');
     await writePairs(f, PAIRS);
-    expect(readFileSync(f, 'utf8')).toBe('metric_a,metric_b,value,rows_used\na,d,0.9,741\n"b,c",d,NaN,12\n');
+    expect(readFileSync(f, 'utf8')).toBe('metric_a,metric_b,value,rows_used\na,d,0.9,741\n"b,c",d,,12\n');
   });
 
   it('JSON objects and an Arrow file with the same columns', async () => {

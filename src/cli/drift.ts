@@ -5,7 +5,7 @@ import { driftTable, type DriftPairs } from '../analysis/drift.js';
 import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { Binning } from '../estimators/binned.js';
 import type { InputFormat } from '../io/dataset.js';
-import { writeDrift } from '../io/write-analysis.js';
+import { writeDrift } from '../io/write.js';
 import { STDOUT, STDOUT_JSON } from '../io/write.js';
 import { writeDriftReport } from '../report/drift.js';
 import type { ColumnTable } from '../table.js';

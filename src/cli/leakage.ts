@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { leakageTable } from '../analysis/leakage.js';
 import { parseCell, readCsvStrings } from '../io/csv.js';
 import { readCsvStringsStdin, STDIN } from '../io/stdin.js';
-import { writeLeakage } from '../io/write-analysis.js';
+import { writeLeakage } from '../io/write.js';
 import { STDOUT, STDOUT_JSON } from '../io/write.js';
 import { jsonOption, numArg, runCommand } from './common.js';
 

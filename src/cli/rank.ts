@@ -7,7 +7,7 @@ import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { Binning } from '../estimators/binned.js';
 import type { InputFormat } from '../io/dataset.js';
 import { readLabels } from '../io/labels.js';
-import { writeRanking } from '../io/write-analysis.js';
+import { writeRanking } from '../io/write.js';
 import { STDOUT, STDOUT_JSON } from '../io/write.js';
 import type { ColumnTable } from '../table.js';
 import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, runCommand, summary, threadsOption } from './common.js';

@@ -1,6 +1,12 @@
 /**
- * Writers for results: square matrices (MI, correlation…) and per-metric entropies, as CSV,
- * JSON or Arrow IPC, chosen by extension.
+ * The one writer module: every tabular result (matrices, pair lists, entropies, rankings, drift,
+ * leakage, the selection's curve and AIMD log) as CSV, JSON or Arrow IPC, chosen by extension.
+ *
+ * One convention for NaN (not computed, or too few rows): an empty CSV field, `null` in JSON;
+ * infinities are `Infinity` / `-Infinity` in CSV (read back as such) and `null` in JSON (which
+ * has no spelling for them); Arrow keeps the IEEE values in its Float64/Float32 columns. Every
+ * writer formats its cells through {@link csvNumber} / {@link jsonNumber} (or the same rule with
+ * `digits`), so no output spells a missing value differently.
  *
  * Every writer streams into a temporary file next to the target and renames it into place when
  * complete, so a crash or a full disk never leaves a truncated file under the final name. Output
@@ -13,6 +19,10 @@ import { access, constants, mkdir, open, readdir, rename, rm, stat, unlink, type
 import { basename, dirname, join } from 'node:path';
 import { Field, Float32, Float64, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC, vectorFromArray, type Data } from 'apache-arrow';
 import { ErrorCode, MetricsiftError, badOption, describe } from '../errors.js';
+import type { Ranking } from '../analysis/rank.js';
+import type { DriftResult } from '../analysis/drift.js';
+import type { LeakageResult } from '../analysis/leakage.js';
+import type { KimetrixResult } from '../select/index.js';
 
 /** A square M×M result, row-major: `values[i * M + j]` is the entry for (names[i], names[j]). */
 export interface MatrixResult {
@@ -71,16 +81,26 @@ function formatOf(path: string, what: string): Format {
 }
 
 /** RFC 4180: quote a field only when it holds a delimiter, quote or line break. */
-function csvField(s: string): string {
+export function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-function numberFormatter(digits: number | undefined, nonFinite: 'text' | 'null'): (x: number) => string {
+/** A number as a CSV field: shortest round-tripping text; NaN (or absent) → empty field; ±Infinity as `Infinity` / `-Infinity`. */
+export const csvNumber = (x: number | null | undefined): string => (x === undefined || x === null || x !== x ? '' : String(x));
+
+/** A number for JSON: not finite (or absent) → `null` (JSON has no NaN). */
+export const jsonNumber = (x: number | null | undefined): number | null => (x === undefined || x === null || !Number.isFinite(x) ? null : x);
+
+/** `JSON.stringify` replacer applying {@link jsonNumber} to every number of a result object. */
+export const jsonNumbers = (_key: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
+
+/** The cell formatter of a streamed writer: {@link csvNumber} / {@link jsonNumber} as text, with optional significant digits. */
+function numberFormatter(digits: number | undefined, format: 'csv' | 'json'): (x: number) => string {
   if (digits !== undefined && (!Number.isInteger(digits) || digits < 1 || digits > 17)) {
     badOption('digits', 'an integer from 1 to 17', digits);
   }
   return (x: number) => {
-    if (!Number.isFinite(x)) return nonFinite === 'null' ? 'null' : x !== x ? 'NaN' : String(x);
+    if (!Number.isFinite(x)) return format === 'json' ? 'null' : x !== x ? '' : String(x);
     // Number(...) drops the trailing zeros toPrecision pads with ("0.5000" → "0.5").
     return digits === undefined ? String(x) : String(Number(x.toPrecision(digits)));
   };
@@ -372,8 +392,8 @@ function checkMatrix(result: MatrixResult): number {
 /**
  * Writes a square matrix; the format follows the extension (`-` writes CSV to stdout).
  * - `.csv`: header `metric,<name1>,…`, then per metric its name and its row; names quoted per
- *   RFC 4180 when needed; NaN as `NaN`, infinities as `Infinity` / `-Infinity`.
- * - `.json`: `{"names": [...], "values": [[...], ...]}`, NaN and infinities as `null`.
+ *   RFC 4180 when needed; NaN as an empty field, infinities as `Infinity` / `-Infinity`.
+ * - `.json`: `{"names": [...], "values": [[...], ...]}`, NaN (and any non-finite value) as `null`.
  * - `.arrow` / `.ipc` / `.feather`: Arrow IPC file, a Utf8 column `metric` then one column per
  *   name (Float64, or Float32 when `values` is a Float32Array); NaN stays NaN.
  *
@@ -391,7 +411,7 @@ export async function writeMatrix(path: string, result: MatrixResult, options: W
     const bytes = tableToIPC(matrixToArrow(result), 'file');
     return writeAtomic(path, async (fh) => { await fh.write(bytes); });
   }
-  const fmt = numberFormatter(options.digits, format === 'json' ? 'null' : 'text');
+  const fmt = numberFormatter(options.digits, format === 'json' ? 'json' : 'csv');
   return writeText(path, async (out) => {
     if (format === 'csv') await out.put(['metric', ...names].map(csvField).join(',') + '\n');
     else await out.put(`{"names": ${JSON.stringify(names)},\n"values": [\n`);
@@ -457,7 +477,7 @@ export async function writeEntropy(path: string, rows: EntropyRow[], unitsLabel 
     const bytes = tableToIPC(tableOf(fields, children, rows.length), 'file');
     return writeAtomic(path, async (fh) => { await fh.write(bytes); });
   }
-  const fmt = numberFormatter(undefined, format === 'json' ? 'null' : 'text');
+  const fmt = numberFormatter(undefined, format === 'json' ? 'json' : 'csv');
   return writeText(path, async (out) => {
     if (format === 'csv') {
       await out.put(`metric,${csvField(unitsLabel)},rows_used${withMissing ? ',missing' : ''}\n`);
@@ -517,7 +537,7 @@ export async function writePairs(path: string, pairs: PairListResult, options: W
     const bytes = tableToIPC(tableOf(fields, children, n), 'file');
     return writeAtomic(path, async (fh) => { await fh.write(bytes); });
   }
-  const fmt = numberFormatter(options.digits, format === 'json' ? 'null' : 'text');
+  const fmt = numberFormatter(options.digits, format === 'json' ? 'json' : 'csv');
   // Validate every index before a file is created.
   for (let k = 0; k < n; k++) { nameOf(k, ia[k]); nameOf(k, ja[k]); }
   return writeText(path, async (out) => {
@@ -535,4 +555,117 @@ export async function writePairs(path: string, pairs: PairListResult, options: W
       await out.put(']\n');
     }
   });
+}
+
+// The analysis results (ranking, drift, leakage) are CSV or JSON only.
+function textFormatOf(path: string, what: string): 'csv' | 'json' {
+  if (path === STDOUT || /\.csv$/i.test(path)) return 'csv';
+  if (/\.json$/i.test(path)) return 'json';
+  throw new MetricsiftError(`${path}: cannot write ${what} as ${basename(path).includes('.') ? `"${basename(path).slice(basename(path).lastIndexOf('.'))}"` : 'a file without extension'}; supported: .csv, .json`, ErrorCode.BAD_FORMAT);
+}
+
+const field = csvField, num = csvNumber, jnum = jsonNumber;
+
+/**
+ * Writes a ranking. `.json`: `{"target", "measure", "estimator", "order_by", "units", "share", "topN",
+ * "top", "total", …, "ranking": [{"metric", "mi", "estimate", "ci": [lo, hi], "p", "q", "excess",
+ * "excess_ci": [lo, hi]}, …] (highest first; null where not computed), "details": [{"metric",
+ * "rows_used", "bins", "block", "null_mean", "warnings"}, …] (same order), "warnings"}`.
+ * `.csv`: `metric,mi_<units>,ci_lo,ci_hi,p,rows_used,bins,warnings` (bins as `16x16`, warnings as
+ * codes), then `mi_<units>` of the plain MI with a confounder, then `estimate` with an interval,
+ * `q,excess` with p-values, `excess_lo,excess_hi` with both, and `block` with either.
+ */
+export async function writeRanking(path: string, r: Ranking): Promise<void> {
+  const format = textFormatOf(path, 'a ranking');
+  const pair = (v: [number, number] | undefined) => (v ? [jnum(v[0]), jnum(v[1])] : null);
+  if (format === 'json') {
+    const out = {
+      target: r.target, ...(r.given !== undefined ? { given: r.given } : {}), measure: r.measure, estimator: r.estimator, order_by: r.orderBy, units: r.units,
+      share: r.share, ...(r.q !== undefined ? { q: r.q } : {}), topN: r.topN, top: r.top, total: r.total,
+      ...(r.level !== undefined ? { level: r.level, replicates: r.replicates, method: r.method } : {}), ...(r.permutations !== undefined ? { permutations: r.permutations } : {}), block: r.block,
+      ranking: r.ranking.map((e) => ({
+        metric: e.metric, mi: jnum(e.mi), estimate: jnum(e.estimate), ci: pair(e.ci), p: jnum(e.p), q: jnum(e.q), excess: jnum(e.excess), excess_ci: pair(e.excessCi),
+      })),
+      details: r.ranking.map((e) => ({
+        metric: e.metric, rows_used: e.rowsUsed, bins: e.bins, ...(e.miUnconditional !== undefined ? { mi_unconditional: jnum(e.miUnconditional) } : {}),
+        ...(e.millerMadow !== undefined ? { miller_madow: jnum(e.millerMadow) } : {}), block: e.block ?? null, null_mean: jnum(e.nullMean),
+        warnings: e.warnings.map((w) => w.code),
+      })),
+      warnings: r.warnings,
+    };
+    return writeTextAtomic(path, JSON.stringify(out, null, 1) + '\n');
+  }
+  const ci = r.level !== undefined, perm = r.permutations !== undefined;
+  const extra = [...(ci ? ['estimate'] : []), ...(perm ? ['q', 'excess'] : []), ...(ci && perm ? ['excess_lo', 'excess_hi'] : []), ...(ci || perm ? ['block'] : [])];
+  const head = `metric,${r.measure}_${r.units},ci_lo,ci_hi,p,rows_used,bins,warnings${r.given !== undefined ? `,mi_${r.units}` : ''}${extra.map((c) => `,${c}`).join('')}\n`;
+  const lines = r.ranking.map((e) =>
+    [field(e.metric), num(e.mi), num(e.ci?.[0]), num(e.ci?.[1]), num(e.p), String(e.rowsUsed), e.bins.join('x'), e.warnings.map((w) => w.code).join(' '),
+      ...(r.given !== undefined ? [num(e.miUnconditional)] : []),
+      ...(ci ? [num(e.estimate)] : []), ...(perm ? [num(e.q), num(e.excess)] : []), ...(ci && perm ? [num(e.excessCi?.[0]), num(e.excessCi?.[1])] : []),
+      ...(ci || perm ? [e.block === undefined ? '' : String(e.block)] : [])].join(','));
+  return writeTextAtomic(path, head + lines.map((l) => l + '\n').join(''));
+}
+
+/**
+ * Writes drift results. `.json`: the {@link DriftResult} objects as an array (NaN as null).
+ * `.csv`: one row per pair and window:
+ * `a,b,window,start,end,mi_<units>,ci_lo,ci_hi,rows_used,outside,flagged,warnings,estimate,block`
+ * (`mi` plug-in; the interval is about `estimate`).
+ */
+export async function writeDrift(path: string, results: DriftResult[]): Promise<void> {
+  const format = textFormatOf(path, 'drift results');
+  if (format === 'json') {
+    return writeTextAtomic(path, JSON.stringify(results, jsonNumbers, 1) + '\n');
+  }
+  const units = results[0]?.units ?? 'bits';
+  let text = `a,b,window,start,end,mi_${units},ci_lo,ci_hi,rows_used,outside,flagged,warnings,estimate,block\n`;
+  for (const r of results) {
+    r.windows.forEach((w, k) => {
+      text += [field(r.a), field(r.b), k, w.start, w.end, num(w.mi), num(w.ci[0]), num(w.ci[1]), w.rowsUsed, w.outside, w.flagged ? 1 : 0, w.warnings.map((x) => x.code).join(' '), num(w.estimate), num(w.block)].join(',') + '\n';
+    });
+  }
+  return writeTextAtomic(path, text);
+}
+
+/**
+ * Writes a leakage result. `.json`: the {@link LeakageResult} (NaN as null). `.csv`: one row for
+ * the whole table (`segment` empty) then one per segment:
+ * `segment,mi_<units>,h_identifier_<units>,fraction,rows_used,flagged,warnings`.
+ */
+export async function writeLeakage(path: string, r: LeakageResult): Promise<void> {
+  const format = textFormatOf(path, 'a leakage result');
+  if (format === 'json') {
+    return writeTextAtomic(path, JSON.stringify(r, jsonNumbers, 1) + '\n');
+  }
+  let text = `segment,mi_${r.units},h_identifier_${r.units},fraction,rows_used,flagged,warnings\n`;
+  for (const s of [{ segment: '', ...r.overall }, ...r.segments]) {
+    text += [field(s.segment), num(s.mi), num(s.hIdentifier), num(s.fraction), s.rowsUsed, s.flagged ? 1 : 0, s.warnings.map((w) => w.code).join(' ')].join(',') + '\n';
+  }
+  return writeTextAtomic(path, text);
+}
+
+/**
+ * Writes `selection.json` atomically: every field of {@link KimetrixResult} but the matrices
+ * (selected, byService, epsilon, coverage, measure, theta, mode, tuner, curve, pick, curveComplete,
+ * minCoverage, maxMetrics, duplicateBound, informative, kept, excluded, counters, iterations,
+ * droppedEdges, warnings, timing, options, version). Non-finite numbers as `null`.
+ */
+export async function writeSelection(path: string, result: KimetrixResult): Promise<void> {
+  const { matrices: _omitted, curveSelections: _sets, ...json } = result;
+  await writeTextAtomic(path, JSON.stringify(json, jsonNumbers, 2) + '\n');
+}
+
+/**
+ * Writes the size/coverage curve as CSV `point,epsilon,size,coverage,picked` (ε empty in cover
+ * mode; `picked` 1 on the chosen point): take another point with `epsilon` or `maxMetrics`.
+ */
+export async function writeCurve(path: string, result: KimetrixResult): Promise<void> {
+  const lines = ['point,epsilon,size,coverage,picked', ...result.curve.map((p, i) => `${i},${csvNumber(p.epsilon)},${p.size},${csvNumber(p.coverage)},${i === result.pick ? 1 : 0}`)];
+  await writeTextAtomic(path, lines.join('\n') + '\n');
+}
+
+/** Writes the AIMD log as CSV `iteration,epsilon,size,coverage,next`, to pick another point on the curve. */
+export async function writeAimdLog(path: string, result: KimetrixResult): Promise<void> {
+  const lines = ['iteration,epsilon,size,coverage,next', ...result.iterations.map((s) => `${s.iteration},${csvNumber(s.epsilon)},${s.size},${csvNumber(s.coverage)},${s.next}`)];
+  await writeTextAtomic(path, lines.join('\n') + '\n');
 }

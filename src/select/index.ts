@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { correlationMatrix } from '../estimators/correlation.js';
-import { writeTextAtomic } from '../io/write.js';
 import { type Binning, type MiMatrix, type Normalization } from '../estimators/binned.js';
 import { prepare } from '../estimators/prepared.js';
 import { badOption } from '../errors.js';
@@ -346,31 +345,8 @@ function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
-/**
- * Writes `selection.json` atomically: every field of {@link KimetrixResult} but the matrices
- * (selected, byService, epsilon, coverage, measure, theta, mode, tuner, curve, pick, curveComplete,
- * minCoverage, maxMetrics, duplicateBound, informative, kept, excluded, counters, iterations,
- * droppedEdges, warnings, timing, options, version).
- */
-export async function writeSelection(path: string, result: KimetrixResult): Promise<void> {
-  const { matrices: _omitted, curveSelections: _sets, ...json } = result;
-  await writeTextAtomic(path, JSON.stringify(json, null, 2) + '\n');
-}
-
-/**
- * Writes the size/coverage curve as CSV `point,epsilon,size,coverage,picked` (ε empty in cover
- * mode; `picked` 1 on the chosen point): take another point with `epsilon` or `maxMetrics`.
- */
-export async function writeCurve(path: string, result: KimetrixResult): Promise<void> {
-  const lines = ['point,epsilon,size,coverage,picked', ...result.curve.map((p, i) => `${i},${p.epsilon ?? ''},${p.size},${p.coverage},${i === result.pick ? 1 : 0}`)];
-  await writeTextAtomic(path, lines.join('\n') + '\n');
-}
-
-/** Writes the AIMD log as CSV `iteration,epsilon,size,coverage,next`, to pick another point on the curve. */
-export async function writeAimdLog(path: string, result: KimetrixResult): Promise<void> {
-  const lines = ['iteration,epsilon,size,coverage,next', ...result.iterations.map((s) => `${s.iteration},${s.epsilon},${s.size},${s.coverage},${s.next}`)];
-  await writeTextAtomic(path, lines.join('\n') + '\n');
-}
+// The selection's writers live with every other writer (one NaN convention); exported here too.
+export { writeSelection, writeCurve, writeAimdLog } from '../io/write.js';
 
 export { analyzeTopology, type CallGraph, type Topology, type Path, type TopologyOptions } from './topology.js';
 export { candidates, selectService, selectTopology, selectFlat, coverage, tuneEpsilon, groupByService, pivotWorstOf } from './kimetrix.js';
