@@ -41,7 +41,7 @@ export { readPrometheus, type PrometheusOptions } from './io/prometheus.js';
 export { readPrometheusUrl } from './io/read.js';
 export { openDataset, INPUT_FORMATS, type Dataset, type InputFormat, type OpenOptions } from './io/dataset.js';
 export { readCsvStdin, readCsvStringsStdin, readStdinBytes } from './io/stdin.js';
-export { reportHtml, writeReport } from './report/html.js';
+export { reportHtml, reportMetrics, writeReport, HEATMAP_MAX, type ReportMetric, type MetricStatus } from './report/html.js';
 export { readLongCsv, parseLongCsv, pivotLong, longColumns, longColumnName, type LongRow } from './io/long.js';
 export { buildAlertRules, alertRulesYaml, writeAlertRules, firingRows, band, seriesOf, selectorOf, stepSeconds, promName, type AlertRule, type AlertRuleOptions } from './report/rules.js';
 export { readParquet } from './io/parquet.js';

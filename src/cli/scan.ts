@@ -142,7 +142,7 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
     mode: f.mode, measure: f.measure, theta: f.theta, minCoverage: f.minCoverage, maxMetrics: f.maxMetrics, duplicateBound: f.duplicateBound,
     epsilon: f.epsilon, tuner: f.tuner, keep: f.keep.length ? f.keep : undefined, exclude: f.exclude.length ? f.exclude : undefined,
     rawCounters: f.rawCounters, alpha: f.alpha, beta: f.beta, iterations: f.iterations, epsilon0: f.epsilon0,
-    tolerance: f.tolerance, compare: f.compare, bins: f.bins, binning: f.binning, threads: f.threads, graph, keepMatrices: true,
+    tolerance: f.tolerance, compare: f.compare, bins: f.bins, binning: f.binning, threads: f.threads, graph, keepMatrices: true, keepCurveSelections: true,
     onProgress: progress,
   };
   for (const k of Object.keys(opts) as (keyof KimetrixOptions)[]) if (opts[k] === undefined) delete opts[k];
