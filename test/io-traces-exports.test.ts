@@ -1,6 +1,7 @@
-// Trace exports as users have them: real files from Jaeger, OpenTelemetry, Zipkin, Tempo (and
-// Grafana's OATS) in test/fixtures/traces, each against expectations computed independently in
-// Python (expected.py → expected.json); then every accepted shape, ID spelling and bad input.
+// Trace exports as users have them: real files from Jaeger, OpenTelemetry and Zipkin, and the Tempo
+// and Collector JSON Lines shapes converted from a Jaeger one (test/fixtures/traces/README.md), each
+// against expectations computed independently in Python (expected.py → expected.json); then every
+// accepted shape, ID spelling and bad input.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
