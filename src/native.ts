@@ -147,27 +147,56 @@ export interface Binding {
   teNull(x: Int32Array, y: Int32Array, options: RawTeOptions, async: false): RawDraws;
   parseCsv(input: Uint8Array | string, options: { delimiter?: string; timeColumn?: boolean; threads?: number }): Promise<RawCsv>;
   hardwareConcurrency: number;
+  /** The kernels' threads: OpenMP's, or the portable pool (same results). */
+  threading: 'openmp' | 'pool';
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** The C library of this Linux ('glibc' or 'musl'); undefined elsewhere. */
+function linuxLibc(): 'glibc' | 'musl' | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return header?.glibcVersionRuntime ? 'glibc' : 'musl';
+}
+
+/**
+ * Where the prebuilt addon for this platform lives in the package (prebuildify's layout:
+ * `prebuilds/<platform>-<arch>/node.napi[.<libc>].node`).
+ */
+export function prebuiltAddonPath(): string {
+  const libc = linuxLibc();
+  return join('prebuilds', `${process.platform}-${process.arch}`, `node.napi${libc ? `.${libc}` : ''}.node`);
+}
+
+/** The addon file that was loaded (relative to the package root unless given absolute). */
+export let addonPath = '';
+
 function load(): Binding {
   const require = createRequire(import.meta.url);
   const tried: string[] = [];
-  // METRICSIFT_ADDON points at another build (the sanitizer build used by test/sanitize.sh).
-  const candidates = process.env.METRICSIFT_ADDON ? [process.env.METRICSIFT_ADDON] : ['build/Release/metricsift.node', 'build/Debug/metricsift.node'];
+  // The install ladder: METRICSIFT_ADDON (another build, e.g. the sanitizer's) alone if set; else
+  // a source build (made at install only when the prebuilt did not work, or by a developer), then
+  // the prebuilt binary shipped in the package.
+  const candidates = process.env.METRICSIFT_ADDON
+    ? [process.env.METRICSIFT_ADDON]
+    : ['build/Release/metricsift.node', 'build/Debug/metricsift.node', prebuiltAddonPath()];
   for (const p of candidates) {
     try {
-      return require(isAbsolute(p) ? p : join(root, p)) as Binding;
+      const b = require(isAbsolute(p) ? p : join(root, p)) as Binding;
+      addonPath = p;
+      return b;
     } catch (e) {
       tried.push(`${p}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
   throw new MetricsiftError(
     'The metricsift native addon could not be loaded. Tried:\n  ' + tried.join('\n  ') +
-      '\nRemedies: run `npm run build:native` in the package directory (needs cmake ≥ 3.15, a C++20 compiler and OpenMP, e.g. Debian: apt-get install cmake g++);' +
-      ' check that `npm install` did not run with --ignore-scripts.',
-    ErrorCode.INTERNAL,
+      `\nRemedies:\n  - reinstall without --ignore-scripts (the install step picks the prebuilt binary or builds one);` +
+      `\n  - prebuilt binaries ship for linux-x64 (glibc); this is ${process.platform}-${process.arch}${linuxLibc() ? ` (${linuxLibc()})` : ''};` +
+      `\n  - build from source: install cmake ≥ 3.15 and a C++20 compiler (Debian: apt-get install cmake g++; macOS: xcode-select --install, brew install cmake),` +
+      ` then run \`npm rebuild metricsift\` (or \`npm run build:native\` in the package directory). OpenMP is optional.`,
+    ErrorCode.ADDON_UNAVAILABLE,
   );
 }
 

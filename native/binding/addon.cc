@@ -7,6 +7,7 @@
 
 #include "binding/convert.h"
 #include "binding/entry_points.h"
+#include "kernels/parallel.h"
 
 namespace msb {
 namespace {
@@ -40,6 +41,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("teNull", Napi::Function::New(env, TeNull));
   exports.Set("parseCsv", Napi::Function::New(env, ParseCsv));
   exports.Set("hardwareConcurrency", Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
+  // Which threads the kernels run on: "openmp", or "pool" (the portable pool; same results).
+  exports.Set("threading", Napi::String::New(env, ms::usesOpenMP() ? "openmp" : "pool"));
   return exports;
 }
 

@@ -1,9 +1,8 @@
 #include "corr.h"
 
+#include "parallel.h"
 #include "scale.h"
 #include "sort.h"
-
-#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -362,12 +361,10 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
     return Status::error(Code::OutOfMemory, "cannot allocate the prepared columns");
   }
   int bad = -1;
-#pragma omp parallel num_threads(threads)
-  {
+  parallel(threads, [&](Team& team) {
     std::vector<double> x(n), r;
     std::vector<int32_t> idx;
-#pragma omp for schedule(dynamic, 4)
-    for (int c = 0; c < M; ++c) {
+    for (int c = team.begin(M, Schedule::Dynamic, 4); c < M; c = team.next(c)) {
       readColumn(cols[c], x.data());
       int64_t valid = 0;
       bool inf = false;
@@ -377,8 +374,9 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
       }
       out->valid[c] = valid;
       if (inf && method == CorrMethod::Pearson) {
-#pragma omp critical
-        if (bad < 0 || c < bad) bad = c;
+        team.critical([&] {
+          if (bad < 0 || c < bad) bad = c;
+        });
         continue;
       }
       if (method == CorrMethod::Kendall) {
@@ -414,7 +412,7 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
       // The dot-product tiles read every column of a tile; give constant ones defined values.
       if (out->constant[c]) std::fill(z, z + n, 0.0);
     }
-  }
+  });
   if (bad >= 0) {
     *badColumn = bad;
     return Status::error(Code::BadInput, "contains an infinite value; Pearson correlation needs finite values (use spearman or kendall, or clean the data)");
@@ -425,12 +423,10 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
 Status corrAllPairs(const CorrTable& t, int threads, int rowFirst, int rowLast, const Control& ctl, const PairSinkFn& sink) {
   const std::vector<Tile> tiles = upperTriangleTiles(t.M, kCorrBlock, rowFirst, rowLast);
   const bool dense = t.method != CorrMethod::Kendall;
-#pragma omp parallel num_threads(threads)
-  {
-    const int tid = omp_get_thread_num();
+  parallel(threads, [&](Team& team) {
+    const int tid = team.id();
     alignas(64) double acc[kCorrBlock][kCorrBlock];
-#pragma omp for schedule(dynamic, 1)
-    for (size_t k = 0; k < tiles.size(); ++k) {
+    for (size_t k = team.begin(tiles.size(), Schedule::Dynamic, 1); k < tiles.size(); k = team.next(k)) {
       if (ctl.cancelled()) continue;
       const Tile& tile = tiles[k];
       if (dense) dotTile(t, tile, acc);
@@ -451,7 +447,7 @@ Status corrAllPairs(const CorrTable& t, int threads, int rowFirst, int rowLast, 
       }
       ctl.progress(tilePairs(tile));
     }
-  }
+  });
   if (ctl.cancelled()) return Status::error(Code::Aborted, "the computation was cancelled");
   return {};
 }

@@ -1,10 +1,11 @@
 #include "csv.h"
 
+#include "parallel.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <new>
-#include <thread>
 
 namespace ms {
 namespace {
@@ -259,14 +260,13 @@ void parseChunk(Chunk& c, const CsvInput& in, int M, int64_t stride, double* val
   c.rows = r - c.firstRow;
 }
 
+// One chunk per thread, on the kernels' threads (ms::parallel: OpenMP's or the portable pool).
 template <class F>
 void runChunks(std::vector<Chunk>& chunks, F&& fn) {
-  if (chunks.size() == 1) { fn(chunks[0]); return; }
-  std::vector<std::thread> pool;
-  pool.reserve(chunks.size() - 1);
-  for (size_t k = 1; k < chunks.size(); ++k) pool.emplace_back([&, k] { fn(chunks[k]); });
-  fn(chunks[0]);
-  for (auto& t : pool) t.join();
+  const int64_t n = static_cast<int64_t>(chunks.size());
+  ms::parallel(static_cast<int>(n), [&](ms::Team& team) {
+    for (int64_t k = team.begin(n, ms::Schedule::Static); k < n; k = team.next(k)) fn(chunks[k]);
+  });
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "scale.h"
 
 #include "ksg_scalar.h"
+#include "parallel.h"
 #include "random.h"
 #include "resample.h"
 
@@ -9,8 +10,6 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
-
-#include <omp.h>
 
 namespace ms {
 namespace {
@@ -321,14 +320,12 @@ Status ksgResample(const double* x, const double* y, int64_t n, const KsgOptions
     *observed = scalarEstimate(mx, my, n, o, psi, ksg);
   }
   out->assign(count, 0.0);
-#pragma omp parallel num_threads(threads)
-  {
+  parallel(threads, [&](Team& team) {
     ScalarKsg ksg;
     Marginal a, b;
     std::vector<double> va(m), vb(m);
     std::vector<int64_t> rows, order;
-#pragma omp for schedule(dynamic, 1)
-    for (int r = 0; r < count; ++r) {
+    for (int r = team.begin(count, Schedule::Dynamic, 1); r < count; r = team.next(r)) {
       drawRows(r, n, block, half, seed, rows, order);
       if (half) {
         for (int64_t k = 0; k < m; ++k) {
@@ -344,7 +341,7 @@ Status ksgResample(const double* x, const double* y, int64_t n, const KsgOptions
         (*out)[r] = scalarEstimate(mx, b, n, o, psi, ksg);
       }
     }
-  }
+  });
   return {};
 }
 
@@ -359,16 +356,14 @@ Status ksgPrepareDraws(const double* x, const double* y, int64_t n, const KsgOpt
   out->rows.resize(static_cast<size_t>(count) * out->m);
   const Digamma psi(n);
   out->psi.assign(psi.t.begin(), psi.t.begin() + n + 2);
-#pragma omp parallel num_threads(threads)
-  {
+  parallel(threads, [&](Team& team) {
     std::vector<int64_t> rows, order;
-#pragma omp for schedule(static)
-    for (int r = 0; r < count; ++r) {
+    for (int r = team.begin(count, Schedule::Static); r < count; r = team.next(r)) {
       drawRows(r, n, block, half, seed, rows, order);
       int32_t* dst = out->rows.data() + static_cast<size_t>(r) * out->m;
       for (int64_t t = 0; t < out->m; ++t) dst[t] = static_cast<int32_t>(rows[t]);
     }
-  }
+  });
   return {};
 }
 
@@ -400,9 +395,8 @@ Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int
   const std::vector<Tile> tiles = upperTriangleTiles(M, kTile, rowFirst, rowLast);
   const Digamma psi(n);
   const bool enoughRows = checkRows(n, o).ok();
-#pragma omp parallel num_threads(threads)
-  {
-    const int tid = omp_get_thread_num();
+  parallel(threads, [&](Team& team) {
+    const int tid = team.id();
     std::vector<double> a, b;
     std::vector<std::vector<double>> prepared;
     std::vector<double> one;
@@ -416,8 +410,7 @@ Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int
         if (cached[s] == c) return s;
       return -1;
     };
-#pragma omp for schedule(dynamic, 1)
-    for (size_t t = 0; t < tiles.size(); ++t) {
+    for (size_t t = team.begin(tiles.size(), Schedule::Dynamic, 1); t < tiles.size(); t = team.next(t)) {
       if (ctl.cancelled()) continue;
       const Tile& tile = tiles[t];
       std::fill(cached.begin(), cached.end(), -1);
@@ -458,7 +451,7 @@ Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int
       }
       ctl.progress(tilePairs(tile));
     }
-  }
+  });
   if (ctl.cancelled()) return Status::error(Code::Aborted, "the computation was cancelled");
   return {};
 }

@@ -1,6 +1,6 @@
 #include "mi_tile.h"
 
-#include <omp.h>
+#include "parallel.h"
 
 #include <algorithm>
 #include <cmath>
@@ -28,8 +28,8 @@ void pairUp(CodedTable* t, int threads) {
   const uint16_t S = static_cast<uint16_t>(t->stride);
   const uint8_t missing = static_cast<uint8_t>(S - 1);
   t->paired = bigBuffer<uint16_t>(static_cast<size_t>(groups) * (kGroup / 2) * n);
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int g = 0; g < groups; ++g) {
+  parallel(threads, [&](Team& team) {
+  for (int g = team.begin(groups, Schedule::Static); g < groups; g = team.next(g)) {
     uint16_t* dst = t->paired.get() + static_cast<size_t>(g) * (kGroup / 2) * n;
     const uint8_t* col[kGroup];
     for (int k = 0; k < kGroup; ++k) {
@@ -43,6 +43,7 @@ void pairUp(CodedTable* t, int threads) {
       }
     }
   }
+  });
 }
 }  // namespace
 
@@ -83,12 +84,10 @@ Status codeColumns(const std::vector<ColumnView>& cols, const BinSpec& spec, boo
   }
   Status first;
   int firstBad = -1;
-#pragma omp parallel num_threads(threads)
-  {
+  parallel(threads, [&](Team& team) {
     std::vector<double> x(n), scratch(n);
     std::vector<uint32_t> counts(out->stride);
-#pragma omp for schedule(dynamic, 4)
-    for (int c = 0; c < M; ++c) {
+    for (int c = team.begin(M, Schedule::Dynamic, 4); c < M; c = team.next(c)) {
       readColumn(cols[c], x.data());
       Status s;
       std::fill(counts.begin(), counts.end(), 0u);
@@ -103,8 +102,9 @@ Status codeColumns(const std::vector<ColumnView>& cols, const BinSpec& spec, boo
         if (s.ok()) for (int64_t t = 0; t < n; ++t) counts[codes[t]]++;
       }
       if (!s.ok()) {
-#pragma omp critical
-        if (firstBad < 0 || c < firstBad) { firstBad = c; first = s; }
+        team.critical([&] {
+          if (firstBad < 0 || c < firstBad) { firstBad = c; first = s; }
+        });
         continue;
       }
       const int64_t used = out->info[c].rowsUsed;
@@ -116,7 +116,7 @@ Status codeColumns(const std::vector<ColumnView>& cols, const BinSpec& spec, boo
       }
       out->entropy[c] = h;
     }
-  }
+  });
   if (firstBad >= 0) {
     *badColumn = firstBad;
     return first;
@@ -263,20 +263,18 @@ Status pairEntropiesAllPairs(const CodedTable& t, bool millerMadow, int threads,
   }
   const size_t SS = static_cast<size_t>(t.stride) * t.stride;
   const TripleFn triple = !t.paired ? nullptr : tripleKernel(t.stride);
-#pragma omp parallel num_threads(threads)
-  {
+  parallel(threads, [&](Team& team) {
     std::vector<uint32_t> hist(SS * kGroup);
     std::vector<uint16_t> h3(triple ? SS * t.stride * (kGroup / 2) : 0);
-    const int tid = omp_get_thread_num();
-#pragma omp for schedule(dynamic, 1)
-    for (size_t k = 0; k < tiles.size(); ++k) {
+    const int tid = team.id();
+    for (size_t k = team.begin(tiles.size(), Schedule::Dynamic, 1); k < tiles.size(); k = team.next(k)) {
       if (ctl.cancelled()) continue;
       if (triple) miTileTriple(t, triple, tiles[k], millerMadow, xlogx.data(), hist.data(), h3.data(), tid, sink);
       else if (t.codes8) miTile<uint8_t>(t, t.codes8.get(), tiles[k], millerMadow, xlogx.data(), hist.data(), tid, sink);
       else miTile<uint16_t>(t, t.codes16.get(), tiles[k], millerMadow, xlogx.data(), hist.data(), tid, sink);
       ctl.progress(tilePairs(tiles[k]));
     }
-  }
+  });
   if (ctl.cancelled()) return Status::error(Code::Aborted, "the computation was cancelled");
   return {};
 }

@@ -1,10 +1,9 @@
 #include "resample.h"
 
+#include "parallel.h"
 #include "random.h"
 
 #include "mi_tile.h"  // xlogxTable
-
-#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -80,17 +79,15 @@ Status miPermutationNull(const std::vector<uint16_t>& a, const std::vector<uint1
     *observed = miOf(a.data(), b.data(), nullptr, n, levels, joint, xlogx);
   }
   null->assign(permutations, 0.0);
-#pragma omp parallel num_threads(threads)
-  {
+  parallel(threads, [&](Team& team) {
     std::vector<uint32_t> joint(static_cast<size_t>(levels) * levels);
     std::vector<int64_t> perm, order;
-#pragma omp for schedule(static)
-    for (int p = 0; p < permutations; ++p) {
+    for (int p = team.begin(permutations, Schedule::Static); p < permutations; p = team.next(p)) {
       SplitMix rng{seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(p) + 1};
       drawPermutation(rng, n, block, perm, order);
       (*null)[p] = miOf(a.data(), b.data(), perm.data(), n, levels, joint, xlogx);
     }
-  }
+  });
   return {};
 }
 
@@ -105,12 +102,10 @@ Status miBootstrap(const std::vector<uint16_t>& a, const std::vector<uint16_t>& 
     *observed = miOf(a.data(), b.data(), nullptr, n, levels, joint, xlogx);
   }
   out->assign(replicates, 0.0);
-#pragma omp parallel num_threads(threads)
-  {
+  parallel(threads, [&](Team& team) {
     std::vector<uint32_t> joint(static_cast<size_t>(levels) * levels);
     std::vector<uint16_t> ra(n), rb(n);
-#pragma omp for schedule(static)
-    for (int r = 0; r < replicates; ++r) {
+    for (int r = team.begin(replicates, Schedule::Static); r < replicates; r = team.next(r)) {
       SplitMix rng{(seed ^ 0xB5AD4ECEDA1CE2A9ull) * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(r) + 1};
       for (int64_t k = 0; k < n;) {  // block = 1: single rows
         const int64_t start = static_cast<int64_t>(rng.below(n));
@@ -121,7 +116,7 @@ Status miBootstrap(const std::vector<uint16_t>& a, const std::vector<uint16_t>& 
       }
       (*out)[r] = miOf(ra.data(), rb.data(), nullptr, n, levels, joint, xlogx);
     }
-  }
+  });
   return {};
 }
 
