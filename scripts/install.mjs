@@ -32,7 +32,10 @@ function works(file) {
 
 const fromSource = /^(1|true)$/i.test(process.env.npm_config_build_from_source ?? '');
 const file = prebuilt();
-if (!fromSource && existsSync(file) && works(file)) process.exit(0);
+if (!fromSource && existsSync(file) && works(file)) {
+  console.error(`metricsift: the prebuilt addon works here (${file.slice(root.length + 1)}); nothing to build`);
+  process.exit(0);
+}
 
 const cmakeJs = join(dirname(fileURLToPath(import.meta.resolve('cmake-js/package.json'))), 'bin', 'cmake-js');
 const build = spawnSync(process.execPath, [cmakeJs, 'compile', '--log-level', 'warn'], { cwd: root, stdio: 'inherit' });

@@ -192,7 +192,8 @@ function load(): Binding {
   }
   throw new MetricsiftError(
     'The metricsift native addon could not be loaded. Tried:\n  ' + tried.join('\n  ') +
-      `\nRemedies:\n  - reinstall without --ignore-scripts (the install step picks the prebuilt binary or builds one);` +
+      `\nRemedies:\n  - let the install step run (it picks the prebuilt binary or builds one): npm blocks dependencies' install scripts` +
+      ` unless approved, so run \`npm install-scripts approve metricsift && npm rebuild metricsift\` (global installs: --allow-scripts=metricsift; never --ignore-scripts);` +
       `\n  - prebuilt binaries ship for linux-x64 (glibc); this is ${process.platform}-${process.arch}${linuxLibc() ? ` (${linuxLibc()})` : ''};` +
       `\n  - build from source: install cmake ≥ 3.15 and a C++20 compiler (Debian: apt-get install cmake g++; macOS: xcode-select --install, brew install cmake),` +
       ` then run \`npm rebuild metricsift\` (or \`npm run build:native\` in the package directory). OpenMP is optional.`,

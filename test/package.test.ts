@@ -38,5 +38,6 @@ describe.skipIf(!built)('loading the package (needs `npm run build:ts`)', () => 
     expect(r.stdout).toMatch(/Remedies:/);
     expect(r.stdout).toMatch(/prebuilt binaries ship for linux-x64 \(glibc\)/);
     expect(r.stdout).toMatch(/apt-get install cmake g\+\+/);
+    expect(r.stdout).toMatch(/npm install-scripts approve metricsift && npm rebuild metricsift/);
   });
 });

@@ -15,6 +15,8 @@ const { names, columns } = mixedTable(70, 3000, 5);
 const table = Object.fromEntries(names.map((n, i) => [n, columns[i]]));
 const small = Object.fromEntries(names.slice(0, 12).map((n, i) => [n, columns[i].subarray(0, 600)]));
 const lines: string[] = [`# threading ${binding.threading}`];
+// A CSV of the table (~4 MB, so the reader cuts it into up to 3 chunks at 1 MiB each).
+const csv = Buffer.from(names.join(',') + '\n' + Array.from({ length: columns[0].length }, (_, r) => columns.map((c) => (Number.isNaN(c[r]) ? '' : String(c[r]))).join(',')).join('\n') + '\n');
 for (const threads of [1, 2, 3, 4]) {
   const t = `threads=${threads}`;
   const mi = await miMatrix(table, { threads, bins: 8 });
@@ -33,6 +35,8 @@ for (const threads of [1, 2, 3, 4]) {
   }
   const ct = await correlationTopK(table, 2, { method: 'spearman', threads });
   lines.push(`spearman-top2 ${t} ${hash(ct.i, ct.j, ct.value)}`);
+  const parsed = await binding.parseCsv(csv, { timeColumn: false, threads });
+  lines.push(`csv ${t} ${hash(parsed.values, parsed.deferredCol, parsed.deferredRow)} rows=${parsed.rows}`);
   const k = await ksgMatrix(small, { threads });
   lines.push(`ksg ${t} ${hash(k.values, k.rowsUsed)}`);
   const x = columns[0].subarray(0, 800), y = columns[1].subarray(0, 800);
