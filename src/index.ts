@@ -25,7 +25,8 @@ export {
 export { readTable, SUPPORTED_EXTENSIONS, type ReadOptions } from './io/read.js';
 export { readCsv, parseCsv, parseCsvBytes, type CsvOptions } from './io/csv.js';
 export { readArrow, arrowToColumnTable, tableToArrow, type ArrowReadOptions } from './io/arrow.js';
-export { writeMatrix, writeEntropy, writePairs, matrixToArrow, type WriteMatrixOptions, type EntropyRow, type PairListResult } from './io/write.js';
+export { writeMatrix, writeEntropy, writePairs, type WriteMatrixOptions, type EntropyRow, type PairListResult } from './io/write.js';
+export { matrixToArrow } from './io/write-arrow.js';
 export {
   selectMetrics, writeSelection, writeAimdLog, writeCurve, analyzeTopology, candidates, selectService, selectTopology, selectFlat, coverage, tuneEpsilon, groupByService,
   CoverageScorer, greedyCover, pickPoint, sweepEpsilon, countersToRates, counterRate, looksCumulative, compilePattern, matchNames, SELECT_DEFAULTS,

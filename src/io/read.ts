@@ -1,7 +1,7 @@
 /** One entry point for reading a metrics file: picks the reader from the file name's extension. */
 import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { ColumnTable } from '../table.js';
-import { readArrow } from './arrow.js';
+// apache-arrow (~0.3 s to import) is loaded only when an Arrow file is read.
 import { readCsv, type CsvOptions } from './csv.js';
 import { isLongCsv, readLongCsv } from './long.js';
 import { readParquet } from './parquet.js';
@@ -81,7 +81,7 @@ export async function readTable(path: string, options: ReadOptions = {}): Promis
     if (long ?? (await isLongCsv(path, delimiter))) return readLongCsv(path, { delimiter });
     return readCsv(path, { ...rest, delimiter });
   }
-  if (lower.endsWith('.arrow') || lower.endsWith('.ipc') || lower.endsWith('.feather')) return readArrow(path);
+  if (lower.endsWith('.arrow') || lower.endsWith('.ipc') || lower.endsWith('.feather')) return (await import('./arrow.js')).readArrow(path);
   if (lower.endsWith('.parquet')) return readParquet(path, { long: options.long });
   const base = path.split(/[\\/]/).pop() ?? path;
   const parts = base.split('.').slice(1);

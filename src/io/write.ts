@@ -17,7 +17,6 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import { access, constants, mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Field, Float32, Float64, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC, vectorFromArray, type Data } from 'apache-arrow';
 import { ErrorCode, MetricsiftError, badOption, describe } from '../errors.js';
 import type { Ranking } from '../analysis/rank.js';
 import type { DriftResult } from '../analysis/drift.js';
@@ -372,7 +371,8 @@ export async function writeDirectory(dir: string, body: (stage: string) => Promi
   }
 }
 
-function checkMatrix(result: MatrixResult): number {
+/** The matrix's side M, after checking its shape. @internal */
+export function checkMatrix(result: MatrixResult): number {
   if (!result || !Array.isArray(result.names)) {
     throw new MetricsiftError(`Expected a matrix result {names, values} but received ${describe(result)}`, ErrorCode.BAD_INPUT);
   }
@@ -408,7 +408,7 @@ export async function writeMatrix(path: string, result: MatrixResult, options: W
   const m = checkMatrix(result);
   const { names, values } = result;
   if (format === 'arrow') {
-    const bytes = tableToIPC(matrixToArrow(result), 'file');
+    const bytes = (await import('./write-arrow.js')).matrixArrowFile(result);
     return writeAtomic(path, async (fh) => { await fh.write(bytes); });
   }
   const fmt = numberFormatter(options.digits, format === 'json' ? 'json' : 'csv');
@@ -423,30 +423,6 @@ export async function writeMatrix(path: string, result: MatrixResult, options: W
     }
     if (format === 'json') await out.put(']}\n');
   });
-}
-
-/** The Arrow table {@link writeMatrix} writes: `metric` (Utf8), then one column per name. */
-export function matrixToArrow(result: MatrixResult): Table {
-  const m = checkMatrix(result);
-  const { names, values } = result;
-  const single = values instanceof Float32Array;
-  const metric = vectorFromArray(names, new Utf8());
-  const fields: Field[] = [new Field('metric', new Utf8(), false)];
-  const children: Data[] = [metric.data[0]];
-  for (let j = 0; j < m; j++) {
-    // Column j of a row-major matrix is strided: copy it out.
-    const col = single ? new Float32Array(m) : new Float64Array(m);
-    for (let i = 0; i < m; i++) col[i] = values[i * m + j];
-    const type = single ? new Float32() : new Float64();
-    fields.push(new Field(names[j], type, false));
-    children.push(makeData({ type, length: m, data: col, nullCount: 0 }) as Data);
-  }
-  return tableOf(fields, children, m);
-}
-
-function tableOf(fields: Field[], children: Data[], rows: number): Table {
-  const schema = new Schema(fields);
-  return new Table(schema, [new RecordBatch(schema, makeData({ type: new Struct(fields), length: rows, nullCount: 0, children }))]);
 }
 
 /**
@@ -464,17 +440,7 @@ export async function writeEntropy(path: string, rows: EntropyRow[], unitsLabel 
   }
   const withMissing = rows.length > 0 && rows.every((r) => r.missing !== undefined);
   if (format === 'arrow') {
-    const fields = [new Field('metric', new Utf8(), false), new Field(unitsLabel, new Float64(), false), new Field('rows_used', new Float64(), false)];
-    const children = [
-      vectorFromArray(rows.map((r) => r.name), new Utf8()).data[0],
-      makeData({ type: new Float64(), length: rows.length, data: Float64Array.from(rows, (r) => r.entropy), nullCount: 0 }),
-      makeData({ type: new Float64(), length: rows.length, data: Float64Array.from(rows, (r) => r.rowsUsed), nullCount: 0 }),
-    ] as Data[];
-    if (withMissing) {
-      fields.push(new Field('missing', new Float64(), false));
-      children.push(makeData({ type: new Float64(), length: rows.length, data: Float64Array.from(rows, (r) => r.missing!), nullCount: 0 }));
-    }
-    const bytes = tableToIPC(tableOf(fields, children, rows.length), 'file');
+    const bytes = (await import('./write-arrow.js')).entropyArrowFile(rows, unitsLabel, withMissing);
     return writeAtomic(path, async (fh) => { await fh.write(bytes); });
   }
   const fmt = numberFormatter(undefined, format === 'json' ? 'json' : 'csv');
@@ -524,17 +490,7 @@ export async function writePairs(path: string, pairs: PairListResult, options: W
     return s;
   };
   if (format === 'arrow') {
-    const fields = [
-      new Field('metric_a', new Utf8(), false), new Field('metric_b', new Utf8(), false),
-      new Field('value', new Float64(), false), new Field('rows_used', new Float64(), false),
-    ];
-    const children = [
-      vectorFromArray(Array.from({ length: n }, (_, k) => nameOf(k, ia[k])), new Utf8()).data[0],
-      vectorFromArray(Array.from({ length: n }, (_, k) => nameOf(k, ja[k])), new Utf8()).data[0],
-      makeData({ type: new Float64(), length: n, data: Float64Array.from(value), nullCount: 0 }),
-      makeData({ type: new Float64(), length: n, data: Float64Array.from(rowsUsed), nullCount: 0 }),
-    ] as Data[];
-    const bytes = tableToIPC(tableOf(fields, children, n), 'file');
+    const bytes = (await import('./write-arrow.js')).pairsArrowFile(pairs, nameOf);
     return writeAtomic(path, async (fh) => { await fh.write(bytes); });
   }
   const fmt = numberFormatter(options.digits, format === 'json' ? 'json' : 'csv');
