@@ -133,6 +133,39 @@ describe('correlation matrix', () => {
     const brute = (conc - disc) / Math.sqrt((conc + disc + tx) * (conc + disc + ty));
     expect(correlation(x, y, { method: 'kendall' }).value).toBeCloseTo(brute, 13);
   });
+  it('Kendall matrix: every path (untied x, y complete or not; tied x; three radix levels) equals the O(n²) definition', async () => {
+    const r = rng(11);
+    const n = 2500;  // ranks above 2^10: the inversion count runs all three 5-bit levels
+    const base = Array.from({ length: n }, () => r());
+    const cols = [
+      base.map((v) => v + 0.3 * r()),                                     // untied, complete
+      base.map((v) => v * v - 0.5 * r()),                                 // untied, complete
+      base.map((v, t) => (t % 13 === 5 ? NaN : v + r())),                 // untied, missing cells
+      base.map((v) => Math.floor(v * 40 + 8 * r())),                       // tied (~50 levels), complete
+      base.map((v, t) => (t % 7 === 2 ? NaN : Math.round((v + r()) * 400))),  // lightly tied, missing
+    ];
+    const brute = (x: number[], y: number[]) => {
+      let conc = 0, disc = 0, tx = 0, ty = 0;
+      for (let a = 0; a < n; a++) {
+        if (Number.isNaN(x[a]) || Number.isNaN(y[a])) continue;
+        for (let b = a + 1; b < n; b++) {
+          if (Number.isNaN(x[b]) || Number.isNaN(y[b])) continue;
+          const dx = Math.sign(x[a] - x[b]), dy = Math.sign(y[a] - y[b]);
+          if (dx === 0 && dy === 0) continue;
+          if (dx === 0) tx++; else if (dy === 0) ty++; else if (dx === dy) conc++; else disc++;
+        }
+      }
+      return (conc - disc) / Math.sqrt((conc + disc + tx) * (conc + disc + ty));
+    };
+    const m = await correlationMatrix({ names: cols.map((_, i) => `c${i}`), columns: cols.map((c) => Float64Array.from(c)) }, { method: 'kendall', threads: 2 });
+    for (let i = 0; i < cols.length; i++) {
+      for (let j = 0; j < cols.length; j++) {
+        if (i === j) continue;
+        expect(m.values[i * m.size + j]).toBeCloseTo(brute(cols[i], cols[j]), 13);
+        expect(m.values[i * m.size + j]).toBe(correlation(cols[i], cols[j], { method: 'kendall' }).value);
+      }
+    }
+  });
 });
 
 describe('inputs', () => {

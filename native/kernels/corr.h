@@ -29,6 +29,7 @@ struct CorrTable {
   BigPtr<int32_t> rank;   // Kendall, M×n: dense rank per row (-1 missing)
   BigPtr<int32_t> order;  // Kendall, M×n: rows sorted by value, missing rows left out
   std::vector<int32_t> levels;       // Kendall: distinct values per column (dense ranks are 0..levels-1)
+  std::vector<int64_t> yTies;        // Kendall: pairs of a column's valid rows tied in value
   std::vector<int64_t> valid;        // rows per column with a value
   const double* column(int c) const { return z.get() + static_cast<size_t>(c) * n; }
 };
