@@ -15,6 +15,9 @@ const { names, columns } = mixedTable(70, 3000, 5);
 const table = Object.fromEntries(names.map((n, i) => [n, columns[i]]));
 const small = Object.fromEntries(names.slice(0, 12).map((n, i) => [n, columns[i].subarray(0, 600)]));
 const lines: string[] = [`# threading ${binding.threading}`];
+// Codes for the conditional-MI and transfer-entropy resampling (cmi_resample.cc).
+const codes = (levels: number, salt: number) => Int32Array.from({ length: 2000 }, (_, t) => ((t * 2654435761 + salt * 40503) >>> 7) % levels);
+const [ca, cb, cc] = [codes(4, 1), codes(5, 2), codes(3, 3)];
 // A CSV of the table (~4 MB, so the reader cuts it into up to 3 chunks at 1 MiB each).
 const csv = Buffer.from(names.join(',') + '\n' + Array.from({ length: columns[0].length }, (_, r) => columns.map((c) => (Number.isNaN(c[r]) ? '' : String(c[r]))).join(',')).join('\n') + '\n');
 for (const threads of [1, 2, 3, 4]) {
@@ -35,6 +38,14 @@ for (const threads of [1, 2, 3, 4]) {
   }
   const ct = await correlationTopK(table, 2, { method: 'spearman', threads });
   lines.push(`spearman-top2 ${t} ${hash(ct.i, ct.j, ct.value)}`);
+  for (const mode of ['bootstrap', 'stratified'] as const) {
+    const d = binding.cmiResample(ca, cb, cc, { la: 4, lb: 5, lc: 3, mode, count: 40, block: 10, seed: 5, threads }, false);
+    lines.push(`cmi-${mode} ${t} ${hash(d.draws)} ${d.observed}`);
+  }
+  for (const shift of [false, true]) {
+    const d = binding.teNull(ca, cb, { lx: 4, ly: 5, lag: 1, count: 40, block: 10, shift, seed: 5, threads }, false);
+    lines.push(`te-null shift=${shift} ${t} ${hash(d.draws)} ${d.observed}`);
+  }
   const parsed = await binding.parseCsv(csv, { timeColumn: false, threads });
   lines.push(`csv ${t} ${hash(parsed.values, parsed.deferredCol, parsed.deferredRow)} rows=${parsed.rows}`);
   const k = await ksgMatrix(small, { threads });

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "mi_tile.h"  // xlogxTable
+#include "parallel.h"
 #include "random.h"
 #include "resample.h"
 
@@ -78,12 +79,10 @@ Status cmiBootstrap(const Triple& t, int replicates, int block, uint64_t seed, i
   *observed = cmiPlugIn(t);
   out->assign(replicates, 0.0);
   const int64_t n = t.n;
-#pragma omp parallel num_threads(threads)
-  {
+  parallel(threads, [&](Team& team) {
     CmiCounter k(t.la, t.lb, t.lc);
     std::vector<int64_t> rows(n);
-#pragma omp for schedule(static)
-    for (int r = 0; r < replicates; ++r) {
+    for (int r = team.begin(replicates, Schedule::Static); r < replicates; r = team.next(r)) {
       SplitMix rng{drawSeed(seed, 0xB5AD4ECEDA1CE2A9ull, r)};
       for (int64_t q = 0; q < n;) {
         const int64_t start = static_cast<int64_t>(rng.below(n));
@@ -94,7 +93,7 @@ Status cmiBootstrap(const Triple& t, int replicates, int block, uint64_t seed, i
         *a = t.a[w]; *b = t.b[w]; *c = t.c[w];
       });
     }
-  }
+  });
   return {};
 }
 
@@ -114,12 +113,10 @@ Status cmiStratifiedNull(const Triple& t, int permutations, uint64_t seed, int t
   }
   null->assign(permutations, 0.0);
   const int64_t n = t.n;
-#pragma omp parallel num_threads(threads)
-  {
+  parallel(threads, [&](Team& team) {
     CmiCounter k(t.la, t.lb, t.lc);
     std::vector<int32_t> pa(n);
-#pragma omp for schedule(static)
-    for (int p = 0; p < permutations; ++p) {
+    for (int p = team.begin(permutations, Schedule::Static); p < permutations; p = team.next(p)) {
       SplitMix rng{drawSeed(seed, 0x2545F4914F6CDD1Dull, p)};
       std::copy(t.a, t.a + n, pa.begin());
       for (int c = 0; c < t.lc; ++c) {
@@ -128,7 +125,7 @@ Status cmiStratifiedNull(const Triple& t, int permutations, uint64_t seed, int t
       }
       (*null)[p] = k.run(n, xlogx, [&](int64_t i, int32_t* a, int32_t* b, int32_t* c) { *a = pa[i]; *b = t.b[i]; *c = t.c[i]; });
     }
-  }
+  });
   return {};
 }
 
@@ -167,12 +164,10 @@ Status teSurrogateNull(const TeInput& in, int permutations, int block, bool shif
   }
   null->assign(permutations, 0.0);
   if (*rows == 0) return {};
-#pragma omp parallel num_threads(threads)
-  {
+  parallel(threads, [&](Team& team) {
     Buffers w = buffers();
     std::vector<int64_t> perm, order;
-#pragma omp for schedule(static)
-    for (int p = 0; p < permutations; ++p) {
+    for (int p = team.begin(permutations, Schedule::Static); p < permutations; p = team.next(p)) {
       SplitMix rng{drawSeed(seed, 0x94D049BB133111EBull, p)};
       if (shift) {
         // Offsets that move the source by more than the lag on both sides of the circle.
@@ -184,7 +179,7 @@ Status teSurrogateNull(const TeInput& in, int permutations, int block, bool shif
         (*null)[p] = te(w, [&](int64_t t) { return perm[t]; }, nullptr);
       }
     }
-  }
+  });
   return {};
 }
 
