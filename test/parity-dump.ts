@@ -51,8 +51,8 @@ for (const threads of [1, 2, 3, 4]) {
   const k = await ksgMatrix(small, { threads });
   lines.push(`ksg ${t} ${hash(k.values, k.rowsUsed)}`);
   const x = columns[0].subarray(0, 800), y = columns[1].subarray(0, 800);
-  lines.push(`mi-bootstrap ${t} ${hash(miBootstrapInterval(x, y, { replicates: 64, threads, seed: 3 }).replicates)}`);
-  lines.push(`mi-permutation ${t} ${hash(miPermutationTest(x, y, { permutations: 64, threads, seed: 3 }).null)}`);
-  lines.push(`ksg-interval ${t} ${hash(ksgConfidenceInterval(x, y, { replicates: 16, threads, seed: 3 }).replicates)}`);
+  lines.push(`mi-bootstrap ${t} ${hash((await miBootstrapInterval(x, y, { replicates: 64, threads, seed: 3 })).replicates)}`);
+  lines.push(`mi-permutation ${t} ${hash((await miPermutationTest(x, y, { permutations: 64, threads, seed: 3 })).null)}`);
+  lines.push(`ksg-interval ${t} ${hash((await ksgConfidenceInterval(x, y, { replicates: 16, threads, seed: 3 })).replicates)}`);
 }
 process.stdout.write(lines.join('\n') + '\n');
