@@ -90,7 +90,10 @@ export function report(dir: string, date: string, checkList: Check[]): string {
   const r: Record<string, SuiteResult> = {};
   for (const f of readdirSync(dir)) {
     const m = new RegExp(`^${date}-(.+)\\.json$`).exec(f);
-    if (m && m[1] !== 'checks') r[m[1]] = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+    if (!m || m[1] === 'checks') continue;
+    // Other scripts' results share the directory (e.g. <date>-selection.json): only run.ts's suites.
+    const s = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Partial<SuiteResult>;
+    if (s.suite && s.env && typeof s.loadBefore === 'number') r[m[1]] = s as SuiteResult;
   }
   const env = Object.values(r)[0]?.env;
   if (!env) return `# metricsift benchmarks, ${date}\n\nNo results.\n`;
