@@ -12,11 +12,11 @@
 namespace ms {
 namespace {
 
-double miOf(const uint16_t* a, const uint16_t* b, const int64_t* perm, int64_t n, int levels, std::vector<uint32_t>& joint,
-            const std::vector<double>& xlogx) {
-  std::fill(joint.begin(), joint.end(), 0u);
-  for (int64_t t = 0; t < n; ++t) joint[static_cast<size_t>(a[t]) * levels + b[perm ? perm[t] : t]]++;
-  std::vector<uint32_t> ra(levels, 0), rb(levels, 0);
+// MI (nats) from a levels × levels table of counts over n rows; ra, rb: scratch of `levels`.
+double miOfJoint(const std::vector<uint32_t>& joint, int levels, int64_t n, const std::vector<double>& xlogx, std::vector<uint32_t>& ra,
+                 std::vector<uint32_t>& rb) {
+  std::fill(ra.begin(), ra.end(), 0u);
+  std::fill(rb.begin(), rb.end(), 0u);
   double sxy = 0;
   for (int i = 0; i < levels; ++i)
     for (int j = 0; j < levels; ++j) {
@@ -30,6 +30,13 @@ double miOf(const uint16_t* a, const uint16_t* b, const int64_t* perm, int64_t n
   const double mi = (sxy - sa - sb) / n + std::log(static_cast<double>(n));
   return mi > 0 ? mi : 0.0;
 }
+
+// Per-thread scratch of the MI resampling loops.
+struct MiScratch {
+  std::vector<uint32_t> joint, ra, rb;
+  explicit MiScratch(int levels) : joint(static_cast<size_t>(levels) * levels), ra(levels), rb(levels) {}
+  void clear() { std::fill(joint.begin(), joint.end(), 0u); }
+};
 
 // Arguments both resampling functions share; `what` names the function in messages.
 }  // namespace
@@ -74,18 +81,45 @@ Status miPermutationNull(const std::vector<uint16_t>& a, const std::vector<uint1
   const Status s = checkResampling(n, permutations, block, "a permutation test", "permutations");
   if (!s.ok()) return s;
   const std::vector<double> xlogx = xlogxTable(n);
+  // a's codes pre-multiplied: a row's cell is rowBase[t] + (permuted b).
+  std::vector<uint32_t> rowBase(n);
+  for (int64_t t = 0; t < n; ++t) rowBase[t] = static_cast<uint32_t>(a[t]) * levels;
   {
-    std::vector<uint32_t> joint(static_cast<size_t>(levels) * levels);
-    *observed = miOf(a.data(), b.data(), nullptr, n, levels, joint, xlogx);
+    MiScratch w(levels);
+    for (int64_t t = 0; t < n; ++t) w.joint[rowBase[t] + b[t]]++;
+    *observed = miOfJoint(w.joint, levels, n, xlogx, w.ra, w.rb);
   }
   null->assign(permutations, 0.0);
   parallel(threads, [&](Team& team) {
-    std::vector<uint32_t> joint(static_cast<size_t>(levels) * levels);
-    std::vector<int64_t> perm, order;
+    MiScratch w(levels);
+    std::vector<uint16_t> pb;
+    std::vector<int64_t> order;
     for (int p = team.begin(permutations, Schedule::Static); p < permutations; p = team.next(p)) {
+      // The same draws as drawPermutation (so the null is as documented), without an index array:
+      // rows shuffle a copy of b's codes by the same swaps; blocks are read as contiguous runs.
       SplitMix rng{seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(p) + 1};
-      drawPermutation(rng, n, block, perm, order);
-      (*null)[p] = miOf(a.data(), b.data(), perm.data(), n, levels, joint, xlogx);
+      w.clear();
+      if (block == 1) {
+        pb.assign(b.begin(), b.end());
+        for (int64_t t = n - 1; t > 0; --t) std::swap(pb[t], pb[rng.below(t + 1)]);
+        for (int64_t t = 0; t < n; ++t) w.joint[rowBase[t] + pb[t]]++;
+      } else {
+        const int64_t blocks = (n + block - 1) / block;
+        const int64_t shift = static_cast<int64_t>(rng.below(n));
+        order.resize(blocks);
+        std::iota(order.begin(), order.end(), 0);
+        for (int64_t t = blocks - 1; t > 0; --t) std::swap(order[t], order[rng.below(t + 1)]);
+        int64_t k = 0;
+        for (int64_t q = 0; q < blocks; ++q) {
+          const int64_t first = order[q] * block, len = std::min<int64_t>(block, n - first);
+          int64_t src = (first + shift) % n;
+          for (int64_t u = 0; u < len; ++u, ++k) {
+            w.joint[rowBase[k] + b[src]]++;
+            if (++src == n) src = 0;
+          }
+        }
+      }
+      (*null)[p] = miOfJoint(w.joint, levels, n, xlogx, w.ra, w.rb);
     }
   });
   return {};
@@ -97,24 +131,29 @@ Status miBootstrap(const std::vector<uint16_t>& a, const std::vector<uint16_t>& 
   const Status s = checkResampling(n, replicates, block, "a bootstrap", "replicates");
   if (!s.ok()) return s;
   const std::vector<double> xlogx = xlogxTable(n);
+  // Each row's joint cell, once: a replicate counts the cells of the rows it draws.
+  std::vector<uint32_t> cell(n);
+  for (int64_t t = 0; t < n; ++t) cell[t] = static_cast<uint32_t>(a[t]) * levels + b[t];
   {
-    std::vector<uint32_t> joint(static_cast<size_t>(levels) * levels);
-    *observed = miOf(a.data(), b.data(), nullptr, n, levels, joint, xlogx);
+    MiScratch w(levels);
+    for (int64_t t = 0; t < n; ++t) w.joint[cell[t]]++;
+    *observed = miOfJoint(w.joint, levels, n, xlogx, w.ra, w.rb);
   }
   out->assign(replicates, 0.0);
   parallel(threads, [&](Team& team) {
-    std::vector<uint32_t> joint(static_cast<size_t>(levels) * levels);
-    std::vector<uint16_t> ra(n), rb(n);
+    MiScratch w(levels);
     for (int r = team.begin(replicates, Schedule::Static); r < replicates; r = team.next(r)) {
       SplitMix rng{(seed ^ 0xB5AD4ECEDA1CE2A9ull) * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(r) + 1};
-      for (int64_t k = 0; k < n;) {  // block = 1: single rows
+      w.clear();
+      for (int64_t k = 0; k < n;) {  // circular blocks of `block` rows (1: single rows)
         const int64_t start = static_cast<int64_t>(rng.below(n));
-        for (int64_t u = 0; u < block && k < n; ++u, ++k) {
-          ra[k] = a[(start + u) % n];
-          rb[k] = b[(start + u) % n];
-        }
+        const int64_t len = std::min<int64_t>(block, n - k);
+        const int64_t head = std::min(len, n - start);  // rows before the wrap
+        for (int64_t u = 0; u < head; ++u) w.joint[cell[start + u]]++;
+        for (int64_t u = 0; u < len - head; ++u) w.joint[cell[u]]++;
+        k += len;
       }
-      (*out)[r] = miOf(ra.data(), rb.data(), nullptr, n, levels, joint, xlogx);
+      (*out)[r] = miOfJoint(w.joint, levels, n, xlogx, w.ra, w.rb);
     }
   });
   return {};
