@@ -12,6 +12,8 @@ import { biasCheck, binnedEstimateInfo, type EstimateInfo } from './bias.js';
 import { columnValues } from './codes.js';
 import { INTERVAL_METHODS, checkLevelAndReplicates, type IntervalMethod } from './intervals.js';
 import { ksgConfidenceIntervalSync, miBootstrapIntervalSync } from './significance.js';
+import type { WorkerPool } from '../pool/pool.js';
+import { driftInPool } from '../pool/parallel.js';
 
 export interface DriftOptions extends Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> {
   /** Rows per window (≥ 4). */
@@ -45,6 +47,8 @@ export interface DriftOptions extends Pick<BinningOptions, 'bins' | 'binning' | 
   seed?: number;
   units?: 'bits' | 'nats';
   threads?: number;
+  /** Run the pairs across this worker pool (same results, bit for bit; its thread budget replaces `threads`). */
+  pool?: WorkerPool;
 }
 
 /** One window: rows [start, end), its MI and interval, and where it lies against the baseline. */
@@ -268,7 +272,7 @@ function columnIndex(t: ColumnTable, name: string, role: string): number {
  */
 export async function driftTable(input: TableInput, which: DriftPairs, opts: DriftOptions): Promise<DriftResult[]> {
   const t = toColumnTable(input);
-  const c = checkOptions(opts, t.rows);
+  checkOptions(opts, t.rows); // a bad option fails here, before any pair (or pool task) starts
   let pairs: [number, number][];
   // Named pairs were chosen: an unusable one is an error. Against a target, it is one warning among many pairs.
   const strict = !(which && 'target' in which);
@@ -284,6 +288,13 @@ export async function driftTable(input: TableInput, which: DriftPairs, opts: Dri
   } else {
     badOption('which', '{ pairs: [[a, b], …] } or { target: column }', which);
   }
+  if (opts.pool) return driftInPool(opts.pool, t, pairs, opts, strict);
+  return driftIndexPairs(t, pairs, opts, strict);
+}
+
+/** {@link driftTable} over pairs of column indices: what each pool task computes. @internal */
+export async function driftIndexPairs(t: ColumnTable, pairs: [number, number][], opts: DriftOptions, strict: boolean): Promise<DriftResult[]> {
+  const c = checkOptions(opts, t.rows);
   const values = new Map<number, Float64Array>();
   const get = (i: number) => values.get(i) ?? values.set(i, columnValues(t.columns[i])).get(i)!;
   const out: DriftResult[] = [];

@@ -27,6 +27,8 @@ import {
   type IntervalMethod,
 } from './intervals.js';
 import { excessInterval, ksgConfidenceInterval, ksgPermutationTest, miBootstrapInterval, miPermutationTest } from './significance.js';
+import type { WorkerPool } from '../pool/pool.js';
+import { rankEntriesInPool } from '../pool/parallel.js';
 
 /** What the ranking is ordered by (see {@link RankOptions.orderBy}). */
 export type RankOrder = 'mi' | 'miller-madow' | 'estimate' | 'excess';
@@ -84,6 +86,11 @@ export interface RankOptions extends Pick<BinningOptions, 'bins' | 'binning' | '
   threads?: number;
   /** Cancels the ranking (checked between native calls); rejects with MS_ABORTED. */
   signal?: AbortSignal;
+  /**
+   * Rank the metrics across this worker pool, in chunks (same entries, bit for bit: each metric's
+   * estimate, resampling and seed do not depend on the others). Its thread budget replaces `threads`.
+   */
+  pool?: WorkerPool;
 }
 
 /** One ranked metric with what its estimate rests on (rows, bins, small-sample warning). */
@@ -315,7 +322,9 @@ export async function rankToTarget(input: TableInput, target: VariableInput, opt
   checkAbort(opts.signal);
 
   const f = unitFactor(units);
-  const entries: RankEntry[] = ksg
+  const entries: RankEntry[] = opts.pool
+    ? await rankEntriesInPool(opts.pool, t, target, opts, metrics)
+    : ksg
     ? await ksgEntries(t, metrics, tv, { units, k, level, replicates, permutations, blockOpt, seed, threads: opts.threads, signal: opts.signal })
     : await binnedEntries(t, metrics, tv, zv, bin, { units, f, level, replicates, permutations, blockOpt, seed, method, orderBy, threads: opts.threads, signal: opts.signal });
 

@@ -6,6 +6,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import { MetricsiftError } from '../errors.js';
 import { INPUT_FORMATS, openDataset, type Dataset, type OpenOptions, type InputFormat } from '../io/dataset.js';
 import { envDefaults } from './env.js';
+import { WorkerPool } from '../pool/pool.js';
 
 /** Exit codes: 0 success, 2 bad input or usage (the user can fix it), 1 internal failure. */
 export const EXIT_BAD_INPUT = 2;
@@ -98,5 +99,25 @@ export async function runCommand(verbose: boolean | undefined, body: () => Promi
       else process.stderr.write('(run again with --verbose for details, and please report it)\n');
       process.exitCode = EXIT_INTERNAL;
     }
+  }
+}
+
+/** `--workers <n>`: a worker pool for the TypeScript-side loops, within the `--threads` budget. */
+export function workersOption(): Option {
+  return new Option('-w, --workers <n>', 'worker threads for the per-metric work (default 1: none); workers × native threads per worker stay within --threads')
+    .argParser(intArg('--workers', 1));
+}
+
+/**
+ * Runs `fn` with a worker pool when `workers` > 1 (closed afterwards, also on errors), else with
+ * none. The pool takes the whole `threads` budget and splits it ({@link threadBudget}).
+ */
+export async function withPool<T>(workers: number | undefined, threads: number | undefined, fn: (pool: WorkerPool | undefined) => Promise<T>): Promise<T> {
+  if (!workers || workers <= 1) return fn(undefined);
+  const pool = new WorkerPool({ workers, threads });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.close();
   }
 }

@@ -9,7 +9,7 @@ import { writeDrift } from '../io/write.js';
 import { STDOUT, STDOUT_JSON } from '../io/write.js';
 import { writeDriftReport } from '../report/drift.js';
 import type { ColumnTable } from '../table.js';
-import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, runCommand, summary, threadsOption } from './common.js';
+import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, runCommand, summary, threadsOption, withPool, workersOption } from './common.js';
 
 interface DriftFlags {
   format?: InputFormat;
@@ -31,6 +31,7 @@ interface DriftFlags {
   binning?: Binning;
   nats?: boolean;
   threads?: number;
+  workers?: number;
   out?: string;
   report?: string;
   quiet?: boolean;
@@ -74,6 +75,7 @@ export function driftCommand(): Command {
     .addOption(new Option('--binning <rule>', 'binning rule (default quantile)').choices(['quantile', 'uniform', 'auto']))
     .option('--nats', 'values in nats instead of bits')
     .addOption(threadsOption())
+    .addOption(workersOption())
     .option('-o, --out <file>', 'windows as .csv or .json (default: CSV on stdout)')
     .option('--report <file.html>', 'also write a self-contained HTML report with one plot per pair')
     .addOption(jsonOption('the windows'))
@@ -95,10 +97,10 @@ Example:
           if (!m) throw new MetricsiftError(`--baseline ${JSON.stringify(f.baseline)}: expected rows first,last`, ErrorCode.BAD_OPTION);
           baseline = [Number(m[1]), Number(m[2])];
         }
-        const results = await driftTable(table, which, {
+        const results = await withPool(f.workers, f.threads, (pool) => driftTable(table, which, {
           window: f.window, step: f.step, persist: f.persist, block: f.block, method: f.method, estimator: f.estimator, k: f.k, level: f.ci, replicates: f.replicates, baseline, seed: f.seed,
-          bins: f.bins, binning: f.binning, units: f.nats ? 'nats' : 'bits', threads: f.threads,
-        });
+          bins: f.bins, binning: f.binning, units: f.nats ? 'nats' : 'bits', threads: f.threads, pool,
+        }));
         // All or nothing: the files are renamed into place only once both are written.
         const files = [f.out, f.report].filter((p): p is string => p !== undefined && p !== '-');
         await writeFiles(files, async (staged) => {

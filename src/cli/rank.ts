@@ -10,7 +10,7 @@ import { readLabels } from '../io/labels.js';
 import { writeRanking } from '../io/write.js';
 import { STDOUT, STDOUT_JSON } from '../io/write.js';
 import type { ColumnTable } from '../table.js';
-import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, runCommand, summary, threadsOption } from './common.js';
+import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, runCommand, summary, threadsOption, withPool, workersOption } from './common.js';
 
 interface RankFlags {
   format?: InputFormat;
@@ -32,6 +32,7 @@ interface RankFlags {
   binning?: Binning;
   nats?: boolean;
   threads?: number;
+  workers?: number;
   out?: string;
   quiet?: boolean;
   verbose?: boolean;
@@ -89,6 +90,7 @@ export function rankCommand(): Command {
     .addOption(new Option('--binning <rule>', 'binning rule (default quantile)').choices(['quantile', 'uniform', 'auto']))
     .option('--nats', 'values in nats instead of bits')
     .addOption(threadsOption())
+    .addOption(workersOption())
     .option('-o, --out <file>', 'output: .json ({"target", "ranking": [{"metric", "mi", "ci", "p"}, …], …}) or .csv (default: CSV on stdout)')
     .addOption(jsonOption('the ranking'))
     .option('-q, --quiet', 'no summary')
@@ -104,11 +106,11 @@ Examples:
         const { table } = await loadInput(input, f.format);
         const target = await resolve(table, f.target, 'target');
         const given = f.given === undefined ? undefined : await resolve(table, f.given, 'given');
-        const r = await rankToTarget(table, target.value, {
+        const r = await withPool(f.workers, f.threads, (pool) => rankToTarget(table, target.value, {
           targetName: target.name, given: given?.value, givenName: given?.name, ci: f.ci, method: f.method, replicates: f.replicates,
           permutations: f.permutations, q: f.fdr, orderBy: f.orderBy, estimator: f.estimator, k: f.k, block: f.block, seed: f.seed, share: f.share,
-          bins: f.bins, binning: f.binning, units: f.nats ? 'nats' : 'bits', threads: f.threads,
-        });
+          bins: f.bins, binning: f.binning, units: f.nats ? 'nats' : 'bits', threads: f.threads, pool,
+        }));
         await writeRanking(f.out ?? (f.json ? STDOUT_JSON : STDOUT), r);
         // Warnings are diagnostics (stderr); the summary sits with results (stdout) when those went to a file.
         if (!f.quiet && f.out) for (const w of r.warnings) process.stderr.write(`warning [${w.code}]: ${w.message}\n`);

@@ -12,7 +12,7 @@ import { faultRows, readFaultList } from '../select/labels.js';
 import { selectMetrics, writeAimdLog, writeCurve, writeSelection, type CallGraph, type KimetrixOptions } from '../select/index.js';
 import { SELECT_DEFAULTS as D, checkNumber, inUnitOpen, positiveInt } from '../select/defaults.js';
 import { compilePattern } from '../select/patterns.js';
-import { INPUT_HELP, formatOption, intArg, loadInput, numArg, runCommand, stagedProgress, summary, threadsOption } from './common.js';
+import { INPUT_HELP, formatOption, intArg, loadInput, numArg, runCommand, stagedProgress, summary, threadsOption, withPool } from './common.js';
 
 interface ScanFlags {
   format?: InputFormat;
@@ -44,6 +44,7 @@ interface ScanFlags {
   bins?: number;
   binning?: 'quantile' | 'uniform' | 'auto';
   threads?: number;
+  workers?: number;
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
@@ -82,6 +83,7 @@ export function scanCommand(): Command {
     .option('-b, --bins <n>', 'bins per metric (default 16)', intArg('--bins', 2))
     .addOption(new Option('--binning <rule>', 'binning rule (default quantile)').choices(['quantile', 'uniform', 'auto']))
     .addOption(threadsOption())
+    .addOption(new Option('-w, --workers <n>', 'worker threads to read and parse trace files (default 1: none); within --threads').argParser(intArg('--workers', 1)))
     .option('--json', 'print selection.json to stdout instead of the summary')
     .option('-q, --quiet', 'no summary')
     .option('--verbose', 'stack traces on errors')
@@ -128,7 +130,7 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   const traces = f.traces ?? (f.graph ? undefined : data.traces);
   let traceStats: TraceSummary | undefined;
   if (traces) {
-    const read = await loadTraces(traces, { lenient: f.lenient });
+    const read = await withPool(f.workers, f.threads, (pool) => loadTraces(traces, { lenient: f.lenient, pool }));
     const built = callGraphFromSpans(read.spans);
     graph = built.graph;
     const metricServices = [...new Set(data.table.names.map((n) => (n.includes('/') ? n.slice(0, n.lastIndexOf('/')) : '(unmapped)')))];

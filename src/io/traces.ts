@@ -15,6 +15,7 @@ import { gunzipSync } from 'node:zlib';
 import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { CallGraph } from '../select/topology.js';
 import { fileError } from './csv.js';
+import type { WorkerPool } from '../pool/pool.js';
 
 export interface Span {
   traceId: string;
@@ -332,6 +333,8 @@ export function parseTraceText(text: string, source: string): Span[] {
 export interface TraceReadOptions {
   /** Skip a file that cannot be read or parsed, with a warning, instead of failing (default false). */
   lenient?: boolean;
+  /** Read and parse the files of a directory in this pool's workers (same spans, same order). */
+  pool?: WorkerPool;
 }
 
 export interface TraceRead {
@@ -362,17 +365,30 @@ export async function loadTraces(path: string, opts: TraceReadOptions = {}): Pro
   if (files.length === 0) bad(path, 'no trace files (*.csv, *.json, *.jsonl, *.ndjson, gzipped or not) in this directory');
   const spans: Span[] = [];
   const skipped: TraceRead['skipped'] = [];
-  for (const f of files) {
+  // With a pool the files are read and parsed in its workers, all at once; collected in file order.
+  const parse = opts.pool ? (f: string) => opts.pool!.run<Span[]>('traces', { file: f }) : readTraceFile;
+  const got = await Promise.allSettled(opts.pool ? files.map(parse) : []);
+  for (let k = 0; k < files.length; k++) {
     try {
-      const text = await readText(f);
-      const got = /\.csv(\.gz)?$/i.test(f) ? parseSpanCsv(text, f) : parseTraceText(text, f);
-      for (const s of got) spans.push(s);
+      const fileSpans = opts.pool ? settled(got[k]) : await parse(files[k]);
+      for (const s of fileSpans) spans.push(s);
     } catch (e) {
       if (!opts.lenient || !(e instanceof MetricsiftError)) throw e;
-      skipped.push({ file: f, reason: e.message });
+      skipped.push({ file: files[k], reason: e.message });
     }
   }
   return { spans, files: files.length - skipped.length, skipped };
+}
+
+function settled<T>(r: PromiseSettledResult<T>): T {
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
+}
+
+/** The spans of one trace file (CSV by its name, JSON of any shape otherwise). @internal */
+export async function readTraceFile(f: string): Promise<Span[]> {
+  const text = await readText(f);
+  return /\.csv(\.gz)?$/i.test(f) ? parseSpanCsv(text, f) : parseTraceText(text, f);
 }
 
 /** Spans from a file or a directory of them; see {@link loadTraces}. */
