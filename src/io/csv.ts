@@ -52,7 +52,29 @@ export async function readCsv(path: string, options: CsvOptions = {}): Promise<C
   // The native reader maps a plain file itself; gzip and unreadable files come back to be read here.
   const table = await nativeParse(path, path, options);
   if (table) return table;
-  return parseCsvBytes(await readCsvBytes(path), path, options);
+  if (await isGzip(path)) return parseCsvBytes(await readCsvBytes(path), path, options);
+  // The native reader left a plain file to the JS parser: stream it in pieces (never one string,
+  // nor one buffer, so files beyond V8's string limit and Node's 2 GiB readFile limit work).
+  try {
+    return await parseCsvPieces(createReadStream(path, { highWaterMark: 8 << 20 }), path, options);
+  } catch (e) {
+    throw e instanceof MetricsiftError ? e : fileError(path, e);
+  }
+}
+
+async function isGzip(path: string): Promise<boolean> {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const magic = Buffer.alloc(2);
+      const { bytesRead } = await fh.read(magic, 0, 2, 0);
+      return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    throw fileError(path, e);
+  }
 }
 
 /**
@@ -67,7 +89,8 @@ export async function readCsv(path: string, options: CsvOptions = {}): Promise<C
  */
 export async function parseCsvBytes(bytes: Uint8Array, source: string, options: CsvOptions = {}): Promise<ColumnTable> {
   checkOptions(options);
-  return (await nativeParse(bytes, source, options)) ?? parseCsv(decodeCsv(bytes, source), source, options);
+  // The JS parser reads the bytes in pieces: a file beyond V8's string limit is never one string.
+  return (await nativeParse(bytes, source, options)) ?? parseCsvPieces([bytes], source, options);
 }
 
 /** The native reader's table, or undefined where the JS side must read or decide. */
@@ -267,10 +290,15 @@ class Scanner {
     private readonly text: string,
     private readonly delim: number,
     private readonly source: string,
+    /** Line number of the text's first line (a later piece of a file starts mid-file). */
+    startLine = 1,
+    /** Skip a UTF-8 BOM (only at the start of a file). */
+    bom = true,
   ) {
     this.n = text.length;
+    this.line = startLine;
     this.fast = !'0123456789+-.eE'.includes(String.fromCharCode(delim));
-    this.pos = text.charCodeAt(0) === 0xfeff ? 1 : 0; // UTF-8 BOM
+    this.pos = bom && text.charCodeAt(0) === 0xfeff ? 1 : 0; // UTF-8 BOM
   }
 
   /** Skips blank lines; returns false at end of input. */
@@ -466,82 +494,206 @@ function detach(strings: string[]): string[] {
  */
 export function parseCsv(text: string, source: string, options: CsvOptions = {}): ColumnTable {
   checkOptions(options);
-  const hasTime = options.timeColumn ?? true;
-  const sc = new Scanner(text, (options.delimiter ?? ',').charCodeAt(0), source);
+  const p = new PieceParser(source, options);
+  p.feed(text);
+  return p.finish();
+}
 
-  if (!sc.skipBlankLines()) {
-    throw new MetricsiftError(`${source}: empty file (expected a header row)`, ErrorCode.BAD_FORMAT);
+/**
+ * The JS parser over a file in pieces, each ending at a line break outside quotes (the last at the
+ * end of the file): rows never straddle pieces, so each piece is parsed as a whole text would be,
+ * with line numbers carried on. Each piece's rows become one chunk of every column. A file is thus
+ * never one string (V8 caps strings at about 512 MiB). @internal
+ */
+class PieceParser {
+  private readonly delim: number;
+  private readonly hasTime: boolean;
+  private line = 1;
+  private first = true;
+  private names?: string[];
+  private cells = 0;
+  private rows = 0;
+  private readonly chunks: Float64Array[][] = [];
+  private readonly time: string[] = [];
+
+  constructor(private readonly source: string, options: CsvOptions) {
+    this.delim = (options.delimiter ?? ',').charCodeAt(0);
+    this.hasTime = options.timeColumn ?? true;
   }
-  const headerLine = sc.line;
-  const header: string[] = [];
-  do header.push(sc.field()); while (sc.term === T_DELIM);
 
-  const names = hasTime ? header.slice(1) : header;
-  if (names.length === 0) {
-    throw new MetricsiftError(
-      `${source} line ${headerLine}: the header has no metric column (only ${JSON.stringify(header[0])}${hasTime ? ', the time column' : ''})`,
-      ErrorCode.NO_COLUMNS,
-    );
-  }
-  const seen = new Map<string, number>();
-  names.forEach((name, j) => {
-    const prev = seen.get(name);
-    if (prev !== undefined) {
-      const off = hasTime ? 2 : 1;
-      throw new MetricsiftError(
-        `${source} line ${headerLine}: duplicate column name ${JSON.stringify(name)} (header cells ${prev + off} and ${j + off})`,
-        ErrorCode.DUPLICATE_COLUMN,
-      );
-    }
-    seen.set(name, j);
-  });
-
-  const m = names.length;
-  const cells = header.length;
-  let capacity = maxRows(text);
-  let values = names.map(() => new Float64Array(capacity));
-  const time: string[] = [];
-  let rows = 0;
-
-  while (sc.skipBlankLines()) {
-    if (rows === capacity) {
-      // Only when line ends are mixed (lone CR and LF) does the line-break count fall short.
-      capacity = Math.max(16, capacity * 2);
-      values = values.map((v) => { const w = new Float64Array(capacity); w.set(v); return w; });
-    }
-    const line = sc.line;
-    if (hasTime) {
-      time.push(sc.field());
-      if (sc.term !== T_DELIM) raggedFewer(source, line, 1, cells, names[0]);
-    }
-    for (let j = 0; j < m; j++) {
-      const x = sc.number();
-      if (x === undefined) {
-        const s = sc.bad;
-        const shown = s.length > 60 ? s.slice(0, 60) + '…' : s;
-        throw new MetricsiftError(`${source} line ${line}, column ${JSON.stringify(names[j])}: ${JSON.stringify(shown)} is not a number`, ErrorCode.NON_NUMERIC);
+  feed(text: string): void {
+    const { source, hasTime } = this;
+    const sc = new Scanner(text, this.delim, source, this.line, this.first);
+    this.first = false;
+    if (!this.names) {
+      if (!sc.skipBlankLines()) {
+        this.line = sc.line;
+        return;
       }
-      values[j][rows] = x;
-      if (sc.term !== T_DELIM && j < m - 1) raggedFewer(source, line, (hasTime ? 2 : 1) + j, cells, names[j + 1]);
+      this.header(sc);
     }
-    if (sc.term === T_DELIM) {
-      let found = cells;
-      do { sc.field(); found++; } while (sc.term === T_DELIM);
-      throw new MetricsiftError(
-        `${source} line ${line}: row has ${found} cells but the header has ${cells} (extra cells after column ${JSON.stringify(names[m - 1])})`,
-        ErrorCode.RAGGED_ROW,
-      );
+    const names = this.names!;
+    const m = names.length;
+    const cells = this.cells;
+    let capacity = maxRows(text);
+    let values = names.map(() => new Float64Array(capacity));
+    let rows = 0;
+
+    while (sc.skipBlankLines()) {
+      if (rows === capacity) {
+        // Only when line ends are mixed (lone CR and LF) does the line-break count fall short.
+        capacity = Math.max(16, capacity * 2);
+        values = values.map((v) => { const w = new Float64Array(capacity); w.set(v); return w; });
+      }
+      const line = sc.line;
+      if (hasTime) {
+        this.time.push(sc.field());
+        if (sc.term !== T_DELIM) raggedFewer(source, line, 1, cells, names[0]);
+      }
+      for (let j = 0; j < m; j++) {
+        const x = sc.number();
+        if (x === undefined) {
+          const s = sc.bad;
+          const shown = s.length > 60 ? s.slice(0, 60) + '…' : s;
+          throw new MetricsiftError(`${source} line ${line}, column ${JSON.stringify(names[j])}: ${JSON.stringify(shown)} is not a number`, ErrorCode.NON_NUMERIC);
+        }
+        values[j][rows] = x;
+        if (sc.term !== T_DELIM && j < m - 1) raggedFewer(source, line, (hasTime ? 2 : 1) + j, cells, names[j + 1]);
+      }
+      if (sc.term === T_DELIM) {
+        let found = cells;
+        do { sc.field(); found++; } while (sc.term === T_DELIM);
+        throw new MetricsiftError(
+          `${source} line ${line}: row has ${found} cells but the header has ${cells} (extra cells after column ${JSON.stringify(names[m - 1])})`,
+          ErrorCode.RAGGED_ROW,
+        );
+      }
+      rows++;
     }
-    rows++;
+    this.line = sc.line;
+    if (rows === 0 && this.chunks.length > 0) return;
+    // Trim the over-allocation: a view when the waste is small (usually one row), a copy otherwise.
+    const trim = (v: Float64Array): Float64Array => (rows === capacity ? v : capacity - rows <= capacity >> 4 ? v.subarray(0, rows) : v.slice(0, rows));
+    this.chunks.push(values.map(trim));
+    this.rows += rows;
   }
 
-  // Trim the over-allocation: a view when the waste is small (usually one row), a copy otherwise.
-  const trim = (v: Float64Array): Float64Array => (rows === capacity ? v : capacity - rows <= capacity >> 4 ? v.subarray(0, rows) : v.slice(0, rows));
-  const finalNames = detach(names);
-  const columns: Column[] = finalNames.map((name, j) => ({ name, chunks: [{ values: trim(values[j]) }], length: rows }));
-  const table: ColumnTable = { names: finalNames, columns, rows, source };
-  if (hasTime) table.time = detach(time);
-  return table;
+  private header(sc: Scanner): void {
+    const { source, hasTime } = this;
+    const headerLine = sc.line;
+    const header: string[] = [];
+    do header.push(sc.field()); while (sc.term === T_DELIM);
+    const names = hasTime ? header.slice(1) : header;
+    if (names.length === 0) {
+      throw new MetricsiftError(
+        `${source} line ${headerLine}: the header has no metric column (only ${JSON.stringify(header[0])}${hasTime ? ', the time column' : ''})`,
+        ErrorCode.NO_COLUMNS,
+      );
+    }
+    const seen = new Map<string, number>();
+    names.forEach((name, j) => {
+      const prev = seen.get(name);
+      if (prev !== undefined) {
+        const off = hasTime ? 2 : 1;
+        throw new MetricsiftError(
+          `${source} line ${headerLine}: duplicate column name ${JSON.stringify(name)} (header cells ${prev + off} and ${j + off})`,
+          ErrorCode.DUPLICATE_COLUMN,
+        );
+      }
+      seen.set(name, j);
+    });
+    this.names = names;
+    this.cells = header.length;
+  }
+
+  finish(): ColumnTable {
+    const { source } = this;
+    if (!this.names) throw new MetricsiftError(`${source}: empty file (expected a header row)`, ErrorCode.BAD_FORMAT);
+    const finalNames = detach(this.names);
+    const columns: Column[] = finalNames.map((name, j) => ({ name, chunks: this.chunks.map((c) => ({ values: c[j] })), length: this.rows }));
+    const table: ColumnTable = { names: finalNames, columns, rows: this.rows, source };
+    if (this.hasTime) table.time = detach(this.time);
+    return table;
+  }
+}
+
+/** Bytes per piece of the JS parser (decoded, a piece is a string of about this many characters). */
+const PIECE_BYTES = 64 << 20;
+
+/**
+ * Splits a byte stream into pieces of about `pieceBytes` that end at a line break outside quotes
+ * (quote parity counted from the piece's start, which is outside quotes), decoded as UTF-8 (a line
+ * break byte never lies inside a multi-byte character). @internal
+ */
+export async function* csvPieces(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, pieceBytes = PIECE_BYTES): AsyncGenerator<string> {
+  let pending: Buffer[] = [];
+  let size = 0;
+  for await (const c of chunks) {
+    pending.push(Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+    size += c.byteLength;
+    if (size < pieceBytes) continue;
+    const buf = pending.length === 1 ? pending[0] : Buffer.concat(pending, size);
+    let at = 0;
+    while (buf.length - at >= pieceBytes) {
+      const view = buf.subarray(at);
+      let cut = breakOutsideQuotes(view, pieceBytes);
+      if (cut < 0) cut = breakOutsideQuotes(view, view.length); // a line longer than a piece
+      // A stray quote (malformed file) makes every later break look quoted: cut at a plain break
+      // rather than build one huge string; the parser reports the malformed row before it.
+      if (cut < 0 && view.length > Math.max(4 * pieceBytes, 256 << 20)) cut = lastBreak(view, 0, view.length);
+      if (cut < 0) break; // no complete line yet: wait for more bytes
+      yield view.toString('utf8', 0, cut);
+      at += cut;
+    }
+    pending = at < buf.length ? [buf.subarray(at)] : [];
+    size = buf.length - at;
+  }
+  const rest = pending.length === 1 ? pending[0] : Buffer.concat(pending, size);
+  if (rest.length > 0) yield rest.toString('utf8');
+}
+
+/**
+ * Index just past the last line break before `limit` that lies outside quotes (b starts outside
+ * quotes; a break counts where the quotes before it are even in number), or −1.
+ */
+function breakOutsideQuotes(b: Buffer, limit: number): number {
+  let best = -1, from = 0, inside = false;
+  while (from < limit) {
+    const q = b.indexOf(QUOTE, from);
+    const next = q < 0 || q > limit ? limit : q;
+    if (!inside) {
+      const k = lastBreak(b, from, next);
+      if (k >= 0) best = k;
+    }
+    if (next === limit) break;
+    inside = !inside;
+    from = q + 1;
+  }
+  return best;
+}
+
+/** Index just past the last LF, or lone CR (not the CR of a CRLF), in b[from, end), or −1. */
+function lastBreak(b: Buffer, from: number, end: number): number {
+  for (let i = end - 1; i >= from; i--) {
+    const c = b[i];
+    if (c === LF) return i + 1;
+    // A CR whose next byte is not here yet may be the first half of a CRLF: not a break.
+    if (c === CR && i + 1 < b.length && b[i + 1] !== LF) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * The JS parser over a file's bytes in pieces ({@link csvPieces}): the same table and the same
+ * errors as {@link parseCsv} on the whole text, without ever holding the text as one string. @internal
+ */
+export async function parseCsvPieces(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, source: string, options: CsvOptions = {}, pieceBytes = PIECE_BYTES): Promise<ColumnTable> {
+  checkOptions(options);
+  const p = new PieceParser(source, options);
+  for await (const piece of csvPieces(chunks, pieceBytes)) {
+    p.feed(piece);
+  }
+  return p.finish();
 }
 
 function raggedFewer(source: string, line: number, found: number, cells: number, missing: string): never {
