@@ -17,7 +17,8 @@ import { ErrorCode, MetricsiftError, badOption } from './errors.js';
 import { canonicalPairwiseOptions, checkPairwiseOptions, type PairwiseOptions } from './estimators/pairwise.js';
 import type { PairList, PairMatrix } from './estimators/matrix.js';
 import { readTable } from './io/read.js';
-import { computeShard, decodePart, encodePart, mergeParts, shardRows, tableDigest } from './shard.js';
+import { computeShard, decodePart, encodePart, mergeParts, prepareOptionsOf, shardRows, tableDigest } from './shard.js';
+import { prepare, type PreparedTable } from './estimators/prepared.js';
 import type { ColumnTable } from './table.js';
 
 type BullMQ = typeof import('bullmq');
@@ -174,11 +175,24 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     cached = { input, digest, table };
     return table;
   };
+  // The table binned once per worker (per input and binning), not once per tile: binning 10,000
+  // metrics is seconds of CPU, and a run has many tiles. Set synchronously, so concurrent tiles share it.
+  let prepared: { key: string; table: ColumnTable; ready: Promise<PreparedTable> } | undefined;
+  const preparedFor = (table: ColumnTable, o: PairwiseOptions): Promise<PreparedTable> | undefined => {
+    if (o.measure !== 'mi' && o.measure !== 'nmi') return undefined;
+    const key = JSON.stringify(prepareOptionsOf(o));
+    if (prepared?.key !== key || prepared.table !== table) {
+      // A call still running on the old one keeps its codes until it ends.
+      void prepared?.ready.then((p) => p.dispose(), () => undefined);
+      prepared = { key, table, ready: prepare(table, { ...prepareOptionsOf(o), threads }) };
+    }
+    return prepared.ready;
+  };
   const worker = new bullmq.Worker(QUEUE, async (job) => {
     const d = job.data as { run: string; index: number; count: number; input: string; options: PairwiseOptions; digest: string };
     try {
       const table = await tableFor(d.input, d.digest);
-      const part = await computeShard(table, { ...d.options, threads }, { index: d.index, count: d.count }, d.input);
+      const part = await computeShard(table, { ...d.options, threads }, { index: d.index, count: d.count }, d.input, await preparedFor(table, d.options));
       await store.hset(partsKey(d.run), String(d.index), encodePart(part));
       return { rows: shardRows(table.names.length, { index: d.index, count: d.count }) };
     } catch (e) {

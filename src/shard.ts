@@ -18,6 +18,7 @@ import { toColumnTable, type ColumnTable, type TableInput } from './table.js';
 import { canonicalPairwiseOptions, pairwise, pairwiseOutput, type PairwiseOptions } from './estimators/pairwise.js';
 import { columnValues } from './analysis/codes.js';
 import { writeBinaryAtomic } from './io/write.js';
+import type { PreparedTable } from './estimators/prepared.js';
 
 /** Shard `index` of `count` (0 ≤ index < count). */
 export interface ShardSpec {
@@ -340,11 +341,31 @@ export function partHeader(table: ColumnTable, opts: PairwiseOptions, shard: Sha
  * Computes shard `shard` of a {@link pairwise} run as a part: the shard's rows, with the input's
  * digest and the options that change values recorded for the merge's checks.
  */
-export async function computeShard(input: TableInput, opts: PairwiseOptions, shard: ShardSpec, source?: string): Promise<ShardPart> {
+export async function computeShard(input: TableInput, opts: PairwiseOptions, shard: ShardSpec, source?: string, prepared?: PreparedTable): Promise<ShardPart> {
   const table = toColumnTable(input);
   const rows = shardRows(table.names.length, shard);
-  const result = await pairwise(table, { ...opts, rows });
+  const binned = opts.measure === 'mi' || opts.measure === 'nmi';
+  const result = prepared && binned ? await pairwisePrepared(prepared, { ...opts, rows }) : await pairwise(table, { ...opts, rows });
   return { header: partHeader(table, opts, shard, result.measure, source), result };
+}
+
+/** The options a table is prepared (binned) with for a binned {@link pairwise} run: what must match to reuse it. */
+export function prepareOptionsOf(opts: PairwiseOptions): { bins?: number; binning?: PairwiseOptions['binning']; millerMadow?: boolean } {
+  return { bins: opts.bins, binning: opts.binning, millerMadow: opts.millerMadow };
+}
+
+/**
+ * A binned {@link pairwise} call on a table prepared with {@link prepareOptionsOf}: exactly what
+ * `miMatrix` / `miPairsAbove` / `miTopK` do after preparing (they prepare, then call these), so the
+ * values are the same bit for bit, without binning the table again for every tile.
+ */
+async function pairwisePrepared(p: PreparedTable, o: PairwiseOptions): Promise<PairMatrix | PairList> {
+  const measure = o.measure as 'mi' | 'nmi';
+  const opts = { threads: o.threads, rows: o.rows, signal: o.signal, onProgress: o.onProgress, units: o.units, normalization: o.normalization, precision: o.precision };
+  const out = pairwiseOutput(o);
+  if (out === 'threshold') return (await p.pairsAbove([measure], o.threshold!, opts))[0];
+  if (out === 'topk') return (await p.topK([measure], o.topK!, opts))[0];
+  return (await p.matrices([measure], { ...opts, precision: o.precision ?? 'float64' }))[0];
 }
 
 /** Reads part files and merges them ({@link mergeParts}). */

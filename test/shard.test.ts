@@ -186,6 +186,23 @@ describe('metricsift matrix --shard / merge', () => {
     expect(m.stderr).toContain('MS_SHARD_MISMATCH');
   }, 240_000);
 
+  it('a shard computed on a prepared (binned once) table is the same part, byte for byte (what queue workers do)', async () => {
+    const { prepare, encodePart: enc } = await import('../src/index.js');
+    const t = table();
+    for (const opts of [{ measure: 'nmi', bins: 8 }, { measure: 'mi', threshold: 0.05, units: 'nats' }, { measure: 'nmi', topK: 3, normalization: 'max' }] as const) {
+      const p = await prepare(t, { bins: (opts as { bins?: number }).bins });
+      try {
+        for (const index of [0, 2]) {
+          const a = await computeShard(t, opts, { index, count: 3 });
+          const b = await computeShard(t, opts, { index, count: 3 }, undefined, p);
+          expect(enc(b).equals(enc(a)), JSON.stringify(opts)).toBe(true);
+        }
+      } finally {
+        p.dispose();
+      }
+    }
+  });
+
   it('canonical options: only what the measure reads, defaults filled, run-only options dropped', () => {
     expect(canonicalPairwiseOptions({ measure: 'pearson', bins: 8, k: 5, threads: 2, units: 'nats' })).toEqual({ measure: 'pearson', precision: 'float64' });
     expect(canonicalPairwiseOptions({ measure: 'ksg', threshold: 0.1, precision: 'float32' })).toEqual({ measure: 'ksg', threshold: 0.1, k: 3, algorithm: 1, jitter: 0, standardize: true, units: 'bits' });
