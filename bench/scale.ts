@@ -79,7 +79,7 @@ function writeCsv(path: string, m: number, n: number): void {
   console.error(`wrote ${path} (${(statSync(path).size / 1e9).toFixed(2)} GB) in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 
-interface Timed { wallS: number; peakRssMiB: number; userS: number; sysS: number; status: number; stderr: string }
+interface Timed { wallS: number; peakRssMiB: number; userS: number; sysS: number; status: number; stderr: string; stdout?: string }
 
 /** A command under /usr/bin/time -v: wall time, peak RSS, CPU. */
 function timed(cmd: string[], env: NodeJS.ProcessEnv = process.env): Timed {
@@ -87,7 +87,7 @@ function timed(cmd: string[], env: NodeJS.ProcessEnv = process.env): Timed {
   const r = spawnSync('/usr/bin/time', ['-v', ...cmd], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
   const wallS = (performance.now() - t0) / 1000;
   const get = (re: RegExp) => Number(re.exec(r.stderr)?.[1] ?? NaN);
-  return { wallS, peakRssMiB: get(/Maximum resident set size \(kbytes\): (\d+)/) / 1024, userS: get(/User time \(seconds\): ([\d.]+)/), sysS: get(/System time \(seconds\): ([\d.]+)/), status: r.status ?? -1, stderr: r.stderr.slice(0, 2000) };
+  return { wallS, peakRssMiB: get(/Maximum resident set size \(kbytes\): (\d+)/) / 1024, userS: get(/User time \(seconds\): ([\d.]+)/), sysS: get(/System time \(seconds\): ([\d.]+)/), status: r.status ?? -1, stderr: r.stderr.slice(0, 2000), stdout: r.stdout };
 }
 
 /** A long-running process (a queue worker): its peak RSS read from /proc just before it is stopped. */
@@ -127,7 +127,11 @@ results.csvBytes = statSync(csv).size;
 const matrixArgs = ['--measure', 'nmi', '--threshold', '0.3', '--threads', String(THREADS), '--quiet'];
 const node = process.execPath;
 
-if (run('single') || run('queue')) {
+const resDir = join(root, 'bench', 'results');
+const name = M === 10_000 && N === 10_080 ? `${new Date().toISOString().slice(0, 10)}-scale` : `${new Date().toISOString().slice(0, 10)}-scale-${M}x${N}`;
+const prev = existsSync(join(resDir, `${name}.json`)) ? JSON.parse(readFileSync(join(resDir, `${name}.json`), 'utf8')) as Record<string, unknown> : {};
+// The queue is compared with this run's single process, or with the day's earlier one.
+if (run('single') || (run('queue') && !prev.single)) {
   const out = join(dir, 'single.csv');
   const s = timed([node, bin, 'matrix', csv, ...matrixArgs, '--out', out]);
   if (s.status !== 0) throw new Error(`matrix failed: ${s.stderr}`);
@@ -147,19 +151,22 @@ if (run('queue')) {
     const perWorker = Math.max(1, Math.floor(THREADS / 2));
     const t0 = performance.now();
     const workers = [0, 1].map(() => background([node, bin, 'worker', '--threads', String(perWorker), '--quiet'], env));
-    const sub = spawnSync(node, [bin, 'queue', 'submit', csv, ...matrixArgs, '--tiles', String(tiles)], { encoding: 'utf8', env });
+    const sub = timed([node, bin, 'queue', 'submit', csv, ...matrixArgs, '--tiles', String(tiles)], env);
     if (sub.status !== 0) throw new Error(`submit failed: ${sub.stderr}`);
-    const id = sub.stdout.trim().split('\n').pop()!;
+    const id = sub.stdout!.trim().split('\n').pop()!;
+    const subCpu = { cpuS: sub.userS + sub.sysS };
     const submitS = (performance.now() - t0) / 1000;
     const out = join(dir, 'queue.csv');
-    const col = spawnSync(node, [bin, 'queue', 'collect', id, '--quiet', '--out', out], { encoding: 'utf8', env });
+    const col = timed([node, bin, 'queue', 'collect', id, '--quiet', '--out', out], env);
     if (col.status !== 0) throw new Error(`collect failed: ${col.stderr}`);
+    const colCpu = { cpuS: col.userS + col.sysS };
     const wallS = (performance.now() - t0) / 1000;
     const ws = await Promise.all(workers.map((w) => w.stop()));
     const same = readFileSync(out).equals(readFileSync(join(dir, 'single.csv')));
-    const single = results.single as Timed;
+    const single = (results.single ?? prev.single) as Timed;
+    const cpuS = ws.reduce((a, w) => a + w.cpuS, 0) + subCpu.cpuS + colCpu.cpuS;
     results.queue = {
-      wallS, submitS, tiles, workers: 2, threadsPerWorker: perWorker, identicalToSingle: same, overhead: wallS / single.wallS - 1,
+      wallS, submitS, cpuS, singleCpuS: single.userS + single.sysS, cpuOverhead: cpuS / (single.userS + single.sysS) - 1, tiles, workers: 2, threadsPerWorker: perWorker, identicalToSingle: same, overhead: wallS / single.wallS - 1,
       workerPeakRssMiB: ws.map((w) => +w.peakRssMiB.toFixed(0)), workerCpuS: ws.map((w) => +w.cpuS.toFixed(1)), loadavg: loadavg().map((x) => +x.toFixed(2)),
     };
     console.error(`queue: ${wallS.toFixed(1)} s (single ${single.wallS.toFixed(1)} s, overhead ${(100 * (wallS / single.wallS - 1)).toFixed(1)} %), identical: ${same}`);
@@ -196,9 +203,5 @@ if (run('pool')) {
   results.pool = { metrics: RANK_M, args: rankArgs.slice(2).join(' '), sides, speedup: one.wallS / many.wallS, loadavg: loadavg().map((x) => +x.toFixed(2)) };
 }
 
-const date = new Date().toISOString().slice(0, 10);
-const resDir = join(root, 'bench', 'results');
-const name = M === 10_000 && N === 10_080 ? `${date}-scale` : `${date}-scale-${M}x${N}`;
-const prev = existsSync(join(resDir, `${name}.json`)) ? JSON.parse(readFileSync(join(resDir, `${name}.json`), 'utf8')) as Record<string, unknown> : {};
 writeFileSync(join(resDir, `${name}.json`), JSON.stringify({ ...prev, ...results }, null, 1) + '\n');
 console.log(JSON.stringify(results, null, 1));
