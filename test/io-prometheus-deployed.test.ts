@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { columnValues } from '../src/analysis/codes.js';
 import { promTime, readPrometheus } from '../src/io/prometheus.js';
 import { readPrometheusUrl } from '../src/io/read.js';
+import { selectMetrics } from '../src/select/index.js';
 import { cli, cliBuilt, errorOfAsync, useTempDir } from './helpers.js';
 
 const installed = (() => {
@@ -113,6 +114,9 @@ describe.skipIf(!installed)('Prometheus as deployed (Debian package prometheus; 
     expect(t.names.map((n) => n.replace(/\{.*/, ''))).toEqual(['worker/jobs_done', 'worker/queue_depth']);
     const types = Object.fromEntries(Object.values(t.series!).map((s) => [s.metric, s.type]));
     expect(types).toEqual({ jobs_done: 'counter', queue_depth: 'gauge' });
+    // The selection's counter rule reads those types: jobs_done (no counter suffix) becomes a rate by its TYPE.
+    const sel = await selectMetrics(t, {});
+    expect(sel.counters).toEqual([{ name: t.names[0], reason: 'type' }]);
     expect(promTime('now-6h', 'start', 100_000)).toBe(100_000 - 21_600);
     expect(promTime('now+30m', 'end', 0)).toBe(1800);
     expect(() => promTime('yesterday', 'start')).toThrow(expect.objectContaining({ code: 'MS_BAD_OPTION' }));

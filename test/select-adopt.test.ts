@@ -196,6 +196,20 @@ describe('counters become per-second rates', () => {
     const nmiRaw = await miMatrix({ x: table().columns[0].chunks[0].values, y: table().columns[1].chunks[0].values }, { measure: 'nmi' });
     expect(nmiRaw.values[1]).toBeGreaterThan(0.7);  // raw, both just grow with time
   });
+  it('TYPE metadata on the table (the Prometheus reader\'s series) decides before names and shapes', async () => {
+    const t = table();
+    // jobs has no counter suffix and is jagged (not detectable by shape); requests_total is cumulative but declared a gauge.
+    const jobs = Float64Array.from(t.columns[0].chunks[0].values, (v, i) => v + (i % 2 ? 0.5 : 0));
+    const tt = { ...t, names: ['a/jobs', ...t.names.slice(1)], columns: [{ name: 'a/jobs', length: n, chunks: [{ values: jobs }] }, ...t.columns.slice(1)] };
+    const plain = await selectMetrics(tt, { mode: 'flat' });
+    expect(plain.counters.map((c) => c.name)).toEqual(['a/bytes_sent']);
+    const typed = { ...tt, series: { 'a/jobs': { metric: 'jobs', labels: {}, type: 'counter' }, 'a/bytes_sent': { metric: 'bytes_sent', labels: {}, type: 'gauge' } } };
+    const res = await selectMetrics(typed, { mode: 'flat' });
+    expect(res.counters).toEqual([{ name: 'a/jobs', reason: 'type' }]);
+    // Types given by the caller win over the table's.
+    const over = await selectMetrics(typed, { mode: 'flat', metricTypes: { 'a/jobs': 'gauge' } });
+    expect(over.counters).toEqual([]);
+  });
   it('rate() semantics: per second, a decrease is a restart from zero, gaps skipped', () => {
     const x = Float64Array.from([10, 16, NaN, 30, 4, 10]);
     const s = Float64Array.from([0, 2, 4, 6, 8, 10]);

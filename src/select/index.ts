@@ -9,7 +9,7 @@ import { type Binning, type MiMatrix, type Normalization } from '../estimators/b
 import { prepare } from '../estimators/prepared.js';
 import { badOption } from '../errors.js';
 import type { PairMatrix } from '../estimators/matrix.js';
-import { selectColumns, toColumnTable, type TableInput } from '../table.js';
+import { selectColumns, toColumnTable, type ColumnTable, type TableInput } from '../table.js';
 import { analyzeTopology, type CallGraph, type Topology } from './topology.js';
 import { candidates, groupByService, selectFlat, selectTopology, tuneEpsilon, type AimdOptions, type AimdStep, type Selection, type SelectionData, type ServiceResume, type SweepTracker, type TopologyCache } from './kimetrix.js';
 import { countersToRates, type CounterReason } from './counters.js';
@@ -59,7 +59,11 @@ export interface KimetrixOptions extends AimdOptions {
   exclude?: NamePattern[];
   /** Analyse cumulative counters as they are instead of as per-second rates (default false). */
   rawCounters?: boolean;
-  /** Metric types by column or metric name (Prometheus `# TYPE`): `counter` columns become rates. */
+  /**
+   * Metric types by column or metric name (Prometheus `# TYPE`): `counter` columns become rates, any
+   * other type is analysed as it is. Default: the types on `table.series` (the Prometheus reader
+   * fills them from `/api/v1/metadata`); entries given here win.
+   */
   metricTypes?: Record<string, string>;
   /** Also return the MI and coverage matrices (for writing or reporting; not in selection.json). */
   keepMatrices?: boolean;
@@ -150,7 +154,8 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   for (const p of kp.unmatched) warnings.push({ code: 'MS_PATTERN_UNMATCHED', message: `keep pattern ${p} matches no metric${excluded.length ? ' (after exclude)' : ''}` });
   let counters: KimetrixResult['counters'] = [];
   if (!opts.rawCounters) {
-    const conv = countersToRates(table, { types: opts.metricTypes });
+    // Types: the caller's, else what the reader learnt (Prometheus `/api/v1/metadata` on `table.series`).
+    const conv = countersToRates(table, { types: { ...seriesTypes(table), ...opts.metricTypes } });
     table = conv.table;
     counters = conv.converted;
     for (const n of conv.notCumulative) warnings.push({ code: 'MS_COUNTER_NOT_CUMULATIVE', message: `metric "${n}" is named like a counter but goes up and down: analysed as it is` });
@@ -309,6 +314,13 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
     ...(opts.keepMatrices ? { matrices: { mi, redundancy } } : {}),
     ...(opts.keepCurveSelections ? { curveSelections: curveSets.map((sel) => sel.map((i) => table.names[i])) } : {}),
   };
+}
+
+/** Column name → type from the reader's series information (Prometheus metadata), where known. */
+function seriesTypes(table: ColumnTable): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, info] of Object.entries(table.series ?? {})) if (info.type) out[name] = info.type;
+  return out;
 }
 
 function asSelection(sel: number[], service: string[]): Selection {
