@@ -29,7 +29,7 @@ export { writeMatrix, writeEntropy, writePairs, type WriteMatrixOptions, type En
 export { matrixToArrow } from './io/write-arrow.js';
 export {
   selectMetrics, writeSelection, writeAimdLog, writeCurve, analyzeTopology, candidates, selectService, selectTopology, selectFlat, coverage, tuneEpsilon, groupByService,
-  CoverageScorer, greedyCover, pickPoint, sweepEpsilon, countersToRates, counterRate, looksCumulative, compilePattern, matchNames, SELECT_DEFAULTS,
+  CoverageScorer, greedyCover, pickPoint, sweepEpsilon, countersToRates, counterRate, looksCumulative, compilePattern, matchNames, SELECT_DEFAULTS, thetaFor, binsForRows, topologyCover,
   type KimetrixOptions, type KimetrixResult, type KimetrixWarning, type CallGraph, type Topology, type Path, type TopologyOptions,
   type SelectionData, type Selection, type AimdOptions, type AimdStep, type AimdResult, type SweepTracker, type ServiceOptions,
   type CurvePoint, type Pick, type PickRequest, type SweptPoint, type CounterConversion, type CounterOptions, type CounterReason, type NamePattern,

@@ -4,7 +4,7 @@
 // constants and rare paths are known, and on the shipped example.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { entropies, parseCsv, readCsv } from '../src/index.js';
+import { correlationMatrix, entropies, parseCsv, readCsv } from '../src/index.js';
 import { miMatrix } from '../src/estimators/binned.js';
 import {
   CoverageScorer, candidates, compilePattern, counterRate, coverage, pickPoint, selectFlat, selectMetrics, SELECT_DEFAULTS,
@@ -20,7 +20,8 @@ async function recomputedCoverage(table: Record<string, Float64Array>, res: Kime
   const nmi = await miMatrix(table, { measure: 'nmi' });
   const names = Object.keys(table);
   const universe = names.map((_, i) => i).filter((i) => nmi.columnEntropy.entropy[i] > 0);
-  return coverage(res.selected.map((n) => names.indexOf(n)), nmi, res.theta, universe);
+  const rel = res.measure === 'mi' ? nmi : await correlationMatrix(table, { method: res.measure as 'spearman' });
+  return coverage(res.selected.map((n) => names.indexOf(n)), rel, res.theta, universe);
 }
 
 function checkAdoptable(res: KimetrixResult, keep: string[] = []) {
@@ -96,7 +97,7 @@ describe('the size/coverage curve and the point the user names', () => {
   it('the curve misses no step: every selection found on a fine ε grid is a point of the curve', async () => {
     const nmi = await miMatrix(app.columns, { measure: 'nmi' });
     const names = Object.keys(app.columns);
-    const res = await selectMetrics(app.columns, { mode: 'flat' });
+    const res = await selectMetrics(app.columns, { mode: 'flat', measure: 'mi', bins: 16 });
     const data: SelectionData = { names, service: names.map((x) => x.split('/')[0]), entropy: nmi.columnEntropy.entropy, redundancy: nmi };
     const all = candidates(data, names.map((_, i) => i));
     const sizes = new Set(res.curve.map((p) => `${p.size}:${p.coverage.toFixed(12)}`));
@@ -136,11 +137,29 @@ describe('greedy set cover (mode cover)', () => {
     expect(res.epsilon).toBeNull();
     for (let i = 1; i < res.curve.length; i++) {
       expect(res.curve[i].size).toBe(res.curve[i - 1].size + 1);
-      expect(res.curve[i].coverage).toBeGreaterThan(res.curve[i - 1].coverage);
+      // Every pick adds coverage until all is covered; then the rest follow (gain 0) up to every non-duplicate.
+      if (res.curve[i - 1].coverage < 1) expect(res.curve[i].coverage).toBeGreaterThan(res.curve[i - 1].coverage);
+      else expect(res.curve[i].coverage).toBe(1);
     }
     // Never larger than KIMetrix flat for full coverage on the same relation.
     const flat = await selectMetrics(app.columns, { mode: 'flat', minCoverage: 1 });
     expect(res.selected.length).toBeLessThanOrEqual(flat.selected.length);
+  });
+});
+
+describe('the default: topology-aware cover on |Spearman| > 0.8', () => {
+  it('is the greedy set cover, equal gains going to the lower level (the caller) first', async () => {
+    const r = rng(11);
+    const z = Float64Array.from({ length: 600 }, gaussian(r));
+    const noisy = () => Float64Array.from(z, (x) => x + 0.2 * gaussian(r)());
+    // up/a and down/a both read z (each covers the other and the three z-followers); down/b only itself.
+    const cols = { 'down/a': noisy(), 'down/b': Float64Array.from({ length: 600 }, gaussian(r)), 'up/a': noisy(), 'up/c': noisy(), 'mid/d': noisy() };
+    const res = await selectMetrics(cols, { graph: { edges: [{ from: 'up', to: 'mid' }, { from: 'mid', to: 'down' }] }, minCoverage: 1 });
+    expect(res).toMatchObject({ mode: 'cover', measure: 'spearman', theta: 0.8 });
+    expect(res.selected.length).toBe(2);
+    expect(res.selected).toContain('down/b');
+    expect(res.byService.up).toHaveLength(1);  // the z-group is covered from the root service, not from down
+    expect(res.byService.down).toEqual(['down/b']);
   });
 });
 
@@ -242,7 +261,8 @@ describe('the shipped example', () => {
       if (i < j && !(keptIdx.has(i) && keptIdx.has(j))) expect(nmi.values[i * nmi.size + j], `${table.names[i]} ~ ${table.names[j]}`).toBeLessThan(res.duplicateBound);
     }
     const universe = table.names.map((_, i) => i).filter((i) => H[i] > 0);
-    expect(res.coverage).toBeCloseTo(coverage(idx, nmi, res.theta, universe), 12);
+    const rel = res.measure === 'mi' ? nmi : await correlationMatrix(table, { method: res.measure as 'spearman' });
+    expect(res.coverage).toBeCloseTo(coverage(idx, rel, res.theta, universe), 12);
     expect(res.coverage).toBeGreaterThanOrEqual(0.9);
     expect(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version).toBe(res.version);
   });

@@ -63,9 +63,9 @@ export function scanCommand(): Command {
     .option('--alert-k <x>', 'alert band: median ± k·1.4826·MAD of the baseline (default 6)', numArg('--alert-k'))
     .option('--graph <file>', 'a given call graph without probabilities: JSON edges or an adjacency CSV (default: graph.csv beside the metrics)')
     .option('-o, --out <dir>', 'output directory', 'metricsift-out')
-    .addOption(new Option('--mode <mode>', `KIMetrix topology-aware or flat, or greedy set cover (default ${D.mode})`).choices(['topology', 'flat', 'cover']))
-    .addOption(new Option('-m, --measure <m>', `redundancy measure for coverage (default ${D.measure})`).choices(['mi', 'pearson', 'spearman', 'kendall']))
-    .option('--theta <x>', `coverage threshold θ in [0, 1] (default ${D.theta})`, numArg('--theta'))
+    .addOption(new Option('--mode <mode>', `topology-aware greedy set cover, or KIMetrix topology-aware or flat (default ${D.mode}; --tuner aimd or --epsilon without --mode: topology)`).choices(['topology', 'flat', 'cover']))
+    .addOption(new Option('-m, --measure <m>', `what coverage counts as "can be read off" (default ${D.measure})`).choices(['mi', 'pearson', 'spearman', 'kendall']))
+    .option('--theta <x>', `coverage threshold θ in [0, 1] (default ${D.theta} for spearman, 0.81 pearson, 0.6 kendall, 0.5 mi)`, numArg('--theta'))
     .option('--min-coverage <x>', `pick the smallest subset whose coverage reaches this, in (0, 1] (default ${D.minCoverage})`, numArg('--min-coverage'))
     .option('--max-metrics <n>', 'at most N metrics: the highest coverage within N', numArg('--max-metrics'))
     .option('--duplicate-bound <x>', `NMI at or above which two metrics are never both kept, in (0, 1] (default ${D.duplicateBound})`, numArg('--duplicate-bound'))
@@ -98,7 +98,7 @@ Examples:
   metricsift scan examples/trainticket/metrics.csv.gz
   metricsift scan ../shared/datasets/trainticket/2023-01-30 --out tt-0130
   metricsift scan 'http://127.0.0.1:9090/?job=shop&start=2023-01-30T00:00:00Z&end=2023-01-30T06:00:00Z'
-  metricsift scan metrics.csv --traces jaeger.json --measure spearman --theta 0.8
+  metricsift scan metrics.csv --traces jaeger.json --mode topology --measure mi --theta 0.5
   metricsift scan metrics.csv --max-metrics 40 --keep 'frontend/*' --keep '/_errors_total$/'`)
     .action((input: string, f: ScanFlags) => runCommand(f.verbose, () => scan(input, f)));
 }

@@ -194,3 +194,79 @@ export function greedyCover(
   }
   return { order, points };
 }
+
+/** One service of {@link topologyCover}, in topological order. */
+export interface CoverService {
+  name: string;
+  /** Its candidate metrics (no forced one), by entropy, highest first ({@link candidates} order). */
+  candidates: number[];
+}
+
+/**
+ * The topology-aware greedy set cover (`mode: 'cover'`). Passes with a descending threshold τ on
+ * the gain (metrics newly covered, over the whole application): in each pass the services take
+ * turns in topological order (lower levels first), each adding its own candidates, in entropy
+ * order, whose gain reaches τ; what earlier services and the forced metrics chose is a pivot (its
+ * coverage counts before a later service chooses). τ steps through every gain value, so each
+ * addition has the largest gain left — the greedy set cover, with ties going to the lower level,
+ * then the earlier service, then the higher entropy. Never adds a duplicate of a chosen metric
+ * (`partners[m]`: the metrics at or above the duplicate bound with m). Each prefix is a curve point;
+ * after full coverage the remaining candidates follow in the same order (gain 0).
+ */
+export function topologyCover(
+  scorer: CoverageScorer, services: CoverService[], forced: number[], partners: number[][],
+): { order: number[]; service: (string | undefined)[]; points: CurvePoint[] } {
+  const W = scorer.words;
+  const covered = new Uint32Array(W);
+  const total = scorer.universe.length;
+  const order: number[] = [];
+  const service: (string | undefined)[] = [];
+  const points: CurvePoint[] = [];
+  const dead = new Uint8Array(scorer.redundancy.size);
+  const add = (m: number, s: string | undefined) => {
+    const r = scorer.row(m);
+    for (let w = 0; w < W; w++) covered[w] |= r[w];
+    order.push(m);
+    service.push(s);
+    dead[m] = 1;
+    for (const d of partners[m] ?? []) dead[d] = 1;
+  };
+  for (const f of forced) add(f, undefined);
+  if (forced.length) points.push({ epsilon: null, size: order.length, coverage: total ? popcount(covered) / total : NaN });
+  const gainOf = (m: number) => {
+    const r = scorer.row(m);
+    let g = 0;
+    for (let w = 0; w < W; w++) {
+      let x = r[w] & ~covered[w];
+      x -= (x >>> 1) & 0x55555555;
+      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+      g += (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+    }
+    return g;
+  };
+  // Lazy evaluation: a gain only shrinks as more is covered, so a stale bound below τ is skipped.
+  const bound = new Float64Array(scorer.redundancy.size);
+  let top = 0;
+  for (const s of services) for (const c of s.candidates) if (!dead[c]) top = Math.max(top, (bound[c] = gainOf(c)));
+  for (let tau = top; tau >= 1; tau--) {
+    for (const s of services) {
+      for (const c of s.candidates) {
+        if (dead[c] || bound[c] < tau) continue;
+        const g = (bound[c] = gainOf(c));
+        if (g < tau) continue;
+        add(c, s.name);
+        points.push({ epsilon: null, size: order.length, coverage: popcount(covered) / total });
+      }
+    }
+  }
+  // Then the rest (gain 0: everything they cover is covered), so the curve ends with every
+  // informative metric but duplicates, as the other modes' curves do.
+  for (const s of services) {
+    for (const c of s.candidates) {
+      if (dead[c]) continue;
+      add(c, s.name);
+      points.push({ epsilon: null, size: order.length, coverage: popcount(covered) / total });
+    }
+  }
+  return { order, service, points };
+}

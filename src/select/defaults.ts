@@ -2,18 +2,31 @@
  * The one set of selection defaults and ranges, shared by `selectMetrics` and `metricsift scan`
  * (the CLI passes only what the user gave, so an unset flag is the library's default).
  */
+import { ROWS_PER_CELL } from '../analysis/bias.js';
 import { badOption } from '../errors.js';
 
 export const SELECT_DEFAULTS = {
-  mode: 'topology' as const,
-  measure: 'mi' as const,
+  /**
+   * `cover`: the topology-aware greedy set cover on the coverage relation. What an SRE wants is the
+   * smallest set from which the rest can be read off, and a set cover is built for exactly that;
+   * KIMetrix's entropy-greedy under a redundancy cap (`topology`, `flat`) keeps an independent
+   * set of the "redundant" graph, typically 1.5–2× larger at the same coverage.
+   */
+  mode: 'cover' as const,
+  /**
+   * Coverage relation: rank correlation. "Metric b can be read off metric a" means a monotone
+   * relation, which |Spearman| measures whatever the scales or units; NMI also counts
+   * non-monotone sharing (two metrics drifting with the time of day), which an SRE cannot use
+   * to infer one from the other.
+   */
+  measure: 'spearman' as const,
   normalization: 'arithmetic' as const,
   /**
-   * Coverage threshold θ: a metric is covered by a chosen one with redundancy > θ. 0.5 on the NMI
-   * scale: the chosen metric carries at least half the pair's mean information. On Train Ticket
-   * the pairs with |Spearman| > 0.8 have median NMI 0.52 and the other pairs a 99th percentile of 0.41.
+   * Coverage threshold θ for the default measure: |ρs| > 0.8, i.e. ρs² > 0.64 — the covering
+   * metric explains about two thirds of the rank variance of the covered one ("strongly related"
+   * in the usual reading). Other measures: {@link thetaFor}.
    */
-  theta: 0.5,
+  theta: 0.8,
   /** Default pick: the smallest subset on the curve whose coverage reaches this. */
   minCoverage: 0.9,
   /** Normalised redundancy at or above which two metrics are never both kept (any path, any ε). */
@@ -39,3 +52,22 @@ export function checkNumber(name: string, v: unknown, ok: (x: number) => boolean
 export const inUnitOpen = (name: string, v: unknown) => checkNumber(name, v, (x) => x > 0 && x <= 1, 'a number in (0, 1]');
 /** An integer ≥ 1: maxMetrics, iterations. */
 export const positiveInt = (name: string, v: unknown) => checkNumber(name, v, (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1');
+
+/**
+ * Default θ of each coverage measure: the same dependence as |ρs| = 0.8 under a Gaussian copula
+ * (Pearson ρ = 2 sin(0.8π/6) ≈ 0.81, Kendall τ = (2/π) asin(ρ) ≈ 0.60); for normalised MI, 0.5
+ * (binned NMI of such a pair is far lower and depends on bins and rows, so no equivalent holds for
+ * every table; 0.5 keeps the pairs that share at least half their information).
+ */
+export function thetaFor(measure: 'mi' | 'pearson' | 'spearman' | 'kendall'): number {
+  return measure === 'spearman' ? SELECT_DEFAULTS.theta : measure === 'pearson' ? 0.81 : measure === 'kendall' ? 0.6 : 0.5;
+}
+
+/**
+ * Default bins of the selection's binned estimates: 16, or fewer so that the joint histogram of a
+ * pair has at least ROWS_PER_CELL (5) rows a cell — b = ⌊√(rows / 5)⌋, at least 2. Below that the
+ * plug-in NMI is mostly bias (40 rows in 16 × 16 cells put most pairs above any duplicate bound).
+ */
+export function binsForRows(rows: number): number {
+  return Math.max(2, Math.min(16, Math.floor(Math.sqrt(rows / ROWS_PER_CELL))));
+}

@@ -11,16 +11,17 @@ import { badOption } from '../errors.js';
 import type { PairMatrix } from '../estimators/matrix.js';
 import { selectColumns, toColumnTable, type ColumnTable, type TableInput } from '../table.js';
 import { analyzeTopology, type CallGraph, type Topology } from './topology.js';
-import { candidates, groupByService, selectFlat, selectTopology, tuneEpsilon, type AimdOptions, type AimdStep, type Selection, type SelectionData, type ServiceResume, type SweepTracker, type TopologyCache } from './kimetrix.js';
+import { candidates, duplicatePartners, groupByService, selectFlat, selectTopology, tuneEpsilon, type AimdOptions, type AimdStep, type Selection, type SelectionData, type ServiceResume, type SweepTracker, type TopologyCache } from './kimetrix.js';
 import { countersToRates, type CounterReason } from './counters.js';
-import { CoverageScorer, greedyCover, pickPoint, sweepEpsilon, type CurvePoint } from './curve.js';
-import { SELECT_DEFAULTS, checkNumber, inUnitOpen, positiveInt } from './defaults.js';
+import { CoverageScorer, pickPoint, sweepEpsilon, topologyCover, type CurvePoint } from './curve.js';
+import { SELECT_DEFAULTS, binsForRows, checkNumber, inUnitOpen, positiveInt, thetaFor } from './defaults.js';
 import { matchNames, type NamePattern } from './patterns.js';
 
 export interface KimetrixOptions extends AimdOptions {
   /**
-   * `topology` (Algorithm 2, default), `flat` (Algorithm 1 over all metrics) or `cover`
-   * (greedy set cover on the coverage relation; ties to lower topological levels, then entropy).
+   * `cover` (default: the topology-aware greedy set cover on the coverage relation, services in
+   * topological order with earlier choices as pivots; see {@link topologyCover}), `topology`
+   * (KIMetrix Algorithm 2) or `flat` (Algorithm 1 over all metrics).
    */
   mode?: 'topology' | 'flat' | 'cover';
   /** The call graph; without one, every service is a root (no pivots, no paths). */
@@ -30,10 +31,11 @@ export interface KimetrixOptions extends AimdOptions {
    * part before the last `/` (`service/metric`; service names may hold `/`).
    */
   serviceOf?: ((name: string) => string | undefined) | Record<string, string>;
-  /** What coverage counts as redundancy (default `mi`, i.e. normalised MI). */
+  /** What coverage counts as "can be read off" (default `spearman`, |ρs|; `mi` is normalised MI). */
   measure?: 'mi' | 'pearson' | 'spearman' | 'kendall';
   /** NMI denominator, for the redundancy scale of ε and for coverage with `measure: 'mi'` (default `arithmetic`). */
   normalization?: Normalization;
+  /** Bins of the binned estimates (default {@link binsForRows}: 16, fewer on short tables). */
   bins?: number;
   binning?: Binning;
   threads?: number;
@@ -131,12 +133,14 @@ const UNMAPPED = '(unmapped)';
  */
 export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {}): Promise<KimetrixResult> {
   const D = SELECT_DEFAULTS;
-  const mode = opts.mode ?? D.mode;
+  // Asking for an ε (a value or the paper's AIMD) asks for KIMetrix: its topology mode unless a mode is named.
+  const mode = opts.mode ?? (opts.tuner === 'aimd' || opts.epsilon !== undefined ? 'topology' : D.mode);
   if (mode !== 'topology' && mode !== 'flat' && mode !== 'cover') badOption('mode', 'topology, flat or cover', mode);
   const tunerOpt = opts.tuner ?? D.tuner;
   if (tunerOpt !== 'curve' && tunerOpt !== 'aimd') badOption('tuner', 'curve or aimd', tunerOpt);
   const measure = opts.measure ?? D.measure;
-  const theta = checkNumber('theta', opts.theta ?? D.theta, (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
+  if (!['mi', 'pearson', 'spearman', 'kendall'].includes(measure)) badOption('measure', 'mi, pearson, spearman or kendall', measure);
+  const theta = checkNumber('theta', opts.theta ?? thetaFor(measure), (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
   const duplicateBound = inUnitOpen('duplicateBound', opts.duplicateBound ?? D.duplicateBound);
   const maxMetrics = opts.maxMetrics === undefined ? undefined : positiveInt('maxMetrics', opts.maxMetrics);
   // With only a size cap, the cap alone decides (highest coverage within it).
@@ -176,7 +180,9 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   });
 
   const t0 = performance.now();
-  const common = { bins: opts.bins, binning: opts.binning, threads: opts.threads };
+  // Bins: the project's small-sample rule (at least ROWS_PER_CELL rows a joint cell) caps the default 16,
+  // so the plug-in NMI behind entropies and the duplicate bound is not mostly bias on short tables.
+  const common = { bins: opts.bins ?? binsForRows(table.rows), binning: opts.binning, threads: opts.threads };
   const report = opts.onProgress;
   const progress = (stage: 'mi matrix' | 'coverage matrix') => (report ? (d: number, t: number) => report(stage, d, t) : undefined);
   // The table is binned once; MI (bits, for the report and mi.arrow) and NMI — the one scale of
@@ -238,8 +244,12 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   if (mode === 'cover') {
     if (opts.epsilon !== undefined || tunerOpt === 'aimd') warnings.push({ code: 'MS_OPTION_IGNORED', message: 'cover mode has no ε: epsilon and tuner are ignored' });
     tuner = 'curve';
-    const level = (m: number) => topo!.level.get(service[m]) ?? 0;
-    const g = greedyCover(scorer, free, forced, { level, entropy }, (a, b) => nmi.values[a * nmi.size + b] >= duplicateBound);
+    const services = topo!.order.filter((sv) => ordered.has(sv)).map((sv) => ({ name: sv, candidates: ordered.get(sv)! }));
+    // A copy by both scales: NMI and (with a correlation measure) |r| at or above the bound — exact and
+    // monotone copies are both; two series that merely share their coarse bins on a short table are not.
+    const both = measure === 'mi' ? duplicatePartners(data)
+      : duplicatePartners(data).map((ps, i) => ps.filter((j) => Math.abs(redundancy.values[i * redundancy.size + j]) >= duplicateBound));
+    const g = topologyCover(scorer, services, forced, both);
     curve = g.points;
     if (opts.keepCurveSelections) curveSets = curve.map((c) => g.order.slice(0, c.size));
     const p = choosePoint(curve, universe.length, minCoverage, maxMetrics, warnings);
@@ -363,7 +373,7 @@ export { writeSelection, writeCurve, writeAimdLog } from '../io/write.js';
 export { analyzeTopology, type CallGraph, type Topology, type Path, type TopologyOptions } from './topology.js';
 export { candidates, selectService, selectTopology, selectFlat, coverage, tuneEpsilon, groupByService, pivotWorstOf } from './kimetrix.js';
 export type { SelectionData, Selection, AimdOptions, AimdStep, AimdResult, SweepTracker, ServiceOptions, ServiceResume, TopologyCache } from './kimetrix.js';
-export { CoverageScorer, greedyCover, pickPoint, sweepEpsilon, type CurvePoint, type Pick, type PickRequest, type SweptPoint } from './curve.js';
+export { CoverageScorer, greedyCover, pickPoint, sweepEpsilon, topologyCover, type CoverService, type CurvePoint, type Pick, type PickRequest, type SweptPoint } from './curve.js';
 export { countersToRates, counterRate, looksCumulative, type CounterConversion, type CounterOptions, type CounterReason } from './counters.js';
 export { compilePattern, matchNames, type NamePattern } from './patterns.js';
-export { SELECT_DEFAULTS } from './defaults.js';
+export { SELECT_DEFAULTS, binsForRows, thetaFor } from './defaults.js';

@@ -261,7 +261,7 @@ function pathsOf(topo: Topology): { probabilities: Map<string, number[]>; roots:
 const partnerCache = new WeakMap<object, number[][]>();
 
 /** For each metric, the metrics whose redundancy with it reaches the duplicate bound (sparse; cached per matrix and bound). */
-function duplicatePartners(data: SelectionData): number[][] {
+export function duplicatePartners(data: SelectionData): number[][] {
   const dup = data.duplicateBound ?? 0.95;
   const key = data.redundancy as object;
   const hit = partnerCache.get(key) as (number[][] & { bound?: number }) | undefined;
@@ -362,7 +362,7 @@ export interface AimdOptions {
    * unless τ is large).
    */
   compare?: 'all' | 'previous';
-  /** Coverage threshold θ in [0, 1] (default 0.2, {@link SELECT_DEFAULTS}). */
+  /** Coverage threshold θ in [0, 1] (default {@link SELECT_DEFAULTS}.theta). */
   theta?: number;
 }
 
