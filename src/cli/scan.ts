@@ -125,30 +125,35 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   progress?.(`loading ${input}`, 0, 1);
   const data = await loadInput(input, f.format, { headers: parseHeaders(f.header), long: f.long });
   progress?.(`loading ${input}`, 1, 1);
-  let graph: CallGraph | undefined;
   let graphFrom = 'none (every service a root)';
   const traces = f.traces ?? (f.graph ? undefined : data.traces);
   let traceStats: TraceSummary | undefined;
+  // The call graph is needed only after the native matrices: it is read while they run.
+  let graphP: Promise<CallGraph | undefined> | undefined;
   if (traces) {
-    const read = await withPool(f.workers, f.threads, (pool) => loadTraces(traces, { lenient: f.lenient, pool }));
-    const built = callGraphFromSpans(read.spans);
-    graph = built.graph;
-    const metricServices = [...new Set(data.table.names.map((n) => (n.includes('/') ? n.slice(0, n.lastIndexOf('/')) : '(unmapped)')))];
-    traceStats = traceSummary(read, built.stats, graph, metricServices);
+    graphP = (async () => {
+      const read = await withPool(f.workers, f.threads, (pool) => loadTraces(traces, { lenient: f.lenient, pool }));
+      const built = callGraphFromSpans(read.spans);
+      const metricServices = [...new Set(data.table.names.map((n) => (n.includes('/') ? n.slice(0, n.lastIndexOf('/')) : '(unmapped)')))];
+      traceStats = traceSummary(read, built.stats, built.graph, metricServices);
+      return built.graph;
+    })();
     graphFrom = `traces ${traces}`;
   } else if (f.graph ?? data.graph) {
-    graph = await readGraph((f.graph ?? data.graph)!);
+    graphP = readGraph((f.graph ?? data.graph)!);
     graphFrom = `graph ${f.graph ?? data.graph}`;
   }
+  graphP?.catch(() => {});  // awaited by selectMetrics and below; not unhandled if the selection fails first
   const opts: KimetrixOptions = {
     mode: f.mode, measure: f.measure, theta: f.theta, minCoverage: f.minCoverage, maxMetrics: f.maxMetrics, duplicateBound: f.duplicateBound,
     epsilon: f.epsilon, tuner: f.tuner, keep: f.keep.length ? f.keep : undefined, exclude: f.exclude.length ? f.exclude : undefined,
     rawCounters: f.rawCounters, alpha: f.alpha, beta: f.beta, iterations: f.iterations, epsilon0: f.epsilon0,
-    tolerance: f.tolerance, compare: f.compare, bins: f.bins, binning: f.binning, threads: f.threads, graph, keepMatrices: true, keepCurveSelections: true,
+    tolerance: f.tolerance, compare: f.compare, bins: f.bins, binning: f.binning, threads: f.threads, graph: graphP, keepMatrices: true, keepCurveSelections: true,
     onProgress: progress,
   };
   for (const k of Object.keys(opts) as (keyof KimetrixOptions)[]) if (opts[k] === undefined) delete opts[k];
   const res = await selectMetrics(data.table, opts);
+  const graph = await graphP;
   const faultsFile = f.faults ?? data.faults;
   const baselineRows = faultsFile ? faultRows(data.table, await readFaultList(faultsFile)).map((x) => 1 - x) : undefined;
   const counters = Object.entries(data.table.series ?? {}).filter(([, s]) => s.type === 'counter').map(([n]) => n);

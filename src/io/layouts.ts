@@ -51,6 +51,14 @@ export async function readTrainTicketDay(dayDir: string): Promise<ColumnTable> {
     const header = lines[0].split(',');
     const ts = header.indexOf('TimeStamp');
     if (ts < 0) throw new MetricsiftError(`${join(metricDir, f)}: no TimeStamp column`, ErrorCode.BAD_FORMAT);
+    // One map per metric column of this file, found once (not per cell: the day has ~10^6 cells).
+    const target = header.map((h) => {
+      if (skip.has(h)) return undefined;
+      const name = `${service}/${h}`;
+      let m = columns.get(name);
+      if (!m) columns.set(name, (m = new Map()));
+      return m;
+    });
     for (let l = 1; l < lines.length; l++) {
       const cells = lines[l].split(',');
       if (cells.length !== header.length) {
@@ -62,12 +70,12 @@ export async function readTrainTicketDay(dayDir: string): Promise<ColumnTable> {
       }
       const minute = Math.floor(seconds / 60) * 60_000;
       minutes.add(minute);
-      header.forEach((h, c) => {
-        if (skip.has(h)) return;
-        const name = `${service}/${h}`;
-        if (!columns.has(name)) columns.set(name, new Map());
-        columns.get(name)!.set(minute, cell(cells[c], () => `${join(metricDir, f)} line ${l + 1}, column "${h}"`));
-      });
+      for (let c = 0; c < cells.length; c++) {
+        const m = target[c];
+        if (!m) continue;
+        const x = parseCell(cells[c]);
+        m.set(minute, x !== undefined ? x : cell(cells[c], () => `${join(metricDir, f)} line ${l + 1}, column "${header[c]}"`));
+      }
     }
   }
   const rows = [...minutes].sort((a, b) => a - b);

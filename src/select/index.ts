@@ -24,8 +24,11 @@ export interface KimetrixOptions extends AimdOptions {
    * (KIMetrix Algorithm 2) or `flat` (Algorithm 1 over all metrics).
    */
   mode?: 'topology' | 'flat' | 'cover';
-  /** The call graph; without one, every service is a root (no pivots, no paths). */
-  graph?: CallGraph;
+  /**
+   * The call graph; without one, every service is a root (no pivots, no paths). A promise is
+   * awaited after the matrices, so a caller can read traces while they are computed.
+   */
+  graph?: CallGraph | Promise<CallGraph | undefined>;
   /**
    * Service of each metric: a function of the name or an object name → service; default: the
    * part before the last `/` (`service/metric`; service names may hold `/`).
@@ -199,6 +202,7 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   }
   const matricesMs = performance.now() - t0;
 
+  const graph = await opts.graph;
   const entropy = nmi.columnEntropy.entropy;
   const data: SelectionData = { names: table.names, service, entropy, redundancy: nmi, duplicateBound };
   const forced = [...kp.matched].sort((a, b) => a - b);
@@ -209,7 +213,7 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   const groups = groupByService(data);
   let topo: Topology | undefined;
   if (mode !== 'flat') {
-    topo = analyzeTopology(opts.graph ?? { edges: [] }, [...groups.keys()], { maxPaths: opts.maxPaths });
+    topo = analyzeTopology(graph ?? { edges: [] }, [...groups.keys()], { maxPaths: opts.maxPaths });
     if (!topo.hadRoot) warnings.push({ code: 'MS_NO_ROOT', message: 'every service of the call graph has a caller (the entries are in cycles); roots were chosen by breaking cycles' });
     for (const s of topo.truncated) warnings.push({ code: 'MS_PATHS_TRUNCATED', message: `service "${s}": more than ${opts.maxPaths ?? D.maxPaths} paths; the rest were not enumerated` });
     if (topo.droppedEdges.length) {
