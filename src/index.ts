@@ -72,3 +72,4 @@ export { pairwise, checkPairwiseOptions, canonicalPairwiseOptions, pairwiseOutpu
 export { submitRun, startWorker, runStatus, waitRun, collectRun, redisUrl, type RunInfo, type RunStatus, type SubmitOptions, type WorkerOptions, type RunningWorker } from './queue.js';
 export { WorkerPool, createPool, threadBudget, shareTable, tableFromShared, type PoolOptions, type SharedTable } from './pool/pool.js';
 export { transferEntropies, selectMany, readTables, parseCsvInPool } from './pool/parallel.js';
+export { SlidingWindow, recomputeWindow, normalQuantile, type WindowOptions, type WindowSnapshot, type Epoch, type PairValue } from './watch/window.js';
