@@ -76,6 +76,12 @@ export const ErrorCode = {
   REDIS_UNREACHABLE: 'MS_REDIS_UNREACHABLE',
   /** No distributed run with this id in the Redis server. */
   RUN_NOT_FOUND: 'MS_RUN_NOT_FOUND',
+  /** A continuous-mode window holds fewer than 8 intervals (`watch --window` vs `--interval`). */
+  WINDOW_TOO_SHORT: 'MS_WINDOW_TOO_SHORT',
+  /** A state directory holds a watch of another configuration (URL, selectors, interval, window, bins). */
+  STATE_MISMATCH: 'MS_STATE_MISMATCH',
+  /** An address to serve on cannot be listened on (in use, not local, no permission). */
+  LISTEN_FAILED: 'MS_LISTEN_FAILED',
   /** A bug in metricsift: please report it. */
   INTERNAL: 'MS_INTERNAL',
 } as const;

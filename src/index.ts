@@ -73,3 +73,6 @@ export { submitRun, startWorker, runStatus, waitRun, collectRun, redisUrl, type 
 export { WorkerPool, createPool, threadBudget, shareTable, tableFromShared, type PoolOptions, type SharedTable } from './pool/pool.js';
 export { transferEntropies, selectMany, readTables, parseCsvInPool } from './pool/parallel.js';
 export { SlidingWindow, recomputeWindow, normalQuantile, type WindowOptions, type WindowSnapshot, type Epoch, type PairValue } from './watch/window.js';
+export { Watch, startWatch, type WatchOptions } from './watch/service.js';
+export { watchAlertRulesYaml, type WatchAlertOptions } from './watch/alerts.js';
+export { watchDashboards, type DashboardOptions } from './watch/dashboards.js';

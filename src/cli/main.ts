@@ -15,6 +15,7 @@ import { queueCommand, workerCommand } from './queue.js';
 import { rankCommand } from './rank.js';
 import { scanCommand } from './scan.js';
 import { teCommand } from './te.js';
+import { watchCommand } from './watch.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,7 +28,7 @@ export function program(): Command {
     .description('Entropy, mutual information and correlation over metric time series')
     .version(version())
     .addHelpText('after', `\nEnvironment:\n${Object.entries(ENV_VARS).map(([k, v]) => `  ${k}  ${v}`).join('\n')}`);
-  const commands = [scanCommand(), matrixCommand(), mergeCommand(), queueCommand(), workerCommand(), entropyCommand(), rankCommand(), driftCommand(), leakageCommand(), teCommand(), completionCommand(program)];
+  const commands = [scanCommand(), matrixCommand(), mergeCommand(), queueCommand(), workerCommand(), entropyCommand(), rankCommand(), driftCommand(), leakageCommand(), teCommand(), watchCommand(), completionCommand(program)];
   for (const c of commands) program.addCommand(c);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) {

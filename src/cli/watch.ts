@@ -1,0 +1,108 @@
+/** `metricsift watch <prometheus-url>`: continuous mode, a long-running service over the library's {@link startWatch}. */
+import { Command } from 'commander';
+import { ErrorCode, MetricsiftError } from '../errors.js';
+import { parseHeaders } from '../io/read.js';
+import { writeFile } from 'node:fs/promises';
+import { watchAlertRulesYaml } from '../watch/alerts.js';
+import { startWatch } from '../watch/service.js';
+import { intArg, numArg, runCommand } from './common.js';
+
+interface WatchFlags {
+  query?: string[];
+  job?: string;
+  target?: string[];
+  interval: string;
+  window: string;
+  listen: string;
+  state?: string;
+  header?: string[];
+  bins?: number;
+  topPairs?: number;
+  maxMetrics?: number;
+  maxPairSeries?: number;
+  maxTargetSeries?: number;
+  level?: number;
+  persist?: number;
+  minCoverage?: number;
+  lag?: string;
+  saveEvery?: string;
+  alertRules?: string;
+  dashboards?: string;
+  verbose?: boolean;
+}
+
+const UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Seconds of a Prometheus-style duration (`15s`, `1m`, `24h`, `1h30m`, or plain seconds). */
+export function durationSeconds(flag: string, v: string): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const parts = [...v.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== v) {
+    throw new MetricsiftError(`${flag} ${JSON.stringify(v)}: expected a duration such as 15s, 1m, 24h or 1h30m`, ErrorCode.BAD_OPTION);
+  }
+  return parts.reduce((s, p) => s + Number(p[1]) * UNITS[p[2]], 0);
+}
+
+const many = (v: string, prev: string[] = []) => [...prev, v];
+
+export function watchCommand(): Command {
+  return new Command('watch')
+    .description('continuous mode: keep MI, drift and the selection current against Prometheus; serve them as metrics, JSON and a report')
+    .argument('<prometheus-url>', 'the Prometheus server (a path prefix, user:password@ and --header as for other inputs)')
+    .option('--query <selector>', 'PromQL selector of the metrics to watch, repeatable', many)
+    .option('--job <name>', 'watch every series of this job')
+    .option('--target <selector>', 'a target (SLI) selector, repeatable; MI of every metric to it, with drift', many)
+    .option('--interval <duration>', 'one row per interval (default 1m)', '1m')
+    .option('--window <duration>', 'the sliding window (default 24h; at least 8 intervals)', '24h')
+    .option('--listen <host:port>', 'where /metrics, /api/*, /healthz, /readyz and / are served', '127.0.0.1:9464')
+    .option('--state <dir>', 'state directory: resumed on restart (same configuration only: MS_STATE_MISMATCH otherwise)')
+    .option('--header <Name: value>', 'HTTP header for Prometheus, repeatable (Authorization, X-Scope-OrgID); METRICSIFT_PROMETHEUS_TOKEN sends a bearer token', many)
+    .option('-b, --bins <n>', 'bins per metric (default 16)', intArg('--bins', 2))
+    .option('--top-pairs <n>', 'partners tracked per metric, by NMI at each selection (default 5)', intArg('--top-pairs', 0))
+    .option('--max-metrics <n>', 'series watched at most (default 2000)', intArg('--max-metrics', 1))
+    .option('--max-pair-series <n>', 'metricsift_mutual_information_bits series at most (default 100)', intArg('--max-pair-series', 0))
+    .option('--max-target-series <n>', 'metricsift_mi_to_target_* series per target at most (default 100)', intArg('--max-target-series', 0))
+    .option('--level <x>', 'interval level (default 0.95)', numArg('--level'))
+    .option('--persist <n>', 'intervals outside the baseline before drift is flagged (default 3)', intArg('--persist', 1))
+    .option('--min-coverage <x>', 're-run the selection when its coverage falls below this (default 0.8)', numArg('--min-coverage'))
+    .option('--lag <duration>', 'how far behind now a grid point is read (default: one interval)')
+    .option('--save-every <duration>', 'how often the state is saved (default 5m, at least one interval; also at selections and on exit)')
+    .option('--alert-rules <file>', 'write Prometheus alerting rules over the served series (page on MI collapse, ticket on drift) at start-up')
+    .option('--dashboards <dir>', 'write Grafana dashboards (executive, oncall, debug .json) there after each selection')
+    .option('--verbose', 'stack traces on errors')
+    .addHelpText('after', `
+Start-up errors (exit 2): a window under 8 intervals [MS_WINDOW_TOO_SHORT], selectors matching
+nothing [MS_NO_COLUMNS, MS_TARGET_MISSING], the listen address in use [MS_LISTEN_FAILED], a state
+directory of another configuration [MS_STATE_MISMATCH]. Later errors are logged and counted
+(metricsift_errors_total, metricsift_stale), with back-off; SIGTERM finishes the interval and exits.
+
+Example:
+  metricsift watch http://prometheus:9090 --job shop --target 'rate(http_errors_total{job="shop"}[5m])' \\
+    --interval 1m --window 24h --state /var/lib/metricsift`)
+    .action((url: string, f: WatchFlags) =>
+      runCommand(f.verbose, async () => {
+        const interval = durationSeconds('--interval', f.interval), window = durationSeconds('--window', f.window);
+        if (f.alertRules) {
+          await writeFile(f.alertRules, watchAlertRulesYaml({ interval })).catch((e) => {
+            throw new MetricsiftError(`--alert-rules ${f.alertRules}: ${(e as Error).message}`, ErrorCode.WRITE_FAILED);
+          });
+        }
+        const w = await startWatch({
+          url, queries: f.query, job: f.job, targets: f.target, interval, window, listen: f.listen, stateDir: f.state, headers: parseHeaders(f.header),
+          bins: f.bins, topPairs: f.topPairs, maxMetrics: f.maxMetrics, maxPairSeries: f.maxPairSeries, maxTargetSeries: f.maxTargetSeries,
+          dashboardsDir: f.dashboards, level: f.level, persist: f.persist, minCoverage: f.minCoverage, lag: f.lag === undefined ? undefined : durationSeconds('--lag', f.lag),
+          saveEvery: f.saveEvery === undefined ? undefined : durationSeconds('--save-every', f.saveEvery),
+        });
+        if (f.dashboards) await w.writeDashboards(f.dashboards);
+        process.stderr.write(`metricsift watch: serving on http://${w.address}/ (window ${w.window.size} rows)\n`);
+        await new Promise<void>((resolve) => {
+          const end = (sig: string) => {
+            process.stderr.write(`metricsift watch: ${sig}: finishing the interval\n`);
+            w.stop().then(resolve, resolve);
+          };
+          process.once('SIGTERM', () => end('SIGTERM'));
+          process.once('SIGINT', () => end('SIGINT'));
+        });
+      }),
+    );
+}
