@@ -48,6 +48,7 @@ export { buildAlertRules, alertRulesYaml, writeAlertRules, firingRows, band, ser
 export { readParquet } from './io/parquet.js';
 export { ksgMutualInformation, ksgConditionalMutualInformation, ksgMatrix, ksgPairsAbove, ksgTopK, type KsgOptions } from './estimators/ksg.js';
 export { redundancyIndex, type RedundancyIndex } from './analysis/redundancy.js';
+export { serviceOfMetric, serviceOrUnmapped, UNMAPPED } from './service.js';
 export {
   miPermutationTest, miBootstrapInterval, entropyBootstrapInterval, ksgConfidenceInterval, ksgPermutationTest, excessInterval, cmiBootstrapInterval, type CmiIntervalOptions, type CmiIntervalResult,
   miPermutationTestSync, miBootstrapIntervalSync, entropyBootstrapIntervalSync, ksgConfidenceIntervalSync, ksgPermutationTestSync,

@@ -3,6 +3,7 @@
  * one — a partner with normalised MI (or |correlation|) above θ — overall and per service. Metrics
  * without information (constant or empty: NaN or zero self-redundancy) are left out of the count.
  */
+import { serviceOrUnmapped } from '../service.js';
 import { badOption } from '../errors.js';
 import type { PairMatrix } from '../estimators/matrix.js';
 
@@ -18,9 +19,9 @@ export interface RedundancyIndex {
 
 /**
  * Computes the index from a symmetric redundancy matrix (NMI, or a correlation matrix, whose
- * absolute values are used). `serviceOf` defaults to the part of the name before the last `/`.
+ * absolute values are used). `serviceOf` defaults to the one service rule ({@link serviceOrUnmapped}).
  */
-export function redundancyIndex(m: PairMatrix, theta: number, serviceOf: (name: string) => string = (n) => (n.includes('/') ? n.slice(0, n.lastIndexOf('/')) : '(unmapped)')): RedundancyIndex {
+export function redundancyIndex(m: PairMatrix, theta: number, serviceOf: (name: string) => string = serviceOrUnmapped): RedundancyIndex {
   if (typeof theta !== 'number' || !(theta >= 0 && theta <= 1)) badOption('theta', 'a number in [0, 1]', theta);
   const { size, names, values } = m;
   const informative = names.map((_, i) => Math.abs(values[i * size + i]) > 0);

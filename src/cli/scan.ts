@@ -1,4 +1,5 @@
 /** `metricsift scan <metrics>`: load, select informative metrics per service, write the results. */
+import { serviceOrUnmapped } from '../service.js';
 import { join } from 'node:path';
 import { checkOutputDir, writeDirectory } from '../io/write.js';
 import { Command, Option } from 'commander';
@@ -134,7 +135,7 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
     graphP = (async () => {
       const read = await withPool(f.workers, f.threads, (pool) => loadTraces(traces, { lenient: f.lenient, pool }));
       const built = callGraphFromSpans(read.spans);
-      const metricServices = [...new Set(data.table.names.map((n) => (n.includes('/') ? n.slice(0, n.lastIndexOf('/')) : '(unmapped)')))];
+      const metricServices = [...new Set(data.table.names.map(serviceOrUnmapped))];
       traceStats = traceSummary(read, built.stats, built.graph, metricServices);
       return built.graph;
     })();

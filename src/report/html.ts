@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { serviceOrUnmapped } from '../service.js';
 import { writeTextAtomic } from '../io/write.js';
 import { analyzeTopology, type CallGraph } from '../select/topology.js';
 import type { KimetrixResult } from '../select/index.js';
@@ -36,7 +37,7 @@ export interface ReportMetric {
   crossService: boolean | null;
 }
 
-const defaultService = (n: string) => (n.includes('/') ? n.slice(0, n.lastIndexOf('/')) : '(unmapped)');
+const defaultService = serviceOrUnmapped;
 
 /** Every metric's status and representative, as the report shows them. */
 export function reportMetrics(res: KimetrixResult): ReportMetric[] {

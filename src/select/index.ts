@@ -3,6 +3,7 @@
  * coverage matrix (normalised MI or |correlation|) are computed once by the native core; the
  * selection loops only read them.
  */
+import { UNMAPPED, serviceOfMetric } from '../service.js';
 import { readFileSync } from 'node:fs';
 import { correlationMatrix } from '../estimators/correlation.js';
 import { type Binning, type MiMatrix, type Normalization } from '../estimators/binned.js';
@@ -128,7 +129,6 @@ export interface KimetrixResult {
   curveSelections?: string[][];
 }
 
-const UNMAPPED = '(unmapped)';
 
 /**
  * Chooses a small, non-redundant set of metrics per service (KIMetrix, or a greedy set cover),
@@ -172,7 +172,7 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   const given = opts.serviceOf;
   const serviceOf = typeof given === 'function' ? given
     : given ? (n: string) => (Object.prototype.hasOwnProperty.call(given, n) ? given[n] : undefined)
-    : (n: string) => (n.includes('/') ? n.slice(0, n.lastIndexOf('/')) : undefined);
+    : serviceOfMetric;
   const service = table.names.map((n) => {
     const s = serviceOf(n);
     if (s === undefined || s === '') {

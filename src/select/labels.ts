@@ -8,6 +8,7 @@
  *   |x − median| / (1.4826 · MAD), against the `referenceRows` fault-free rows just before the
  *   window, exceeds `bound` in the window (with MAD = 0, any change counts).
  */
+import { serviceOfMetric } from '../service.js';
 import { readFile } from 'node:fs/promises';
 import { columnValues } from '../analysis/codes.js';
 import { ErrorCode, MetricsiftError } from '../errors.js';
@@ -92,7 +93,7 @@ const median = (a: number[]) => {
 };
 
 export interface AnomalyOptions {
-  /** Service of a metric (default: before the last `/`). */
+  /** Service of a metric (default: the one service rule, {@link serviceOfMetric}). */
   serviceOf?: (name: string) => string | undefined;
   /** Robust z-score bound (default 3). */
   bound?: number;
@@ -103,7 +104,7 @@ export interface AnomalyOptions {
 /** Indices of the metrics labelled anomalous for at least one fault (σ_A). */
 export function anomalousMetrics(table: ColumnTable, faults: Fault[], opts: AnomalyOptions = {}): number[] {
   const bound = opts.bound ?? 3, refRows = opts.referenceRows ?? 30;
-  const serviceOf = opts.serviceOf ?? ((n: string) => n.slice(0, Math.max(0, n.lastIndexOf('/'))));
+  const serviceOf = opts.serviceOf ?? serviceOfMetric;
   const t = rowTimes(table);
   const step = samplingStep(t);
   const inFault = overlapping(t, step, faults);
