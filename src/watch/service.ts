@@ -19,6 +19,7 @@
  * becomes the new baseline. The delay from a change in dependence to the flag is the rows needed
  * to move the window's MI out of the baseline interval, plus `persist` intervals.
  */
+import { serviceOrUnmapped } from '../service.js';
 import { createServer, type Server } from 'node:http';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -114,7 +115,7 @@ interface WatchState {
   coverPairs: number[];
 }
 
-const SERVICE = (n: string) => (n.includes('/') ? n.slice(0, n.lastIndexOf('/')) : '(unmapped)');
+const SERVICE = serviceOrUnmapped;  // the one service rule (src/service.ts)
 
 function configOf(o: Required<Pick<WatchOptions, 'interval' | 'window' | 'bins' | 'topPairs'>> & WatchOptions): Record<string, unknown> {
   return {
