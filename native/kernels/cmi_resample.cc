@@ -1,6 +1,5 @@
 #include "cmi_resample.h"
 
-
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -63,20 +62,22 @@ Status checkTriple(const Triple& t) {
 
 uint64_t drawSeed(uint64_t seed, uint64_t salt, int64_t draw) { return (seed ^ salt) * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(draw) + 1; }
 
-}  // namespace
-
-double cmiPlugIn(const Triple& t) {
+// The plug-in CMI with the caller's k·ln k table (the resampling functions build it once).
+double cmiWith(const Triple& t, const std::vector<double>& xlogx) {
   CmiCounter k(t.la, t.lb, t.lc);
-  const std::vector<double> xlogx = xlogxTable(t.n);
   return k.run(t.n, xlogx, [&](int64_t r, int32_t* a, int32_t* b, int32_t* c) { *a = t.a[r]; *b = t.b[r]; *c = t.c[r]; });
 }
+
+}  // namespace
+
+double cmiPlugIn(const Triple& t) { return cmiWith(t, xlogxTable(t.n)); }
 
 Status cmiBootstrap(const Triple& t, int replicates, int block, uint64_t seed, int threads, double* observed, std::vector<double>* out) {
   Status s = checkResampling(t.n, replicates, block, "a bootstrap", "replicates");
   if (s.ok()) s = checkTriple(t);
   if (!s.ok()) return s;
   const std::vector<double> xlogx = xlogxTable(t.n);
-  *observed = cmiPlugIn(t);
+  *observed = cmiWith(t, xlogx);
   out->assign(replicates, 0.0);
   const int64_t n = t.n;
   parallel(threads, [&](Team& team) {
@@ -102,7 +103,7 @@ Status cmiStratifiedNull(const Triple& t, int permutations, uint64_t seed, int t
   if (s.ok()) s = checkTriple(t);
   if (!s.ok()) return s;
   const std::vector<double> xlogx = xlogxTable(t.n);
-  *observed = cmiPlugIn(t);
+  *observed = cmiWith(t, xlogx);
   // Rows of each stratum of C, contiguous: stratum c is rows[start[c], start[c + 1]).
   std::vector<int64_t> start(t.lc + 1, 0), rows(t.n);
   for (int64_t r = 0; r < t.n; ++r) start[t.c[r] + 1]++;
