@@ -63,7 +63,8 @@ export { rankToTarget, type RankOptions, type RankEntry, type Ranking, type Vari
 export { miDrift, driftTable, type DriftOptions, type DriftResult, type DriftWindow, type DriftChange, type DriftPairs } from './analysis/drift.js';
 export { leakageScore, leakageTable, type LeakageOptions, type LeakageResult, type LeakageScore, type CategoricalSeries, type CategoricalTable } from './analysis/leakage.js';
 export { transferEntropy, type TransferEntropyOptions, type TransferEntropyResult } from './analysis/transfer.js';
-export { categoryCodes, conditionalMutualInformation, type Coded, type Categories } from './analysis/codes.js';
+export { categoryCodes, type Coded, type Categories } from './analysis/coding.js';
+export { conditionalMutualInformation } from './analysis/plugin.js';
 export { readCsvStrings, parseCsvStrings, type StringTable } from './io/csv.js';
 export { readLabels, labelValues, type Labels } from './io/labels.js';
 export { writeRanking, writeDrift, writeLeakage } from './io/write.js';

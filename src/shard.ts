@@ -16,7 +16,7 @@ import { ErrorCode, MetricsiftError, badOption } from './errors.js';
 import type { PairList, PairMatrix } from './estimators/matrix.js';
 import { toColumnTable, type ColumnTable, type TableInput } from './table.js';
 import { canonicalPairwiseOptions, pairwise, pairwiseOutput, type PairwiseOptions } from './estimators/pairwise.js';
-import { columnValues } from './analysis/codes.js';
+import { columnValues } from './analysis/coding.js';
 import { writeBinaryAtomic } from './io/write.js';
 import type { PreparedTable } from './estimators/prepared.js';
 

@@ -3,7 +3,7 @@
 // draws do not depend on the thread count, async equals sync, nulls are calibrated, bad input has
 // a code.
 import { describe, expect, it } from 'vitest';
-import { cmiOfCompact } from '../src/analysis/codes.js';
+import { cmiOfCompact } from '../src/analysis/plugin.js';
 import { permutationP } from '../src/analysis/intervals.js';
 import { binding } from '../src/native.js';
 import { errorOf, rng } from './helpers.js';

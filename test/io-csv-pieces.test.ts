@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCsv, readCsv, type ColumnTable } from '../src/index.js';
 import { csvPieces, parseCsvPieces } from '../src/io/csv.js';
-import { columnValues, seededRandom } from '../src/analysis/codes.js';
+import { columnValues } from '../src/analysis/coding.js';
+import { seededRandom } from '../src/analysis/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'metricsift-pieces-'));
 

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { columnValues } from '../src/analysis/codes.js';
+import { columnValues } from '../src/analysis/coding.js';
 import { parseLongCsv, readLongCsv } from '../src/io/long.js';
 import { readTable } from '../src/io/read.js';
 import { cli, cliBuilt, errorOfAsync, useTempDir } from './helpers.js';

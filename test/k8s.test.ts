@@ -10,7 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { PersistentVolumeClaim, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
-import { seededRandom } from '../src/analysis/codes.js';
+import { seededRandom } from '../src/analysis/random.js';
 
 const root = join(import.meta.dirname, '..');
 const k8s = join(root, 'examples', 'k8s');

@@ -6,7 +6,8 @@ import {
   MetricsiftError, WorkerPool, createPool, driftTable, loadTraces, parseCsvBytes, parseCsvInPool, rankToTarget, readTable, readTables,
   selectMany, selectMetrics, shareTable, tableFromShared, threadBudget, toColumnTable, transferEntropies, transferEntropy,
 } from '../src/index.js';
-import { columnValues, seededRandom } from '../src/analysis/codes.js';
+import { columnValues } from '../src/analysis/coding.js';
+import { seededRandom } from '../src/analysis/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'metricsift-pool-'));
 const pool = createPool({ workers: 2, threads: 2 });

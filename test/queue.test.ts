@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectRun, runStatus, submitRun, waitRun, writeMatrix, writePairs } from '../src/index.js';
-import { seededRandom } from '../src/analysis/codes.js';
+import { seededRandom } from '../src/analysis/random.js';
 
 const REDIS = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find(existsSync);
 const bin = join(import.meta.dirname, '..', 'bin', 'metricsift.js');

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { columnValues } from '../src/analysis/codes.js';
+import { columnValues } from '../src/analysis/coding.js';
 import { readCsv } from '../src/io/csv.js';
 import { alertRulesYaml, band, buildAlertRules, firingRows, selectorOf } from '../src/report/rules.js';
 import { selectMetrics } from '../src/select/index.js';

@@ -8,7 +8,7 @@ import {
   canonicalPairwiseOptions, computeShard, mergePartFiles, parseShard, readPart, shardRows, tableDigest, toColumnTable, writeMatrix, writePairs, writePart,
   type PairList, type PairMatrix, type ShardSpec,
 } from '../src/index.js';
-import { seededRandom } from '../src/analysis/codes.js';
+import { seededRandom } from '../src/analysis/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'metricsift-shard-'));
 

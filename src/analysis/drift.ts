@@ -9,7 +9,7 @@ import { type BinningOptions, type Series } from '../estimators/binned.js';
 import { checkEnum, checkInt } from '../estimators/run.js';
 import { columnFromArray, toColumnTable, type ColumnTable, type TableInput } from '../table.js';
 import { biasCheck, binnedEstimateInfo, type EstimateInfo } from './bias.js';
-import { columnValues } from './codes.js';
+import { columnValues } from './coding.js';
 import { INTERVAL_METHODS, checkLevelAndReplicates, type IntervalMethod } from './intervals.js';
 import { ksgConfidenceIntervalSync, miBootstrapIntervalSync } from './significance.js';
 import type { WorkerPool } from '../pool/pool.js';

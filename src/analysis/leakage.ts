@@ -7,7 +7,9 @@
 import { ErrorCode, MetricsiftError, WarningCode, badOption, type AnalysisWarning } from '../errors.js';
 import { checkEnum } from '../estimators/run.js';
 import { biasCheck, type EstimateInfo } from './bias.js';
-import { categoryCodes, completeRows, jointEntropyNats, unitFactor, type Coded } from './codes.js';
+import { categoryCodes, completeRows, type Coded } from './coding.js';
+import { jointEntropyNats } from './plugin.js';
+import { unitFactor } from './units.js';
 
 /** Values of a categorical column: strings or numbers; null, undefined, NaN and '' are missing. */
 export type CategoricalSeries = ArrayLike<string | number | null | undefined>;

@@ -18,10 +18,9 @@ import { checkEnum, checkInt, checkNumber } from '../estimators/run.js';
 import type { ColumnTable, TableInput } from '../table.js';
 import { toColumnTable } from '../table.js';
 import { biasCheck, type EstimateInfo } from './bias.js';
-import {
-  binCodes, categoryCodes, cmiBlockBootstrap, cmiStratifiedNull, codesAsSeries, completeRows, cmiOfCompact, columnValues, mutualInformationNats, unitFactor,
-  type Categories, type Coded,
-} from './codes.js';
+import { binCodes, categoryCodes, codesAsSeries, completeRows, columnValues, type Categories, type Coded } from './coding.js';
+import { cmiBlockBootstrap, cmiStratifiedNull, cmiOfCompact, mutualInformationNats } from './plugin.js';
+import { unitFactor } from './units.js';
 import {
   INTERVAL_METHODS, benjaminiHochberg, bootstrapInterval, checkLevelAndReplicates, chooseBlock, excessOverNull, permutationP, politisWhiteBlock,
   type IntervalMethod,

@@ -13,7 +13,8 @@ import { type BinningOptions, type Series } from '../estimators/binned.js';
 import { checkEnum, checkInt, defaultThreads, runNative, runNativeSync } from '../estimators/run.js';
 import { prepare, prepareSync, type Draws, type PreparedTable } from '../estimators/prepared.js';
 import { checkedKsgOptions, type KsgOptions } from '../estimators/ksg.js';
-import { binCodes, cmiBlockBootstrap, cmiOfCompact, completeRows } from './codes.js';
+import { binCodes, completeRows } from './coding.js';
+import { cmiBlockBootstrap, cmiOfCompact } from './plugin.js';
 import {
   INTERVAL_METHODS, bootstrapInterval, checkLevelAndReplicates, chooseBlock, excessOverNull, percentiles, permutationP,
   spreadInterval, type IntervalMethod,

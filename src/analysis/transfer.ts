@@ -10,7 +10,9 @@ import { type BinningOptions, type Series } from '../estimators/binned.js';
 import { checkEnum, checkInt, defaultThreads } from '../estimators/run.js';
 import { binding } from '../native.js';
 import { biasCheck, type EstimateInfo } from './bias.js';
-import { binCodes, cmiBlockBootstrap, cmiOfCompact, unitFactor, type Coded } from './codes.js';
+import { binCodes, type Coded } from './coding.js';
+import { cmiBlockBootstrap, cmiOfCompact } from './plugin.js';
+import { unitFactor } from './units.js';
 import { INTERVAL_METHODS, bootstrapInterval, checkLevelAndReplicates, chooseBlock, excessOverNull, type IntervalMethod } from './intervals.js';
 
 export interface TransferEntropyOptions extends Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> {

@@ -14,7 +14,8 @@ import { binding, type RawEntropies, type RawMatricesOptions, type RawMiOptions,
 import type { TableInput } from '../table.js';
 import type { EntropyTable, InfoOptions, MiMatrix, MiPairList, Normalization } from './binned.js';
 import { checkEnum, checkInt, checkNumber, pairCount, prepareTable, rawColumns, rawRunOptions, runNative, runNativeSync, type RunOptions } from './run.js';
-import { cmiOfCompact, completeRows, type Coded } from '../analysis/codes.js';
+import { completeRows, type Coded } from '../analysis/coding.js';
+import { cmiOfCompact } from '../analysis/plugin.js';
 
 const BINNINGS = ['quantile', 'uniform', 'auto'] as const;
 const NORMS = ['arithmetic', 'geometric', 'min', 'max', 'joint'] as const;

@@ -16,7 +16,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
-import { columnValues } from '../analysis/codes.js';
+import { columnValues } from '../analysis/coding.js';
 import type { ColumnTable } from '../table.js';
 
 /** Options of {@link createPool}. */

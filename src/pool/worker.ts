@@ -8,7 +8,7 @@ import { Piscina } from 'piscina';
 import { driftIndexPairs } from '../analysis/drift.js';
 import { rankToTarget } from '../analysis/rank.js';
 import { transferEntropy } from '../analysis/transfer.js';
-import { columnValues } from '../analysis/codes.js';
+import { columnValues } from '../analysis/coding.js';
 import { ErrorCode, MetricsiftError } from '../errors.js';
 import { parseCsvBytes } from '../io/csv.js';
 import { readTable } from '../io/read.js';

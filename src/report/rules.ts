@@ -13,7 +13,7 @@
  * band for `for` (default 2 minutes).
  */
 import { writeTextAtomic } from '../io/write.js';
-import { columnValues } from '../analysis/codes.js';
+import { columnValues } from '../analysis/coding.js';
 import type { ColumnTable, SeriesInfo } from '../table.js';
 
 /** A metric name as a valid Prometheus identifier ([a-zA-Z_:][a-zA-Z0-9_:]*). */
