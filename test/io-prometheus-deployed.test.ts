@@ -101,6 +101,25 @@ describe.skipIf(!installed)('Prometheus as deployed (Debian package prometheus; 
     expect(t.series!['api/requests_total{code="200",job="api"}']).toEqual({ metric: 'requests_total', labels: { job: 'api', service: 'api', code: '200' }, type: 'counter' });
     expect(t.series!['api/temp{job="api"}'].type).toBeUndefined();  // a backfilled gauge has no metadata and no counter suffix
   });
+  it('with maxSamples reads in time slices of at most that many samples, each point once, the same values', async () => {
+    const before = seen.length;
+    const range = { url: proxied, headers: { Authorization: 'Bearer s3cret', 'X-Scope-OrgID': 'tenant-1' }, start: START, end: START + STEP * (N - 1), step: STEP };
+    const t = await readPrometheus({ ...range, queries: ['{job="api"}'], maxSamples: 5000 });
+    // Two series a response: slices of at most 2,500 rows (1, 4, 16, 64, 256, 1,024, then 2,500 each).
+    const slices = seen.slice(before).filter((s) => s.url.startsWith('/prom/api/v1/query_range')).map((s) => {
+      const q = new URL(s.url, 'http://x').searchParams;
+      return [Number(q.get('start')), Number(q.get('end'))];
+    });
+    const rows = slices.map(([a, b]) => (b - a) / STEP + 1);
+    expect(rows.slice(0, 7)).toEqual([1, 4, 16, 64, 256, 1024, 2500]);
+    expect(Math.max(...rows)).toBe(2500);
+    expect(rows.reduce((a, b) => a + b, 0)).toBe(N);
+    for (let k = 1; k < slices.length; k++) expect(slices[k][0]).toBe(slices[k - 1][1] + STEP);  // no gap, no overlap
+    const whole = await readPrometheus({ ...range, queries: ['{job="api"}'] });
+    expect(t.names).toEqual(whole.names);
+    for (let c = 0; c < t.names.length; c++) expect(columnValues(t.columns[c])).toEqual(columnValues(whole.columns[c]));
+    expect(columnValues(t.columns[t.names.findIndex((n) => n.includes('requests_total'))]).every((v, k) => v === 3 * k)).toBe(true);
+  });
   it('gives two expressions with the same labels two columns, named by their expressions', async () => {
     const t = await readPrometheus({ url: direct, queries: ['rate(requests_total[1m])', 'irate(requests_total[1m])'], start: START + 3600, end: START + 7200, step: 60 });
     expect(t.names).toEqual(['api/rate(requests_total[1m]){code="200",job="api"}', 'api/irate(requests_total[1m]){code="200",job="api"}']);

@@ -3,7 +3,9 @@
  * (`<base>/api/v1/query_range`, matrix results) for a list of expressions, or all series of a job,
  * on a regular time grid. The base URL may carry a path (reverse proxies, Thanos, Mimir, Cortex),
  * user-info (sent as basic auth) and extra headers (`Authorization`, `X-Scope-OrgID`); ranges
- * longer than the server's 11,000 points per series are read in chunks.
+ * longer than the server's 11,000 points per series are read in chunks, and with `maxSamples` in
+ * chunks of about that many samples per response (all series together), so a wide read (a day of
+ * 1,000 series) never asks the server for, or parses, one huge response.
  *
  * Columns are named `<service>/<metric>{labels}`, the service being the `service` label, else
  * `job`, else `instance`; a result without a metric name (`rate(…)`, `sum by …`) is named by its
@@ -32,6 +34,14 @@ export interface PrometheusOptions {
   headers?: Record<string, string>;
   /** Points per series per request at most (default 11,000, Prometheus's limit). */
   maxPoints?: number;
+  /**
+   * Samples per request at most, all series of the query together (default: no bound but
+   * `maxPoints`). The range is then read in time slices sized from the series the previous slice
+   * returned: rows = maxSamples / series (at least 1; at most `maxPoints`; the first slice is one
+   * row, and a slice grows at most 4× over the previous one, so a series count that jumps within
+   * the range overshoots by at most that factor).
+   */
+  maxSamples?: number;
   /** Ask `/api/v1/metadata` for metric types (default true; failures are ignored). */
   metadata?: boolean;
 }
@@ -171,11 +181,16 @@ export async function readPrometheus(o: PrometheusOptions): Promise<ColumnTable>
   const columns: Record<string, Float64Array> = {};
   const series: Record<string, SeriesInfo> = {};
   const owner = new Map<string, number>();  // column → the query that made it
+  const maxSamples = o.maxSamples === undefined ? Infinity : Math.max(1, Math.floor(o.maxSamples));
   for (const [qi, q] of queries.entries()) {
-    // Chunks on the same grid: rows [r0, r0 + chunkRows) each, so no point is read twice.
-    for (let r0 = 0; r0 < rows; r0 += chunkRows) {
-      const s = start + r0 * step, e = start + Math.min(rows - 1, r0 + chunkRows - 1) * step;
-      for (const res of await queryRange(o, conn, q, s, e, step)) {
+    // Chunks on the same grid: rows [r0, r0 + chunk) each, so no point is read twice.
+    let chunk = Number.isFinite(maxSamples) ? 1 : chunkRows;
+    for (let r0 = 0, next = chunk; r0 < rows; r0 += chunk, chunk = next) {
+      const s = start + r0 * step, e = start + Math.min(rows - 1, r0 + chunk - 1) * step;
+      const results = await queryRange(o, conn, q, s, e, step);
+      // The next slice's rows, from the series this one returned.
+      if (Number.isFinite(maxSamples)) next = Math.max(1, Math.min(chunkRows, 4 * chunk, Math.floor(maxSamples / Math.max(1, results.length))));
+      for (const res of results) {
         let name = columnName(res.metric, q);
         if (owner.has(name) && owner.get(name) !== qi) name = `${name} [${q}]`;  // the same series from two expressions
         owner.set(name, qi);

@@ -78,6 +78,13 @@ export interface WatchOptions {
    * after it from Prometheus again, so saving less often loses nothing but start-up time.
    */
   saveEvery?: number;
+  /**
+   * Samples per Prometheus request at most, all series together (default 250,000, a response of
+   * about 10 MB): the start-up read of the window, and a catch-up after an outage, are read in
+   * time slices of about this size (the reader's `maxSamples`), so a day of 1,000 series at 15 s
+   * (5.8 million samples) is about 30 bounded requests, not one.
+   */
+  maxSamples?: number;
   /** Directory to (re)write the Grafana dashboards into after each selection (executive/on-call/debug .json). */
   dashboardsDir?: string;
   /** Clock (epoch seconds; tests move it). */
@@ -126,7 +133,7 @@ function configOf(o: Required<Pick<WatchOptions, 'interval' | 'window' | 'bins' 
 
 /** The running service. Create with {@link startWatch}; end with {@link Watch.stop}. */
 export class Watch {
-  readonly options: WatchOptions & Required<Pick<WatchOptions, 'interval' | 'window' | 'bins' | 'topPairs' | 'maxMetrics' | 'maxPairSeries' | 'maxTargetSeries' | 'level' | 'persist' | 'minCoverage' | 'lag' | 'saveEvery'>>;
+  readonly options: WatchOptions & Required<Pick<WatchOptions, 'interval' | 'window' | 'bins' | 'topPairs' | 'maxMetrics' | 'maxPairSeries' | 'maxTargetSeries' | 'level' | 'persist' | 'minCoverage' | 'lag' | 'saveEvery' | 'maxSamples'>>;
   readonly registry = new Registry();
   #server: Server | null = null;
   #state!: WatchState;
@@ -172,6 +179,7 @@ export class Watch {
       persist: num('persist', o.persist, int, 'an integer ≥ 1', 3),
       minCoverage: num('minCoverage', o.minCoverage, (x) => x >= 0 && x <= 1, 'a number in [0, 1]', 0.8),
       lag: num('lag', o.lag, (x) => x >= 0 && Number.isFinite(x), 'seconds ≥ 0', interval),
+      maxSamples: num('maxSamples', o.maxSamples, int, 'an integer ≥ 1', 250_000),
       saveEvery: num('saveEvery', o.saveEvery, (x) => x >= 0 && Number.isFinite(x), 'seconds ≥ 0', Math.max(interval, 300)),
     };
     connection(o); // a bad URL is a start-up error
@@ -226,9 +234,11 @@ export class Watch {
   /** Reads rows (grid times t0 … t1) of the metrics and targets; NaN where a series has no sample. */
   async #read(t0: number, t1: number, names?: string[]): Promise<{ table: ColumnTable; targets: ColumnTable | null; times: number[] }> {
     const o = this.options, step = o.interval;
-    const base = { url: o.url, headers: o.headers, start: t0, end: t1, step, metadata: !names };
+    const base = { url: o.url, headers: o.headers, start: t0, end: t1, step, metadata: !names, maxSamples: undefined as number | undefined };
     // The reader wants end > start: a single new point is read with the one before it (dropped at ingest).
     if (t1 <= t0) base.start = t0 - step;
+    // Slices (the first one a single row) only where one request could exceed the bound: the start-up read, a catch-up.
+    if ((Math.round((t1 - base.start) / step) + 1) * (names ? names.length : Infinity) > o.maxSamples) base.maxSamples = o.maxSamples;
     const table = await readPrometheus({ ...base, queries: o.queries, job: o.job });
     const targets = o.targets?.length ? await readPrometheus({ ...base, queries: o.targets }) : null;
     const times: number[] = [];
