@@ -16,8 +16,12 @@
  * when its current interval lies entirely below (or above) the baseline interval for `persist`
  * intervals in a row (a shorter excursion is a dip, not flagged); the flag stays on until the new
  * regime has filled the window (`capacity` intervals after it began), when the current interval
- * becomes the new baseline. The delay from a change in dependence to the flag is the rows needed
- * to move the window's MI out of the baseline interval, plus `persist` intervals.
+ * becomes the new baseline. Delay: if the window's MI interval first lies outside the baseline's at
+ * the d-th interval after a change, and stays outside, the flag comes on at interval d + persist − 1
+ * (the persist-th in a row), never earlier. d is at most the window (after `capacity` intervals the
+ * window holds only the new regime), so a change whose new interval is disjoint from the baseline's
+ * is flagged within capacity + persist − 1 intervals; a strong dependence fully decoupled leaves
+ * the baseline before half the window is new (test/watch.test.ts, simulated clock).
  */
 import { serviceOrUnmapped } from '../service.js';
 import { createServer, type Server } from 'node:http';
