@@ -6,9 +6,10 @@
  */
 import { ErrorCode, MetricsiftError, WarningCode, badOption, type AnalysisWarning } from '../errors.js';
 import { discretize, type BinningOptions, type Series } from '../estimators/binned.js';
+import { ROWS_PER_CELL } from '../options.js';
 
-/** Rows per joint cell below which the small-sample warning is given. */
-export const ROWS_PER_CELL = 5;
+/** Rows per joint cell below which the small-sample warning is given (the options layer's). */
+export { ROWS_PER_CELL };
 
 /** What a binned estimate rests on. */
 export interface EstimateInfo {

@@ -5,6 +5,7 @@
  * outside is a dip, not a change, and is not flagged.
  */
 import { ErrorCode, MetricsiftError, WarningCode, badOption, type AnalysisWarning } from '../errors.js';
+import { DEFAULTS, RANGES, checkRange } from '../options.js';
 import { type BinningOptions, type Series } from '../estimators/binned.js';
 import { checkEnum, checkInt } from '../estimators/run.js';
 import { columnFromArray, toColumnTable, type ColumnTable, type TableInput } from '../table.js';
@@ -118,13 +119,13 @@ function checkOptions(o: DriftOptions, n: number): Checked {
   }
   const step = checkInt('step', o.step, 1) ?? window;
   const estimator = checkEnum('estimator', o.estimator, ['binned', 'ksg'] as const) ?? 'binned';
-  const replicates = checkInt('replicates', o.replicates, 10, 10_000_000) ?? (estimator === 'ksg' ? 200 : 1000);
+  const replicates = checkInt('replicates', o.replicates, 10, RANGES.replicates[1]) ?? (estimator === 'ksg' ? DEFAULTS.ksgReplicates : DEFAULTS.replicates);
   const warnings: AnalysisWarning[] = [];
-  const level = checkLevelAndReplicates(o.level ?? 0.95, replicates, 'level', warnings);
+  const level = checkLevelAndReplicates(o.level ?? DEFAULTS.level, replicates, 'level', warnings);
   const method = checkEnum('method', o.method, INTERVAL_METHODS) ?? 'bias-corrected';
   if (estimator === 'ksg' && o.method !== undefined) badOption('method', 'no interval method with estimator ksg (its intervals are half-sample intervals)', o.method);
   if (estimator !== 'ksg' && o.k !== undefined) badOption('k', 'no k without estimator ksg', o.k);
-  const k = checkInt('k', o.k, 1, 1 << 20) ?? 3;
+  const k = checkRange('k', o.k) ?? DEFAULTS.k;
   if (estimator === 'ksg' && k >= window) badOption('k', `fewer neighbours than the ${window} rows of a window`, k);
   let block: number | 'auto' = 'auto';
   if (o.block !== undefined && o.block !== 'auto') {
@@ -146,10 +147,10 @@ function checkOptions(o: DriftOptions, n: number): Checked {
   }
   return {
     window, step, level, block, baseline, bin, method, estimator, k, warnings, replicates,
-    persist: checkInt('persist', o.persist, 1) ?? 3,
+    persist: checkInt('persist', o.persist, 1) ?? DEFAULTS.persist,
     seed: checkInt('seed', o.seed, 0) ?? 0,
     units: checkEnum('units', o.units, ['bits', 'nats'] as const) ?? 'bits',
-    threads: checkInt('threads', o.threads, 1, 1024),
+    threads: checkRange('threads', o.threads),
   };
 }
 

@@ -11,6 +11,7 @@
  * so the binning and the histograms of all metrics run in parallel in one call.
  */
 import { ErrorCode, MetricsiftError, WarningCode, badOption, type AnalysisWarning } from '../errors.js';
+import { DEFAULTS, MAX_LEVELS, RANGES, checkRange } from '../options.js';
 import { type BinningOptions } from '../estimators/binned.js';
 import { prepare } from '../estimators/prepared.js';
 import { ksgMutualInformation } from '../estimators/ksg.js';
@@ -262,17 +263,17 @@ function checkAbort(signal: AbortSignal | undefined): void {
 export async function rankToTarget(input: TableInput, target: VariableInput, opts: RankOptions = {}): Promise<Ranking> {
   const t = toColumnTable(input);
   const units = checkEnum('units', opts.units, ['bits', 'nats'] as const) ?? 'bits';
-  const share = opts.share ?? 0.8;
+  const share = opts.share ?? DEFAULTS.share;
   if (typeof share !== 'number' || !(share > 0 && share <= 1)) badOption('share', 'a number in (0, 1]', share);
   const estimator = checkEnum('estimator', opts.estimator, ['binned', 'ksg'] as const) ?? 'binned';
   const ksg = estimator === 'ksg';
   const warnings: AnalysisWarning[] = [];
   const level = opts.ci;
-  const replicates = level === undefined ? undefined : (checkInt('replicates', opts.replicates, ksg ? 2 : 1, 10_000_000) ?? (ksg ? 200 : 1000));
+  const replicates = level === undefined ? undefined : (checkInt('replicates', opts.replicates, ksg ? 2 : 1, RANGES.replicates[1]) ?? (ksg ? DEFAULTS.ksgReplicates : DEFAULTS.replicates));
   if (level !== undefined) checkLevelAndReplicates(level, replicates!, 'ci', warnings);
   const method = checkEnum('method', opts.method, INTERVAL_METHODS) ?? 'bias-corrected';
   if (ksg && opts.method !== undefined) badOption('method', 'no interval method with estimator ksg (its intervals are half-sample intervals)', opts.method);
-  const permutations = checkInt('permutations', opts.permutations, 1, 10_000_000);
+  const permutations = checkRange('permutations', opts.permutations);
   const fdr = checkNumber('q', opts.q);
   if (fdr !== undefined && !(fdr > 0 && fdr <= 1)) badOption('q', 'a false discovery rate in (0, 1]', fdr);
   if (fdr !== undefined && permutations === undefined) badOption('q', 'permutations as well (q-values are computed from permutation p-values)', fdr);
@@ -287,7 +288,7 @@ export async function rankToTarget(input: TableInput, target: VariableInput, opt
   }
   const seed = checkInt('seed', opts.seed, 0) ?? 0;
   if (!ksg && opts.k !== undefined) badOption('k', 'no k without estimator ksg', opts.k);
-  const k = ksg ? (checkInt('k', opts.k, 1, 1 << 20) ?? 3) : 0;
+  const k = ksg ? (checkRange('k', opts.k) ?? DEFAULTS.k) : 0;
   if (ksg && k >= t.rows) badOption('k', `fewer neighbours than the ${t.rows} rows`, k);
   const bin: BinningOptions = { bins: opts.bins, binning: opts.binning, discreteMax: opts.discreteMax };
   for (const key of Object.keys(bin) as (keyof BinningOptions)[]) if (bin[key] === undefined) delete bin[key];
@@ -398,8 +399,8 @@ async function binnedEntries(
   const exactTarget = tv.categorical && !(lev[0] === tv.categorical.levels && pass.columnEntropy.discrete[0] === 1);
   const tCoded = tv.categorical ?? prepared.codes(0);
   const zCoded = zv ? coded(zv, bin) : undefined;
-  if (tCoded.levels > 1024 && (level !== undefined || (permutations !== undefined && !zv))) {
-    badOption(level !== undefined ? 'ci' : 'permutations', `a target with at most 1,024 classes (it has ${tCoded.levels})`, level ?? permutations);
+  if (tCoded.levels > MAX_LEVELS && (level !== undefined || (permutations !== undefined && !zv))) {
+    badOption(level !== undefined ? 'ci' : 'permutations', `a target with at most ${MAX_LEVELS} classes (it has ${tCoded.levels})`, level ?? permutations);
   }
   const resampling = level !== undefined || permutations !== undefined;
   let tBlock: number | undefined;

@@ -6,6 +6,7 @@
  * bias-aware rule of ./intervals.ts (issue 14); block lengths chosen from the data by default.
  */
 import { ErrorCode, MetricsiftError, badOption, type AnalysisWarning } from '../errors.js';
+import { DEFAULTS, RANGES, checkRange } from '../options.js';
 import { cudaStatus, type DeviceReport } from '../device.js';
 import { binding } from '../native.js';
 import { columnFromArray } from '../table.js';
@@ -86,8 +87,8 @@ function resamplingInput(x: Series, y: Series, opts: ResamplingOptions) {
   }
   const units = checkEnum('units', opts.units, ['bits', 'nats'] as const) ?? 'bits';
   const bin = {
-    bins: checkInt('bins', opts.bins, 2, 1024), binning: checkEnum('binning', opts.binning, ['quantile', 'uniform', 'auto'] as const),
-    discreteMax: checkInt('discreteMax', opts.discreteMax, 0, 1024),
+    bins: checkRange('bins', opts.bins), binning: checkEnum('binning', opts.binning, ['quantile', 'uniform', 'auto'] as const),
+    discreteMax: checkRange('discreteMax', opts.discreteMax),
   };
   const table = { names: ['x', 'y'], columns: [{ name: 'x', chunks: [a], length: a.values.length }, { name: 'y', chunks: [b], length: b.values.length }], rows: a.values.length };
   return { a, b, units, table, bin: { ...bin, threads: 1 } };
@@ -111,8 +112,8 @@ function resamplingChecked(p: PreparedTable, inp: ResamplingInput, x: Series, y:
   const block = opts.block === undefined || opts.block === 'auto'
     ? chooseBlock('auto', x === y ? [complete(a.values, a.values)] : [complete(a.values, b.values), complete(b.values, a.values)], shape.rows)
     : chooseBlock(opts.block, [], shape.rows);
-  const draw = { block, seed: checkInt('seed', opts.seed, 0) ?? 0, threads: checkInt('threads', opts.threads, 1, 1024) ?? defaultThreads(), units };
-  const n = checkInt(countKey, count, 1, 10_000_000) ?? countDefault;
+  const draw = { block, seed: checkInt('seed', opts.seed, 0) ?? 0, threads: checkRange('threads', opts.threads) ?? defaultThreads(), units };
+  const n = checkRange(countKey, count) ?? countDefault;
   return { p, draw, units, shape, block, count: n };
 }
 
@@ -151,13 +152,13 @@ function permutationResult(r: Draws, block: number): PermutationResult {
 
 /** Permutation test of binned MI between x and y against independence, off the main thread. */
 export async function miPermutationTest(x: Series, y: Series, opts: PermutationOptions = {}): Promise<PermutationResult> {
-  const c = await resamplingAsync(x, y, opts, 'permutations', opts.permutations, 999);
+  const c = await resamplingAsync(x, y, opts, 'permutations', opts.permutations, DEFAULTS.permutations);
   return using(c.p, async () => permutationResult(await c.p.permutation(0, 1, c.count, c.draw), c.block));
 }
 
 /** {@link miPermutationTest} on the calling thread (for worker threads; blocks the event loop). */
 export function miPermutationTestSync(x: Series, y: Series, opts: PermutationOptions = {}): PermutationResult {
-  const c = resampling(x, y, opts, 'permutations', opts.permutations, 999);
+  const c = resampling(x, y, opts, 'permutations', opts.permutations, DEFAULTS.permutations);
   return using(c.p, () => permutationResult(c.p.permutationSync(0, 1, c.count, c.draw), c.block));
 }
 
@@ -212,13 +213,13 @@ function checkLevel(level: unknown, replicates: number, warnings: AnalysisWarnin
  * about `estimate`.
  */
 export async function miBootstrapInterval(x: Series, y: Series, opts: BootstrapOptions = {}): Promise<BootstrapResult> {
-  const c = bootstrapOf(await resamplingAsync(x, y, opts, 'replicates', opts.replicates, 1000), opts, false);
+  const c = bootstrapOf(await resamplingAsync(x, y, opts, 'replicates', opts.replicates, DEFAULTS.replicates), opts, false);
   return using(c.p, async () => c.finish(await c.p.bootstrap(0, 1, c.count, c.draw)));
 }
 
 /** {@link miBootstrapInterval} on the calling thread. */
 export function miBootstrapIntervalSync(x: Series, y: Series, opts: BootstrapOptions = {}): BootstrapResult {
-  const c = bootstrapOf(resampling(x, y, opts, 'replicates', opts.replicates, 1000), opts, false);
+  const c = bootstrapOf(resampling(x, y, opts, 'replicates', opts.replicates, DEFAULTS.replicates), opts, false);
   return using(c.p, () => c.finish(c.p.bootstrapSync(0, 1, c.count, c.draw)));
 }
 
@@ -270,14 +271,14 @@ export interface EntropyBootstrapResult extends Omit<BootstrapResult, 'mi'> {
  * clipped to [0, ln K] (an entropy of K bins cannot exceed ln K).
  */
 export async function entropyBootstrapInterval(x: Series, opts: BootstrapOptions = {}): Promise<EntropyBootstrapResult> {
-  const c = bootstrapOf(await resamplingAsync(x, x, opts, 'replicates', opts.replicates, 1000), opts, true);
+  const c = bootstrapOf(await resamplingAsync(x, x, opts, 'replicates', opts.replicates, DEFAULTS.replicates), opts, true);
   const { mi, ...rest } = await using(c.p, async () => c.finish(await c.p.bootstrap(0, 1, c.count, c.draw)));
   return { entropy: mi, ...rest };
 }
 
 /** {@link entropyBootstrapInterval} on the calling thread. */
 export function entropyBootstrapIntervalSync(x: Series, opts: BootstrapOptions = {}): EntropyBootstrapResult {
-  const c = bootstrapOf(resampling(x, x, opts, 'replicates', opts.replicates, 1000), opts, true);
+  const c = bootstrapOf(resampling(x, x, opts, 'replicates', opts.replicates, DEFAULTS.replicates), opts, true);
   const { mi, ...rest } = using(c.p, () => c.finish(c.p.bootstrapSync(0, 1, c.count, c.draw)));
   return { entropy: mi, ...rest };
 }
@@ -338,7 +339,7 @@ function ksgResampleCall(x: Series, y: Series, opts: KsgResamplingOptions, mode:
   const device = ksgDevice(opts.device);
   const raw = {
     ...native, mode, count, block, drawSeed: checkInt('seed', opts.seed, 0) ?? 0,
-    threads: checkInt('threads', opts.threads, 1, 1024) ?? defaultThreads(), device: device?.used === 'cuda' ? ('cuda' as const) : ('cpu' as const),
+    threads: checkRange('threads', opts.threads) ?? defaultThreads(), device: device?.used === 'cuda' ? ('cuda' as const) : ('cpu' as const),
   };
   const f = units === 'bits' ? 1 / Math.LN2 : 1;
   const convert = (r: { observed: number; draws: Float64Array; rowsUsed: number }) => ({
@@ -367,7 +368,7 @@ async function ksgResample(x: Series, y: Series, opts: KsgResamplingOptions, mod
  * them on their own mean removes the extra small-sample bias of n/2 rows.
  */
 export async function ksgConfidenceInterval(x: Series, y: Series, opts: KsgIntervalOptions = {}): Promise<KsgIntervalResult> {
-  const count = checkInt('replicates', opts.replicates, 2, 10_000_000) ?? 200;
+  const count = checkInt('replicates', opts.replicates, 2, RANGES.replicates[1]) ?? DEFAULTS.ksgReplicates;
   const warnings: AnalysisWarning[] = [];
   const level = checkLevel(opts.level ?? 0.95, count, warnings);
   const r = await ksgResample(x, y, opts, 'half', count);
@@ -382,7 +383,7 @@ export async function ksgConfidenceInterval(x: Series, y: Series, opts: KsgInter
 
 /** {@link ksgConfidenceInterval} on the calling thread. */
 export function ksgConfidenceIntervalSync(x: Series, y: Series, opts: KsgIntervalOptions = {}): KsgIntervalResult {
-  const count = checkInt('replicates', opts.replicates, 2, 10_000_000) ?? 200;
+  const count = checkInt('replicates', opts.replicates, 2, RANGES.replicates[1]) ?? DEFAULTS.ksgReplicates;
   const warnings: AnalysisWarning[] = [];
   const level = checkLevel(opts.level ?? 0.95, count, warnings);
   const r = ksgResampleSync(x, y, opts, 'half', count);
@@ -397,7 +398,7 @@ export function ksgConfidenceIntervalSync(x: Series, y: Series, opts: KsgInterva
 
 /** Permutation test of KSG MI against independence (rows, or circular blocks of `block` rows); p as in miPermutationTest. */
 export async function ksgPermutationTest(x: Series, y: Series, opts: KsgResamplingOptions & { permutations?: number } = {}): Promise<PermutationResult> {
-  const count = checkInt('permutations', opts.permutations, 1, 10_000_000) ?? 999;
+  const count = checkRange('permutations', opts.permutations) ?? DEFAULTS.permutations;
   const r = await ksgResample(x, y, opts, 'permutation', count);
   const { excess, nullMean } = excessOverNull(r.observed, r.draws);
   return { mi: r.observed, p: permutationP(r.observed, r.draws), null: r.draws, nullMean, excess, block: r.block, rowsUsed: r.rowsUsed, units: r.units, ...(r.device ? { device: r.device } : {}) };
@@ -405,7 +406,7 @@ export async function ksgPermutationTest(x: Series, y: Series, opts: KsgResampli
 
 /** {@link ksgPermutationTest} on the calling thread. */
 export function ksgPermutationTestSync(x: Series, y: Series, opts: KsgResamplingOptions & { permutations?: number } = {}): PermutationResult {
-  const count = checkInt('permutations', opts.permutations, 1, 10_000_000) ?? 999;
+  const count = checkRange('permutations', opts.permutations) ?? DEFAULTS.permutations;
   const r = ksgResampleSync(x, y, opts, 'permutation', count);
   const { excess, nullMean } = excessOverNull(r.observed, r.draws);
   return { mi: r.observed, p: permutationP(r.observed, r.draws), null: r.draws, nullMean, excess, block: r.block, rowsUsed: r.rowsUsed, units: r.units, ...(r.device ? { device: r.device } : {}) };
@@ -452,7 +453,7 @@ export interface CmiIntervalResult extends Omit<BootstrapResult, 'mi' | 'method'
 export function cmiBootstrapInterval(x: Series, y: Series, z: Series, opts: CmiIntervalOptions = {}): CmiIntervalResult {
   const method = checkEnum('method', opts.method, INTERVAL_METHODS) ?? 'bias-corrected';
   const units = checkEnum('units', opts.units, ['bits', 'nats'] as const) ?? 'bits';
-  const replicates = checkInt('replicates', opts.replicates, 1, 10_000_000) ?? 1000;
+  const replicates = checkRange('replicates', opts.replicates) ?? DEFAULTS.replicates;
   const warnings: AnalysisWarning[] = [];
   const level = checkLevel(opts.level ?? 0.95, replicates, warnings);
   const bin = { bins: opts.bins, binning: opts.binning, discreteMax: opts.discreteMax };

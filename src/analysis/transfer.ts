@@ -6,6 +6,7 @@
  * TE(X → Y) against TE(Y → X) can.
  */
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
+import { DEFAULTS, RANGES, checkRange } from '../options.js';
 import { type BinningOptions, type Series } from '../estimators/binned.js';
 import { checkEnum, checkInt, defaultThreads } from '../estimators/run.js';
 import { binding } from '../native.js';
@@ -103,11 +104,11 @@ function teInterval(buf: Int32Array[], obs: { v: number; rows: number }, ly: num
  */
 export function transferEntropy(source: Series, target: Series, opts: TransferEntropyOptions = {}): TransferEntropyResult {
   const lag = checkInt('lag', opts.lag, 1) ?? 1;
-  const permutations = checkInt('permutations', opts.permutations, 0, 10_000_000) ?? 999;
+  const permutations = checkInt('permutations', opts.permutations, 0, RANGES.permutations[1]) ?? DEFAULTS.permutations;
   const surrogate = checkEnum('surrogate', opts.surrogate, ['shuffle', 'shift'] as const) ?? 'shuffle';
   if (opts.block !== undefined && opts.block !== 'auto' && surrogate === 'shift') badOption('block', 'no block length with shift surrogates', opts.block);
   const fixedBlock = opts.block === undefined || opts.block === 'auto' ? undefined : checkInt('block', opts.block, 1)!;
-  const replicates = checkInt('replicates', opts.replicates, 1, 10_000_000) ?? 1000;
+  const replicates = checkRange('replicates', opts.replicates) ?? DEFAULTS.replicates;
   const warnings = [] as EstimateInfo['warnings'];
   const level = opts.ci === undefined ? undefined : checkLevelAndReplicates(opts.ci, replicates, 'ci', warnings);
   const method = checkEnum('method', opts.method, INTERVAL_METHODS) ?? 'bias-corrected';

@@ -2,6 +2,7 @@
  * What every command shares: the input (one resolver for all), the common options, number parsing,
  * summaries on stdout, progress on stderr, and mapping errors to exit codes.
  */
+import { RANGES, type RangedOption } from '../options.js';
 import { InvalidArgumentError, Option } from 'commander';
 import { MetricsiftError } from '../errors.js';
 import { INPUT_FORMATS, openDataset, type Dataset, type OpenOptions, type InputFormat } from '../io/dataset.js';
@@ -19,6 +20,19 @@ export function intArg(name: string, min: number) {
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+    return n;
+  };
+}
+
+/**
+ * An integer flag in its options-layer range (RANGES), checked when the flags are parsed; `min`
+ * overrides the lower end where a command allows less or needs more (`te --permutations 0`).
+ */
+export function rangeArg(flag: string, option: RangedOption, min: number = RANGES[option][0]) {
+  const max = RANGES[option][1];
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${flag} must be an integer from ${min} to ${max}`);
     return n;
   };
 }
@@ -43,7 +57,7 @@ export function formatOption(): Option {
 
 /** `-t, --threads`, defaulting to METRICSIFT_THREADS (checked at start by envDefaults). */
 export function threadsOption(): Option {
-  return new Option('-t, --threads <n>', 'native threads (default: all cores)').argParser(intArg('--threads', 1)).env('METRICSIFT_THREADS');
+  return new Option('-t, --threads <n>', 'native threads (default: all cores)').argParser(rangeArg('--threads', 'threads')).env('METRICSIFT_THREADS');
 }
 
 /** `--json`: the result as JSON on stdout (instead of CSV on stdout, or of a file with --out). */

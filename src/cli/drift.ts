@@ -1,5 +1,6 @@
 /** `metricsift drift <metrics> --pair a,b | --target col --window N`: MI per sliding window and sustained changes. */
 import { checkOutput, writeFiles } from '../io/write.js';
+import { DEFAULTS } from '../options.js';
 import { Command, Option } from 'commander';
 import { driftTable, type DriftPairs } from '../analysis/drift.js';
 import { ErrorCode, MetricsiftError } from '../errors.js';
@@ -9,7 +10,7 @@ import { writeDrift } from '../io/write.js';
 import { STDOUT, STDOUT_JSON } from '../io/write.js';
 import { writeDriftReport } from '../report/drift.js';
 import type { ColumnTable } from '../table.js';
-import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, runCommand, summary, threadsOption, withPool, workersOption } from './common.js';
+import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, runCommand, summary, threadsOption, withPool, workersOption, rangeArg } from './common.js';
 
 interface DriftFlags {
   format?: InputFormat;
@@ -62,16 +63,16 @@ export function driftCommand(): Command {
     .option('--target <column>', 'every metric against this column instead of --pair')
     .requiredOption('--window <n>', 'rows per window', intArg('--window', 4))
     .option('--step <n>', 'rows between window starts (default: the window)', intArg('--step', 1))
-    .option('--persist <n>', 'windows in a row outside the baseline before a change is flagged (default 3)', intArg('--persist', 1))
+    .option('--persist <n>', `windows in a row outside the baseline before a change is flagged (default ${DEFAULTS.persist})`, intArg('--persist', 1))
     .option('--block <n|auto>', 'bootstrap block length (default auto: Politis–White per window)', (v: string) => (v === 'auto' ? 'auto' : intArg('--block', 1)(v)))
     .addOption(new Option('--method <rule>', 'interval rule (default bias-corrected)').choices(['bias-corrected', 'percentile']))
     .addOption(new Option('--estimator <name>', 'binned (default) or ksg (KSG MI per window, half-sample intervals)').choices(['binned', 'ksg']))
-    .option('-k, --k <n>', 'KSG neighbours (default 3)', intArg('--k', 1))
-    .option('--ci <level>', 'interval level (default 0.95)', numArg('--ci'))
-    .option('--replicates <n>', 'bootstrap replicates per window (default 1000)', intArg('--replicates', 10))
+    .option('-k, --k <n>', `KSG neighbours (default ${DEFAULTS.k})`, rangeArg('--k', 'k'))
+    .option('--ci <level>', `interval level (default ${DEFAULTS.level})`, numArg('--ci'))
+    .option('--replicates <n>', `bootstrap replicates per window (default ${DEFAULTS.replicates})`, rangeArg('--replicates', 'replicates', 10))
     .option('--baseline <first,last>', 'baseline rows [first, last) (default: the first window)')
-    .option('--seed <n>', 'seed (default 0)', intArg('--seed', 0))
-    .option('-b, --bins <n>', 'bins per series (default 16; mind the small-sample warning on short windows)', intArg('--bins', 2))
+    .option('--seed <n>', `seed (default ${DEFAULTS.seed})`, intArg('--seed', 0))
+    .option('-b, --bins <n>', `bins per series (default ${DEFAULTS.bins}; mind the small-sample warning on short windows)`, rangeArg('--bins', 'bins'))
     .addOption(new Option('--binning <rule>', 'binning rule (default quantile)').choices(['quantile', 'uniform', 'auto']))
     .option('--nats', 'values in nats instead of bits')
     .addOption(threadsOption())

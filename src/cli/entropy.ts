@@ -1,10 +1,11 @@
 /** `metricsift entropy <input>`: per-metric binned entropy and the rows it used. */
 import { checkOutput } from '../io/write.js';
+import { DEFAULTS } from '../options.js';
 import { Command, Option } from 'commander';
 import { entropies, type Binning } from '../estimators/binned.js';
 import type { InputFormat } from '../io/dataset.js';
 import { STDOUT, STDOUT_JSON, writeEntropy } from '../io/write.js';
-import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, runCommand, summary, threadsOption } from './common.js';
+import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, runCommand, summary, threadsOption, rangeArg } from './common.js';
 
 interface EntropyFlags {
   format?: InputFormat;
@@ -24,7 +25,7 @@ export function entropyCommand(): Command {
     .description('binned entropy and missing-value count of every metric column: metric,entropy_bits,rows_used,missing')
     .argument('<input>', INPUT_HELP)
     .addOption(formatOption())
-    .option('-b, --bins <n>', 'bins per column (default 16)', intArg('--bins', 2))
+    .option('-b, --bins <n>', `bins per column (default ${DEFAULTS.bins})`, rangeArg('--bins', 'bins'))
     .addOption(new Option('--binning <rule>', 'how to bin continuous columns (default quantile)').choices(['quantile', 'uniform', 'auto']))
     .option('--miller-madow', 'apply the Miller–Madow bias correction')
     .option('--nats', 'entropy in nats instead of bits')

@@ -1,5 +1,6 @@
 /** `metricsift matrix <input>`: the pairwise MI/NMI/correlation matrix of a table's columns. */
 import { checkOutput } from '../io/write.js';
+import { DEFAULTS } from '../options.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { correlationMatrix, correlationPairsAbove, correlationTopK } from '../estimators/correlation.js';
 import { miMatrix, miPairsAbove, miTopK, type Binning, type Normalization } from '../estimators/binned.js';
@@ -11,7 +12,7 @@ import type { InputFormat } from '../io/dataset.js';
 import { STDOUT, STDOUT_JSON, writeMatrix, writePairs } from '../io/write.js';
 import { parseShard, partHeader, shardRows, writePart, type ShardSpec } from '../shard.js';
 import { badOption } from '../errors.js';
-import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, progress, runCommand, summary, threadsOption } from './common.js';
+import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, progress, runCommand, summary, threadsOption, rangeArg } from './common.js';
 
 export interface MatrixFlags {
   format?: InputFormat;
@@ -41,11 +42,11 @@ export interface MatrixFlags {
 export function addMatrixOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('-m, --measure <measure>', 'what to compute').choices(['mi', 'nmi', 'ksg', 'pearson', 'spearman', 'kendall']).default('mi'))
-    .option('-k, --k <n>', 'KSG neighbours (default 3)', intArg('--k', 1))
+    .option('-k, --k <n>', `KSG neighbours (default ${DEFAULTS.k})`, rangeArg('--k', 'k'))
     .addOption(new Option('--ksg <algorithm>', 'KSG algorithm (default 1)').choices(['1', '2']))
     .option('--jitter <seed|none>', 'KSG tie-breaking jitter seed, or none (default 0)')
     .option('--no-standardize', 'KSG: do not scale each column to unit variance')
-    .option('-b, --bins <n>', 'bins per column (binned measures; default 16, the cap for auto)', intArg('--bins', 2))
+    .option('-b, --bins <n>', `bins per column (binned measures; default ${DEFAULTS.bins}, the cap for auto)`, rangeArg('--bins', 'bins'))
     .addOption(new Option('--binning <rule>', 'how to bin continuous columns (default quantile)').choices(['quantile', 'uniform', 'auto']))
     .addOption(new Option('--normalization <n>', 'NMI denominator (default arithmetic)').choices(['arithmetic', 'geometric', 'min', 'max', 'joint']))
     .option('--miller-madow', 'apply the Miller–Madow bias correction')

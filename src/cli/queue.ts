@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { collectRun, runStatus, startWorker, submitRun, waitRun, type RunStatus } from '../queue.js';
 import { writeMatrix, writePairs } from '../io/write.js';
 import { addMatrixOptions, pairwiseOptions, type MatrixFlags } from './matrix.js';
-import { intArg, runCommand } from './common.js';
+import { intArg, runCommand, rangeArg } from './common.js';
 
 const REDIS_HELP = 'Redis URL, redis://host:6379 (default: $METRICSIFT_REDIS)';
 
@@ -81,7 +81,7 @@ export function workerCommand(): Command {
     .description('compute tiles of queued runs until stopped (SIGTERM/SIGINT finish the tiles in hand)')
     .option('--redis <url>', REDIS_HELP)
     .option('-c, --concurrency <k>', 'tiles at once (default 1); the cores are shared among them', intArg('--concurrency', 1))
-    .option('-t, --threads <n>', 'native threads per tile (default: cores / concurrency)', intArg('--threads', 1))
+    .option('-t, --threads <n>', 'native threads per tile (default: cores / concurrency)', rangeArg('--threads', 'threads'))
     .option('--stalled-interval <ms>', 'how often to look for tiles of dead workers (default 30000; their lock lasts twice this)', intArg('--stalled-interval', 100))
     .option('-q, --quiet', 'no line per tile on stderr')
     .option('--verbose', 'stack traces on errors')

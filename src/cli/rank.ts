@@ -1,6 +1,7 @@
 /** `metricsift rank <metrics> --target <column|labels-file>`: every metric ranked by MI to a target. */
 import { stat } from 'node:fs/promises';
 import { checkOutput } from '../io/write.js';
+import { DEFAULTS } from '../options.js';
 import { Command, Option } from 'commander';
 import { rankToTarget, type VariableInput } from '../analysis/rank.js';
 import { ErrorCode, MetricsiftError } from '../errors.js';
@@ -10,7 +11,7 @@ import { readLabels } from '../io/labels.js';
 import { writeRanking } from '../io/write.js';
 import { STDOUT, STDOUT_JSON } from '../io/write.js';
 import type { ColumnTable } from '../table.js';
-import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, runCommand, summary, threadsOption, withPool, workersOption } from './common.js';
+import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, runCommand, summary, threadsOption, withPool, workersOption, rangeArg } from './common.js';
 
 interface RankFlags {
   format?: InputFormat;
@@ -27,7 +28,7 @@ interface RankFlags {
   k?: number;
   block?: number | 'auto';
   seed?: number;
-  share: number;
+  share?: number;
   bins?: number;
   binning?: Binning;
   nats?: boolean;
@@ -77,16 +78,16 @@ export function rankCommand(): Command {
     .option('--given <column|file>', 'rank by conditional MI given this confounder (a column or a labels file)')
     .option('--ci <level>', 'bootstrap interval per metric at this level, e.g. 0.95 (bias-corrected; see --method)', numArg('--ci'))
     .addOption(new Option('--method <rule>', 'interval rule (default bias-corrected: basic interval around the bias-corrected estimate)').choices(['bias-corrected', 'percentile']))
-    .option('--replicates <n>', 'bootstrap replicates (default 1000; KSG half-samples 200; < 100 warns)', intArg('--replicates', 1))
-    .option('--permutations <n>', 'permutation p-value, excess over the null and BH q-value per metric with n permutations (e.g. 999)', intArg('--permutations', 1))
+    .option('--replicates <n>', `bootstrap replicates (default ${DEFAULTS.replicates}; KSG half-samples ${DEFAULTS.ksgReplicates}; < 100 warns)`, rangeArg('--replicates', 'replicates'))
+    .option('--permutations <n>', 'permutation p-value, excess over the null and BH q-value per metric with n permutations (e.g. 999)', rangeArg('--permutations', 'permutations'))
     .option('--fdr <q>', 'top N and total only over the metrics with a Benjamini–Hochberg q-value ≤ q (needs --permutations)', numArg('--fdr'))
     .addOption(new Option('--order-by <value>', 'order of the ranking: plug-in mi (default), miller-madow, estimate (needs --ci) or excess (needs --permutations)').choices(['mi', 'miller-madow', 'estimate', 'excess']))
     .addOption(new Option('--estimator <name>', 'binned (default) or ksg (numeric target; no --given)').choices(['binned', 'ksg']))
-    .option('-k, --k <n>', 'KSG neighbours (default 3)', intArg('--k', 1))
+    .option('-k, --k <n>', `KSG neighbours (default ${DEFAULTS.k})`, rangeArg('--k', 'k'))
     .option('--block <n|auto>', 'block length of the bootstrap and permutations (default auto: Politis–White per metric; 1: rows)', blockArg)
-    .option('--seed <n>', 'seed of the bootstrap and permutations (default 0)', intArg('--seed', 0))
-    .option('--share <x>', 'report the smallest top N carrying this share of the total MI', numArg('--share'), 0.8)
-    .option('-b, --bins <n>', 'bins per metric (default 16)', intArg('--bins', 2))
+    .option('--seed <n>', `seed of the bootstrap and permutations (default ${DEFAULTS.seed})`, intArg('--seed', 0))
+    .option('--share <x>', `report the smallest top N carrying this share of the total MI (default ${DEFAULTS.share})`, numArg('--share'))
+    .option('-b, --bins <n>', `bins per metric (default ${DEFAULTS.bins})`, rangeArg('--bins', 'bins'))
     .addOption(new Option('--binning <rule>', 'binning rule (default quantile)').choices(['quantile', 'uniform', 'auto']))
     .option('--nats', 'values in nats instead of bits')
     .addOption(threadsOption())

@@ -11,9 +11,9 @@ import { writeReport } from '../report/html.js';
 import { buildAlertRules, writeAlertRules } from '../report/rules.js';
 import { faultRows, readFaultList } from '../select/labels.js';
 import { selectMetrics, writeAimdLog, writeCurve, writeSelection, type CallGraph, type KimetrixOptions } from '../select/index.js';
-import { SELECT_DEFAULTS as D, checkNumber, inUnitOpen, positiveInt } from '../select/defaults.js';
+import { DEFAULTS, SELECT_DEFAULTS as D, checkNumber, inUnitOpen, positiveInt, thetaFor } from '../options.js';
 import { compilePattern } from '../select/patterns.js';
-import { INPUT_HELP, formatOption, intArg, loadInput, numArg, runCommand, stagedProgress, summary, threadsOption, withPool } from './common.js';
+import { INPUT_HELP, formatOption, intArg, loadInput, numArg, runCommand, stagedProgress, summary, threadsOption, withPool, rangeArg } from './common.js';
 
 interface ScanFlags {
   format?: InputFormat;
@@ -66,7 +66,7 @@ export function scanCommand(): Command {
     .option('-o, --out <dir>', 'output directory', 'metricsift-out')
     .addOption(new Option('--mode <mode>', `topology-aware greedy set cover, or KIMetrix topology-aware or flat (default ${D.mode}; --tuner aimd or --epsilon without --mode: topology)`).choices(['topology', 'flat', 'cover']))
     .addOption(new Option('-m, --measure <m>', `what coverage counts as "can be read off" (default ${D.measure})`).choices(['mi', 'pearson', 'spearman', 'kendall']))
-    .option('--theta <x>', `coverage threshold θ in [0, 1] (default ${D.theta} for spearman, 0.81 pearson, 0.6 kendall, 0.5 mi)`, numArg('--theta'))
+    .option('--theta <x>', `coverage threshold θ in [0, 1] (default ${thetaFor('spearman')} for spearman, ${thetaFor('pearson')} pearson, ${thetaFor('kendall')} kendall, ${thetaFor('mi')} mi)`, numArg('--theta'))
     .option('--min-coverage <x>', `pick the smallest subset whose coverage reaches this, in (0, 1] (default ${D.minCoverage})`, numArg('--min-coverage'))
     .option('--max-metrics <n>', 'at most N metrics: the highest coverage within N', numArg('--max-metrics'))
     .option('--duplicate-bound <x>', `NMI at or above which two metrics are never both kept, in (0, 1] (default ${D.duplicateBound})`, numArg('--duplicate-bound'))
@@ -78,10 +78,10 @@ export function scanCommand(): Command {
     .option('--alpha <x>', `AIMD multiplicative decrease α in (0, 1) (default ${D.alpha})`, numArg('--alpha'))
     .option('--beta <x>', `AIMD additive increase β (default ${D.beta})`, numArg('--beta'))
     .option('--iterations <n>', `AIMD iterations η (default ${D.iterations})`, intArg('--iterations', 1))
-    .option('--epsilon0 <x>', 'seed ε0 (default 0.5)', numArg('--epsilon0'))
-    .option('--tolerance <x>', 'size tolerance τ (default 1)', numArg('--tolerance'))
+    .option('--epsilon0 <x>', `seed ε0 (default ${D.epsilon0})`, numArg('--epsilon0'))
+    .option('--tolerance <x>', `size tolerance τ (default ${D.tolerance})`, numArg('--tolerance'))
     .addOption(new Option('--compare <c>', 'AIMD compares the size with the previous one or all earlier ones').choices(['previous', 'all']))
-    .option('-b, --bins <n>', 'bins per metric (default 16)', intArg('--bins', 2))
+    .option('-b, --bins <n>', `bins per metric (default ${DEFAULTS.bins})`, rangeArg('--bins', 'bins'))
     .addOption(new Option('--binning <rule>', 'binning rule (default quantile)').choices(['quantile', 'uniform', 'auto']))
     .addOption(threadsOption())
     .addOption(new Option('-w, --workers <n>', 'worker threads to read and parse trace files (default 1: none); within --threads').argParser(intArg('--workers', 1)))

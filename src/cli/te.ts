@@ -1,4 +1,5 @@
 /** `metricsift te <metrics> --from a --to b [--lag L]`: binned transfer entropy with a permutation p-value. */
+import { DEFAULTS } from '../options.js';
 import { Command, Option } from 'commander';
 import { transferEntropy } from '../analysis/transfer.js';
 import { columnValues } from '../analysis/codes.js';
@@ -6,7 +7,7 @@ import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { Binning } from '../estimators/binned.js';
 import type { InputFormat } from '../io/dataset.js';
 import { writeTextAtomic } from '../io/write.js';
-import { INPUT_HELP, formatOption, intArg, loadInput, numArg, runCommand } from './common.js';
+import { INPUT_HELP, formatOption, intArg, loadInput, numArg, runCommand, rangeArg } from './common.js';
 
 interface TeFlags {
   format?: InputFormat;
@@ -34,13 +35,13 @@ export function teCommand(): Command {
     .requiredOption('--from <column>', 'source series')
     .requiredOption('--to <column>', 'target series')
     .option('--lag <n>', 'lag of the source in rows (default 1)', intArg('--lag', 1))
-    .option('--permutations <n>', 'surrogates for the p-value (default 999; 0 for none)', intArg('--permutations', 0))
+    .option('--permutations <n>', `surrogates for the p-value (default ${DEFAULTS.permutations}; 0 for none)`, rangeArg('--permutations', 'permutations', 0))
     .addOption(new Option('--surrogate <kind>', 'surrogate sources: block shuffles or circular shifts (default shuffle)').choices(['shuffle', 'shift']))
     .option('--block <n|auto>', 'block length of shuffle surrogates and the bootstrap (default auto: Politis–White)', (v: string) => (v === 'auto' ? 'auto' : intArg('--block', 1)(v)))
     .option('--ci <level>', 'bias-corrected block-bootstrap interval of TE at this level, e.g. 0.95', numArg('--ci'))
-    .option('--replicates <n>', 'bootstrap replicates for --ci (default 1000)', intArg('--replicates', 1))
-    .option('--seed <n>', 'seed (default 0)', intArg('--seed', 0))
-    .option('-b, --bins <n>', 'bins per series (default 16)', intArg('--bins', 2))
+    .option('--replicates <n>', `bootstrap replicates for --ci (default ${DEFAULTS.replicates})`, rangeArg('--replicates', 'replicates'))
+    .option('--seed <n>', `seed (default ${DEFAULTS.seed})`, intArg('--seed', 0))
+    .option('-b, --bins <n>', `bins per series (default ${DEFAULTS.bins})`, rangeArg('--bins', 'bins'))
     .addOption(new Option('--binning <rule>', 'binning rule (default quantile)').choices(['quantile', 'uniform', 'auto']))
     .option('--nats', 'values in nats instead of bits')
     .option('-o, --out <file>', 'write the JSON there instead of stdout')
@@ -60,7 +61,7 @@ export function teCommand(): Command {
           ...(r.ci ? { estimate: r.estimate, ci: r.ci } : {}), block: r.block, rows_used: r.rowsUsed, bins: r.bins, warnings: r.warnings,
         });
         const out = {
-          lag: f.lag ?? 1, units: o.units, permutations: f.permutations ?? 999,
+          lag: f.lag ?? 1, units: o.units, permutations: f.permutations ?? DEFAULTS.permutations,
           forward: pick(transferEntropy(x, y, o), f.from, f.to), backward: pick(transferEntropy(y, x, o), f.to, f.from),
         };
         await writeTextAtomic(f.out ?? '-', JSON.stringify(out, null, 1) + '\n');

@@ -5,7 +5,8 @@ import { parseHeaders } from '../io/read.js';
 import { writeFile } from 'node:fs/promises';
 import { watchAlertRulesYaml } from '../watch/alerts.js';
 import { startWatch } from '../watch/service.js';
-import { intArg, numArg, runCommand } from './common.js';
+import { DEFAULTS, WATCH_DEFAULTS as W } from '../options.js';
+import { intArg, numArg, rangeArg, runCommand } from './common.js';
 
 interface WatchFlags {
   query?: string[];
@@ -57,14 +58,14 @@ export function watchCommand(): Command {
     .option('--listen <host:port>', 'where /metrics, /api/*, /healthz, /readyz and / are served', '127.0.0.1:9464')
     .option('--state <dir>', 'state directory: resumed on restart (same configuration only: MS_STATE_MISMATCH otherwise)')
     .option('--header <Name: value>', 'HTTP header for Prometheus, repeatable (Authorization, X-Scope-OrgID); METRICSIFT_PROMETHEUS_TOKEN sends a bearer token', many)
-    .option('-b, --bins <n>', 'bins per metric (default 16)', intArg('--bins', 2))
-    .option('--top-pairs <n>', 'partners tracked per metric, by NMI at each selection (default 5)', intArg('--top-pairs', 0))
-    .option('--max-metrics <n>', 'series watched at most (default 2000)', intArg('--max-metrics', 1))
-    .option('--max-pair-series <n>', 'metricsift_mutual_information_bits series at most (default 100)', intArg('--max-pair-series', 0))
-    .option('--max-target-series <n>', 'metricsift_mi_to_target_* series per target at most (default 100)', intArg('--max-target-series', 0))
-    .option('--level <x>', 'interval level (default 0.95)', numArg('--level'))
-    .option('--persist <n>', 'intervals outside the baseline before drift is flagged (default 3)', intArg('--persist', 1))
-    .option('--min-coverage <x>', 're-run the selection when its coverage falls below this (default 0.8)', numArg('--min-coverage'))
+    .option('-b, --bins <n>', `bins per metric (default ${DEFAULTS.bins})`, rangeArg('--bins', 'watchBins'))
+    .option('--top-pairs <n>', `partners tracked per metric, by NMI at each selection (default ${W.topPairs})`, rangeArg('--top-pairs', 'topPairs'))
+    .option('--max-metrics <n>', `series watched at most (default ${W.maxMetrics})`, intArg('--max-metrics', 1))
+    .option('--max-pair-series <n>', `metricsift_mutual_information_bits series at most (default ${W.maxPairSeries})`, intArg('--max-pair-series', 0))
+    .option('--max-target-series <n>', `metricsift_mi_to_target_* series per target at most (default ${W.maxTargetSeries})`, intArg('--max-target-series', 0))
+    .option('--level <x>', `interval level (default ${DEFAULTS.level})`, numArg('--level'))
+    .option('--persist <n>', `intervals outside the baseline before drift is flagged (default ${DEFAULTS.persist})`, intArg('--persist', 1))
+    .option('--min-coverage <x>', `re-run the selection when its coverage falls below this (default ${W.minCoverage})`, numArg('--min-coverage'))
     .option('--lag <duration>', 'how far behind now a grid point is read (default: one interval)')
     .option('--save-every <duration>', 'how often the state is saved (default 5m, at least one interval; also at selections and on exit)')
     .option('--alert-rules <file>', 'write Prometheus alerting rules over the served series (page on MI collapse, ticket on drift) at start-up')

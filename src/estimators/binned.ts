@@ -4,6 +4,7 @@
  * natively in parallel tiles. Values are in bits unless `units: 'nats'`.
  */
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
+import { checkRange } from '../options.js';
 import type { Device, DeviceReport } from '../device.js';
 import { binding } from '../native.js';
 import { columnFromArray, toColumnTable, type ColumnTable, type TableInput } from '../table.js';
@@ -19,7 +20,7 @@ export type Normalization = 'arithmetic' | 'geometric' | 'min' | 'max' | 'joint'
 export interface BinningOptions {
   /** `quantile` (equal frequency, default), `uniform` (equal width) or `auto` (Freedman–Diaconis, capped by `bins`). */
   binning?: Binning;
-  /** Number of bins (default 16; for `auto` the cap, default 64). 2 to 1024. */
+  /** Number of bins (default 16; for `auto` the cap, default 64), in `RANGES.bins` (src/options.ts). */
   bins?: number;
   /** Interior cut points c1 < … < c(K−1) instead of a rule: bin = number of cuts ≤ x. */
   edges?: ArrayLike<number>;
@@ -145,7 +146,7 @@ export function miPairsAboveSync(input: TableInput, threshold: number, opts: Omi
  * building the dense matrix: per-thread bounded heaps, merged deterministically.
  */
 export async function miTopK(input: TableInput, k: number, opts: MiMatrixOptions = {}): Promise<MiPairList> {
-  const kk = checkInt('k', k, 1, 1 << 20)!;
+  const kk = checkRange('k', k)!;
   const c = checked(opts);
   return withPrepared(input, c.prep, async (p) => (await p.topK([c.measure], kk, opts))[0]);
 }

@@ -4,6 +4,7 @@
  * constant side or fewer than two complete rows is NaN.
  */
 import { ErrorCode, MetricsiftError } from '../errors.js';
+import { checkRange } from '../options.js';
 import { binding } from '../native.js';
 import { columnFromArray, type TableInput } from '../table.js';
 import type { PairList, PairMatrix } from './matrix.js';
@@ -72,7 +73,7 @@ export async function correlationPairsAbove(input: TableInput, threshold: number
 
 /** For every column, its `k` partners with the highest |r| (ties to the lower index), without the dense matrix. */
 export async function correlationTopK(input: TableInput, k: number, opts: CorrelationOptions = {}): Promise<PairList> {
-  const kk = checkInt('k', k, 1, 1 << 20)!;
+  const kk = checkRange('k', k)!;
   const c = call(input, opts, { output: 'topk', k: kk, absolute: true });
   return toList(c, await runNative(opts, pairCount(c.t.names.length, opts.rows), (ctl) => binding.corrMatrix(c.cols, c.t.names, c.raw, ctl, true)), { k: kk });
 }

@@ -9,6 +9,7 @@
  * strict < ε for algorithm 1, ≤ for algorithm 2, so ε may be 0 when points coincide).
  */
 import { ErrorCode, MetricsiftError, WarningCode, badOption, type AnalysisWarning } from '../errors.js';
+import { DEFAULTS, checkRange } from '../options.js';
 import { binding } from '../native.js';
 import { columnFromArray, type ColumnChunk } from '../table.js';
 import type { Estimate, Series } from './binned.js';
@@ -41,7 +42,7 @@ function columnsOf(name: string, v: Vars): Series[] {
 
 /** The checked options and what the addon reads of them (shared with the resampling calls). */
 export function checkedKsgOptions(opts: KsgOptions) {
-  const k = checkInt('k', opts.k, 1, 1 << 20) ?? 3;
+  const k = checkRange('k', opts.k) ?? DEFAULTS.k;
   const algorithm = opts.algorithm ?? 1;
   if (algorithm !== 1 && algorithm !== 2) badOption('algorithm', '1 or 2', algorithm);
   const jitter = opts.jitter ?? 0;
@@ -137,7 +138,7 @@ export async function ksgPairsAbove(input: TableInput, threshold: number, opts: 
 export async function ksgTopK(input: TableInput, k: number, opts: KsgOptions & RunOptions = {}): Promise<PairList & { units: 'bits' | 'nats' }> {
   const t = prepareTable(input, opts);
   const { units, native } = checkedKsgOptions(opts);
-  const kk = checkInt('k', k, 1, 1 << 20)!;
+  const kk = checkRange('k', k)!;
   const raw = { ...native, ...rawRunOptions(opts), output: 'topk' as const, k: kk };
   const r = await runNative(opts, pairCount(t.names.length, opts.rows), (ctl) => binding.ksgMatrix(rawColumns(t), t.names, raw, ctl, true));
   const value = r.value!;

@@ -3,6 +3,7 @@
  * queue workers call, so that each computes a pair exactly as the others do.
  */
 import { badOption } from '../errors.js';
+import { DEFAULTS } from '../options.js';
 import type { TableInput } from '../table.js';
 import { miMatrix, miPairsAbove, miTopK, type Binning, type Normalization } from './binned.js';
 import { correlationMatrix, correlationPairsAbove, correlationTopK } from './correlation.js';
@@ -57,7 +58,7 @@ export function canonicalPairwiseOptions(o: PairwiseOptions): Record<string, unk
   else if (kind === 'topk') out.topK = o.topK;
   else out.precision = o.precision ?? 'float64';
   if (o.measure === 'ksg') {
-    Object.assign(out, { k: o.k ?? 3, algorithm: o.algorithm ?? 1, jitter: o.jitter ?? 0, standardize: o.standardize ?? true, units: o.units ?? 'bits' });
+    Object.assign(out, { k: o.k ?? DEFAULTS.k, algorithm: o.algorithm ?? 1, jitter: o.jitter ?? 0, standardize: o.standardize ?? true, units: o.units ?? 'bits' });
   } else if (o.measure === 'mi' || o.measure === 'nmi') {
     Object.assign(out, { bins: o.bins, binning: o.binning, millerMadow: o.millerMadow ?? false, units: o.units ?? 'bits' });
     if (o.measure === 'nmi') out.normalization = o.normalization;

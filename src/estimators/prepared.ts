@@ -8,6 +8,7 @@
  * business, not the caller's.
  */
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
+import { checkRange } from '../options.js';
 import { checkDevice, loadGpuJs, resolveDevice, type Device, type DeviceReport } from '../device.js';
 import { GPUJS_MAX_ROWS, gpuJsPairCounts } from './gpujs-counts.js';
 import { binding, type RawEntropies, type RawMatricesOptions, type RawMiOptions, type RawPairResult, type RawPreparedHandle, type RawResampled } from '../native.js';
@@ -25,8 +26,8 @@ type Units = 'bits' | 'nats';
 export function rawInfoOptions(o: InfoOptions & { normalization?: Normalization; measure?: string }): RawMiOptions {
   const raw: RawMiOptions = {
     binning: checkEnum('binning', o.binning, BINNINGS),
-    bins: checkInt('bins', o.bins, 2, 1024),
-    discreteMax: checkInt('discreteMax', o.discreteMax, 0, 1024),
+    bins: checkRange('bins', o.bins),
+    discreteMax: checkRange('discreteMax', o.discreteMax),
     units: checkEnum('units', o.units, ['bits', 'nats'] as const),
     normalization: checkEnum('normalization', o.normalization, NORMS),
     measure: checkEnum('measure', o.measure, ['mi', 'nmi'] as const),
@@ -291,14 +292,14 @@ export class PreparedTable {
 
   /** Each column's `k` best partners (ties to the lower index), one list per measure, one pass. */
   async topK(measures: readonly ('mi' | 'nmi')[], k: number, opts: PreparedMatrixOptions = {}): Promise<MiPairList[]> {
-    const kk = checkInt('k', k, 1, 1 << 20)!;
+    const kk = checkRange('k', k)!;
     const c = this.#matrixOptions(measures, opts, { output: 'topk', k: kk });
     return this.#lists(measures, c.units, await this.#run(c, opts), { k: kk }, c.device);
   }
 
   /** {@link topK} on the calling thread. */
   topKSync(measures: readonly ('mi' | 'nmi')[], k: number, opts: Omit<PreparedMatrixOptions, 'signal' | 'onProgress'> = {}): MiPairList[] {
-    const kk = checkInt('k', k, 1, 1 << 20)!;
+    const kk = checkRange('k', k)!;
     const c = this.#matrixOptions(measures, opts, { output: 'topk', k: kk });
     return this.#lists(measures, c.units, this.#runSync(c), { k: kk }, c.device);
   }
@@ -338,7 +339,7 @@ export class PreparedTable {
     const raw = {
       x: this.#index(x, 'x'), y: this.#index(y, 'y'), mode, count,
       block: checkInt('block', o.block, 1) ?? 1, seed: checkInt('seed', o.seed, 0) ?? 0,
-      ...(o.threads !== undefined ? { threads: checkInt('threads', o.threads, 1, 1024) } : {}),
+      ...(o.threads !== undefined ? { threads: checkRange('threads', o.threads) } : {}),
     };
     const units = checkEnum('units', o.units, ['bits', 'nats'] as const) ?? 'bits';
     return { raw, units, f: units === 'bits' ? 1 / Math.LN2 : 1 };
@@ -353,7 +354,7 @@ export class PreparedTable {
    * with replacement from the complete rows), off the main thread.
    */
   async bootstrap(x: Column, y: Column, replicates = 1000, opts: PreparedResampleOptions = {}): Promise<Draws> {
-    const count = checkInt('replicates', replicates, 1, 10_000_000)!;
+    const count = checkRange('replicates', replicates)!;
     const c = this.#resample(x, y, 'bootstrap', count, opts);
     const h = this.#h();
     return this.#draws(await runNative({ signal: opts.signal }, 0, () => binding.preparedResample(h, c.raw, null, true)), c.units, c.f);
@@ -361,7 +362,7 @@ export class PreparedTable {
 
   /** {@link bootstrap} on the calling thread. */
   bootstrapSync(x: Column, y: Column, replicates = 1000, opts: Omit<PreparedResampleOptions, 'signal'> = {}): Draws {
-    const count = checkInt('replicates', replicates, 1, 10_000_000)!;
+    const count = checkRange('replicates', replicates)!;
     const c = this.#resample(x, y, 'bootstrap', count, opts);
     const h = this.#h();
     return this.#draws(runNativeSync(() => binding.preparedResample(h, c.raw, null, false)), c.units, c.f);
@@ -369,7 +370,7 @@ export class PreparedTable {
 
   /** Permutation null of binned MI of a pair (rows, or circular blocks) and its p-value, off the main thread. */
   async permutation(x: Column, y: Column, permutations = 999, opts: PreparedResampleOptions = {}): Promise<Draws> {
-    const count = checkInt('permutations', permutations, 1, 10_000_000)!;
+    const count = checkRange('permutations', permutations)!;
     const c = this.#resample(x, y, 'permutation', count, opts);
     const h = this.#h();
     return this.#draws(await runNative({ signal: opts.signal }, 0, () => binding.preparedResample(h, c.raw, null, true)), c.units, c.f);
@@ -377,7 +378,7 @@ export class PreparedTable {
 
   /** {@link permutation} on the calling thread. */
   permutationSync(x: Column, y: Column, permutations = 999, opts: Omit<PreparedResampleOptions, 'signal'> = {}): Draws {
-    const count = checkInt('permutations', permutations, 1, 10_000_000)!;
+    const count = checkRange('permutations', permutations)!;
     const c = this.#resample(x, y, 'permutation', count, opts);
     const h = this.#h();
     return this.#draws(runNativeSync(() => binding.preparedResample(h, c.raw, null, false)), c.units, c.f);

@@ -4,6 +4,7 @@
  */
 import { availableParallelism, totalmem } from 'node:os';
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
+import { checkRange } from '../options.js';
 import type { RawColumns } from '../native.js';
 import { selectColumns, toColumnTable, type ColumnTable, type TableInput } from '../table.js';
 
@@ -110,7 +111,7 @@ export function pairCount(m: number, rows?: [number, number]): number {
 
 /** Thread count and shard, checked, as the addon takes them. */
 export function rawRunOptions(o: RunOptions): { threads: number; rowFirst?: number; rowLast?: number } {
-  const threads = checkInt('threads', o.threads, 1, 1024) ?? defaultThreads();
+  const threads = checkRange('threads', o.threads) ?? defaultThreads();
   if (o.rows === undefined) return { threads };
   const r = o.rows;
   if (!Array.isArray(r) || r.length !== 2 || !r.every((v) => Number.isInteger(v) && v >= 0) || r[0] > r[1]) {

@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { createGunzip, gunzip } from 'node:zlib';
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
+import { checkRange } from '../options.js';
 import { binding, type RawCsv } from '../native.js';
 import type { Column, ColumnTable } from '../table.js';
 
@@ -263,7 +264,7 @@ function checkOptions(options: CsvOptions): void {
     badOption('timeColumn', 'a boolean', options.timeColumn);
   }
   const t = options.threads;
-  if (t !== undefined && !(Number.isInteger(t) && t >= 1 && t <= 1024)) badOption('threads', 'an integer from 1 to 1024', t);
+  checkRange('threads', t);
   const d = options.delimiter;
   if (d !== undefined && (typeof d !== 'string' || d.length !== 1 || d === '"' || d === '\n' || d === '\r')) {
     badOption('delimiter', 'a single character other than a quote or line break', d);

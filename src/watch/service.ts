@@ -32,6 +32,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { redundancyIndex, type RedundancyIndex } from '../analysis/redundancy.js';
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
 import { connection, readPrometheus } from '../io/prometheus.js';
+import { DEFAULTS, RANGES, WATCH_DEFAULTS as W } from '../options.js';
 import { reportHtml } from '../report/html.js';
 import { selectorOf } from '../report/rules.js';
 import { counterRate } from '../select/counters.js';
@@ -165,6 +166,7 @@ export class Watch {
       return v;
     };
     const int = (x: number) => Number.isInteger(x) && x >= 1;
+    const inRange = (x: number, [lo, hi]: readonly [number, number]) => Number.isInteger(x) && x >= lo && x <= hi;
     const interval = num('interval', o.interval, (x) => x > 0 && Number.isFinite(x), 'seconds > 0', NaN);
     const window = num('window', o.window, (x) => x > 0 && Number.isFinite(x), 'seconds > 0', NaN);
     if (Number.isNaN(interval) || Number.isNaN(window)) badOption('interval/window', 'both given, in seconds', o);
@@ -174,14 +176,14 @@ export class Watch {
     if (!o.queries?.length && !o.job) badOption('queries', 'selectors of the metrics to watch (or a job)', o.queries);
     this.options = {
       ...o, interval, window,
-      bins: num('bins', o.bins, (x) => int(x) && x >= 2 && x <= 256, 'an integer in [2, 256]', 16),
-      topPairs: num('topPairs', o.topPairs, (x) => Number.isInteger(x) && x >= 0 && x <= 100, 'an integer in [0, 100]', 5),
-      maxMetrics: num('maxMetrics', o.maxMetrics, int, 'an integer ≥ 1', 2000),
-      maxPairSeries: num('maxPairSeries', o.maxPairSeries, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0', 100),
-      maxTargetSeries: num('maxTargetSeries', o.maxTargetSeries, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0', 100),
-      level: num('level', o.level, (x) => x > 0 && x < 1, 'a number in (0, 1)', 0.95),
-      persist: num('persist', o.persist, int, 'an integer ≥ 1', 3),
-      minCoverage: num('minCoverage', o.minCoverage, (x) => x >= 0 && x <= 1, 'a number in [0, 1]', 0.8),
+      bins: num('bins', o.bins, (x) => inRange(x, RANGES.watchBins), `an integer in [${RANGES.watchBins.join(', ')}]`, DEFAULTS.bins),
+      topPairs: num('topPairs', o.topPairs, (x) => inRange(x, RANGES.topPairs), `an integer in [${RANGES.topPairs.join(', ')}]`, W.topPairs),
+      maxMetrics: num('maxMetrics', o.maxMetrics, int, 'an integer ≥ 1', W.maxMetrics),
+      maxPairSeries: num('maxPairSeries', o.maxPairSeries, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0', W.maxPairSeries),
+      maxTargetSeries: num('maxTargetSeries', o.maxTargetSeries, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0', W.maxTargetSeries),
+      level: num('level', o.level, (x) => x > 0 && x < 1, 'a number in (0, 1)', DEFAULTS.level),
+      persist: num('persist', o.persist, int, 'an integer ≥ 1', DEFAULTS.persist),
+      minCoverage: num('minCoverage', o.minCoverage, (x) => x >= 0 && x <= 1, 'a number in [0, 1]', W.minCoverage),
       lag: num('lag', o.lag, (x) => x >= 0 && Number.isFinite(x), 'seconds ≥ 0', interval),
       maxSamples: num('maxSamples', o.maxSamples, int, 'an integer ≥ 1', 250_000),
       saveEvery: num('saveEvery', o.saveEvery, (x) => x >= 0 && Number.isFinite(x), 'seconds ≥ 0', Math.max(interval, 300)),

@@ -24,6 +24,7 @@
  */
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
 import { discretize } from '../estimators/binned.js';
+import { DEFAULTS, RANGES } from '../options.js';
 
 /** How the window bins and when it re-bins. */
 export interface WindowOptions {
@@ -176,8 +177,8 @@ export class SlidingWindow {
     };
     const capacity = int('capacity', opts.capacity, 4, 1 << 24, NaN);
     if (Number.isNaN(capacity)) badOption('capacity', 'an integer ≥ 4 (rows in the window)', opts.capacity);
-    const bins = int('bins', opts.bins, 2, 256, 16);
-    const discreteMax = int('discreteMax', opts.discreteMax, 0, 256, bins);
+    const bins = int('bins', opts.bins, ...RANGES.watchBins, DEFAULTS.bins);
+    const discreteMax = int('discreteMax', opts.discreteMax, 0, RANGES.watchBins[1], bins);
     const binning = opts.binning ?? 'quantile';
     if (binning !== 'quantile' && binning !== 'uniform') badOption('binning', "'quantile' or 'uniform'", binning);
     const rebinShare = opts.rebinShare ?? 0.05;
