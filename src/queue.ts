@@ -28,6 +28,8 @@ type Redis = InstanceType<RedisCtor>;
 const QUEUE = 'metricsift-tiles';
 const runKey = (id: string) => `metricsift:run:${id}`;
 const partsKey = (id: string) => `metricsift:run:${id}:parts`;
+/** Tiles whose last attempt failed (index → reason), written by the worker that saw it: a cheap signal for waiters. */
+const failedKey = (id: string) => `metricsift:run:${id}:failed`;
 
 async function deps(): Promise<{ bullmq: BullMQ; Redis: RedisCtor }> {
   try {
@@ -164,16 +166,26 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   const { bullmq } = await deps();
   const redis = await connect(url, true);
   const store = await connect(url, true);
-  let cached: { input: string; digest: string; table: ColumnTable } | undefined;
-  const tableFor = async (input: string, digest: string): Promise<ColumnTable> => {
+  // The input read and its digest checked once per worker (per input and digest), not once per
+  // tile. The promise is cached synchronously, so concurrent tiles share one read; a failed read
+  // is not cached (the next tile tries again).
+  let cached: { input: string; digest: string; table: Promise<ColumnTable> } | undefined;
+  const tableFor = (input: string, digest: string): Promise<ColumnTable> => {
     if (cached?.input === input && cached.digest === digest) return cached.table;
-    const table = await readTable(input);
-    const got = tableDigest(table);
-    if (got !== digest) {
-      throw new MetricsiftError(`${input} is not the data the run was submitted with (content digest ${got.slice(0, 12)} ≠ ${digest.slice(0, 12)}): it changed, or this worker sees another file`, ErrorCode.SHARD_MISMATCH);
-    }
-    cached = { input, digest, table };
-    return table;
+    const entry = {
+      input, digest, table: readTable(input).then((table) => {
+        const got = tableDigest(table);
+        if (got !== digest) {
+          throw new MetricsiftError(`${input} is not the data the run was submitted with (content digest ${got.slice(0, 12)} ≠ ${digest.slice(0, 12)}): it changed, or this worker sees another file`, ErrorCode.SHARD_MISMATCH);
+        }
+        return table;
+      }),
+    };
+    entry.table.catch(() => {
+      if (cached === entry) cached = undefined;
+    });
+    cached = entry;
+    return entry.table;
   };
   // The table binned once per worker (per input and binning), not once per tile: binning 10,000
   // metrics is seconds of CPU, and a run has many tiles. Set synchronously, so concurrent tiles share it.
@@ -192,7 +204,8 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     const d = job.data as { run: string; index: number; count: number; input: string; options: PairwiseOptions; digest: string };
     try {
       const table = await tableFor(d.input, d.digest);
-      const part = await computeShard(table, { ...d.options, threads }, { index: d.index, count: d.count }, d.input, await preparedFor(table, d.options));
+      // The digest was checked when the table was read: the part records it without hashing again.
+      const part = await computeShard(table, { ...d.options, threads }, { index: d.index, count: d.count }, d.input, await preparedFor(table, d.options), d.digest);
       await store.hset(partsKey(d.run), String(d.index), encodePart(part));
       return { rows: shardRows(table.names.length, { index: d.index, count: d.count }) };
     } catch (e) {
@@ -201,7 +214,15 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     }
   }, { connection: redis, concurrency, lockDuration: 2 * stalledInterval, stalledInterval, maxStalledCount: 1_000 });
   worker.on('completed', (job) => o.onEvent?.({ kind: 'done', tile: job.id }));
-  worker.on('failed', (job, err) => o.onEvent?.({ kind: 'failed', tile: job?.id, message: err.message }));
+  worker.on('failed', (job, err) => {
+    // Attempts spent: say so where waiters look on every poll (they also read the full status now
+    // and then, so a worker dying right here delays the news, it does not lose it).
+    const d = job?.data as { run?: string; index?: number } | undefined;
+    if (job && d?.run !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      void store.hset(failedKey(d.run), String(d.index), err.message).catch(() => undefined);
+    }
+    o.onEvent?.({ kind: 'failed', tile: job?.id, message: err.message });
+  });
   worker.on('error', (err) => o.onEvent?.({ kind: 'error', message: err.message }));
   return {
     async close() {
@@ -250,9 +271,11 @@ async function statusWith(q: AnyQueue, redis: Redis, id: string): Promise<RunSta
   if (!raw) throw new MetricsiftError(`No run ${JSON.stringify(id)} in this Redis (submitted to another one, or its keys were removed)`, ErrorCode.RUN_NOT_FOUND);
   const info = JSON.parse(raw) as RunInfo;
   const s: RunStatus = { id, tiles: info.tiles, completed: 0, active: 0, waiting: 0, failed: 0, failures: [], retries: 0, stalled: 0, done: false, info };
+  // All tiles' states asked at once (one round trip's wait instead of two per tile).
+  const jobs = await Promise.all(Array.from({ length: info.tiles }, (_, t) => q.getJob(`${id}-${t}`)));
+  const states = await Promise.all(jobs.map((job) => (job ? job.getState() : 'unknown')));
   for (let t = 0; t < info.tiles; t++) {
-    const job = await q.getJob(`${id}-${t}`);
-    const state = job ? await job.getState() : 'unknown';
+    const job = jobs[t], state = states[t];
     if (state === 'completed') s.completed++;
     else if (state === 'active') s.active++;
     else if (state === 'failed') {
@@ -285,11 +308,21 @@ function failure(s: RunStatus): MetricsiftError {
  */
 export async function waitRun(id: string, o: { redis?: string; pollMs?: number; onStatus?: (s: RunStatus) => void; signal?: AbortSignal } = {}): Promise<RunStatus> {
   return withQueue(redisUrl(o.redis), async (q, redis) => {
+    // Each poll asks Redis two counts (parts stored, tiles failed for good); the full status (two
+    // commands per tile) only when they move, once every part is in, or every 10 s as a safety net,
+    // rather than 2 × tiles commands every half second for the whole run.
+    let lastParts = -1, lastFull = 0, tiles = Infinity;
     for (;;) {
-      const s = await statusWith(q, redis, id);
-      o.onStatus?.(s);
-      if (s.failed > 0) throw failure(s);
-      if (s.done) return s;
+      const [[, parts], [, failed]] = (await redis.multi().hlen(partsKey(id)).hlen(failedKey(id)).exec()) as [unknown, number][];
+      if (parts !== lastParts || parts >= tiles || failed > 0 || Date.now() - lastFull >= 10_000) {
+        const s = await statusWith(q, redis, id);
+        tiles = s.tiles;
+        lastParts = parts;
+        lastFull = Date.now();
+        o.onStatus?.(s);
+        if (s.failed > 0) throw failure(s);
+        if (s.done) return s;
+      }
       if (o.signal?.aborted) throw new MetricsiftError('Waiting was cancelled', ErrorCode.ABORTED);
       await new Promise((r) => setTimeout(r, o.pollMs ?? 500));
     }

@@ -78,9 +78,15 @@ export function tableDigest(table: ColumnTable): string {
   h.update(JSON.stringify({ names: table.names, rows: table.rows }));
   for (const col of table.columns) {
     const v = columnValues(col);
-    // One NaN bit pattern for every missing value, so a null and a NaN cell hash alike.
-    const canon = v === col.chunks[0]?.values ? Float64Array.from(v) : v;
-    for (let i = 0; i < canon.length; i++) if (canon[i] !== canon[i]) canon[i] = NaN;
+    // One NaN bit pattern for every missing value, so a null and a NaN cell hash alike. A column
+    // without missing values is hashed as it is (copying 10,000 columns cost as much as hashing).
+    let i = 0;
+    while (i < v.length && v[i] === v[i]) i++;
+    let canon = v;
+    if (i < v.length) {
+      canon = v === col.chunks[0]?.values ? Float64Array.from(v) : v;
+      for (; i < canon.length; i++) if (canon[i] !== canon[i]) canon[i] = NaN;
+    }
     h.update(new Uint8Array(canon.buffer, canon.byteOffset, canon.byteLength));
   }
   return h.digest('hex');
@@ -326,11 +332,13 @@ function mergeTopK(ls: PairList[], names: string[], measure: string, k: number, 
  * The header of shard `shard` of a {@link pairwise} run over `table` with options `opts`: the
  * input's digest and the canonical options ({@link canonicalPairwiseOptions}) for the merge's
  * checks. The one place a part header is built (library, `matrix --shard`, queue workers).
+ * `digest`: the table's {@link tableDigest} when the caller already has it (hashing a
+ * 10,000 × 10,080 table costs seconds; a queue worker computes it once per input, not per tile).
  */
-export function partHeader(table: ColumnTable, opts: PairwiseOptions, shard: ShardSpec, measure: string, source?: string): PartHeader {
+export function partHeader(table: ColumnTable, opts: PairwiseOptions, shard: ShardSpec, measure: string, source?: string, digest?: string): PartHeader {
   const kind = pairwiseOutput(opts);
   return {
-    format: 'metricsift-part', version: 1, input: { digest: tableDigest(table), ...(source ? { source } : {}), rows: table.rows }, names: table.names,
+    format: 'metricsift-part', version: 1, input: { digest: digest ?? tableDigest(table), ...(source ? { source } : {}), rows: table.rows }, names: table.names,
     measure, options: canonicalPairwiseOptions(opts), shard, rowRange: shardRows(table.names.length, shard), kind,
     ...(kind === 'dense' ? { precision: opts.precision ?? 'float64' } : {}), threshold: opts.threshold, k: opts.topK,
     absolute: !['mi', 'nmi', 'ksg'].includes(opts.measure),
@@ -339,14 +347,16 @@ export function partHeader(table: ColumnTable, opts: PairwiseOptions, shard: Sha
 
 /**
  * Computes shard `shard` of a {@link pairwise} run as a part: the shard's rows, with the input's
- * digest and the options that change values recorded for the merge's checks.
+ * digest and the options that change values recorded for the merge's checks. `prepared`: the
+ * table already binned with {@link prepareOptionsOf} (binned measures); `digest`: its
+ * {@link tableDigest}, when known. Both only save work: the part is the same bytes without them.
  */
-export async function computeShard(input: TableInput, opts: PairwiseOptions, shard: ShardSpec, source?: string, prepared?: PreparedTable): Promise<ShardPart> {
+export async function computeShard(input: TableInput, opts: PairwiseOptions, shard: ShardSpec, source?: string, prepared?: PreparedTable, digest?: string): Promise<ShardPart> {
   const table = toColumnTable(input);
   const rows = shardRows(table.names.length, shard);
   const binned = opts.measure === 'mi' || opts.measure === 'nmi';
   const result = prepared && binned ? await pairwisePrepared(prepared, { ...opts, rows }) : await pairwise(table, { ...opts, rows });
-  return { header: partHeader(table, opts, shard, result.measure, source), result };
+  return { header: partHeader(table, opts, shard, result.measure, source, digest), result };
 }
 
 /** The options a table is prepared (binned) with for a binned {@link pairwise} run: what must match to reuse it. */
