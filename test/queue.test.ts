@@ -85,8 +85,7 @@ describe.skipIf(!REDIS)('queue on Redis (needs Debian redis-server; .ci/run inst
     for (let t = 0; t < 600 && (await runStatus(info.id, { redis: url })).active === 0; t++) await new Promise((r) => setTimeout(r, 50));
     expect((await runStatus(info.id, { redis: url })).completed).toBeLessThan(6);
     victim.kill('SIGKILL');
-    worker(url);
-    worker(url);
+    const others = [worker(url), worker(url)];
     const merged = await collectRun(info.id, { redis: url, pollMs: 200 });
     const single = spawnSync(process.execPath, [bin, 'matrix', input, '--measure', 'ksg', '--k', '3', '--out', join(dir, 'ksg-single.csv')], { encoding: 'utf8' });
     expect(single.status, single.stderr).toBe(0);
@@ -94,6 +93,8 @@ describe.skipIf(!REDIS)('queue on Redis (needs Debian redis-server; .ci/run inst
     const s = await runStatus(info.id, { redis: url });
     expect(s).toMatchObject({ tiles: 6, completed: 6, failed: 0, done: true });
     expect(s.stalled, 'the killed worker\'s tile was taken back by the stalled-job check').toBeGreaterThanOrEqual(1);
+    // Stopped here: idle workers left running would take the next test's tiles before it changes its file.
+    await Promise.all(others.map((w) => (w.exitCode !== null ? undefined : new Promise((r) => (w.once('exit', r), w.kill('SIGTERM'))))));
   }, 240_000);
 
   it('a tile that keeps failing fails the run with its code after the configured attempts, visible in status', async () => {
