@@ -101,6 +101,7 @@ describe.skipIf(!cliBuilt)('metricsift scan (needs `npm run build:ts`)', () => {
       [['scan', example, '--min-coverage', '1.5'], /--min-coverage but received number 1\.5 .*MS_BAD_OPTION/],
       [['scan', example, '--max-metrics', '0'], /--max-metrics but received number 0 .*MS_BAD_OPTION/],
       [['scan', example, '--duplicate-bound', '1.2'], /--duplicate-bound but received number 1\.2 .*MS_BAD_OPTION/],
+      [['scan', example, '--service-coverage', '1.2'], /--service-coverage but received number 1\.2 .*MS_BAD_OPTION/],
       [['scan', example, '--keep', '/a(b/'], /--keep but received the string "\/a\(b\/".*MS_BAD_OPTION/],
       [['scan', 'http://127.0.0.1:9/?job=shop&start=0&end=600'], /Prometheus at http:\/\/127\.0\.0\.1:9 is unreachable.*MS_PROMETHEUS_UNREACHABLE/],
       [['scan', example, '--format', 'trainticket'], /needs a day directory.*MS_BAD_FORMAT/],

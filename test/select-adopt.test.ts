@@ -83,7 +83,8 @@ describe('the size/coverage curve and the point the user names', () => {
     }
   });
   it('the default pick is the smallest subset on the curve whose coverage reaches 90 %; --max-metrics the best within N', async () => {
-    const res = await selectMetrics(app.columns, { graph: app.graph });
+    const res = await selectMetrics(app.columns, { graph: app.graph, serviceCoverage: 0 });
+    expect(res.serviceCoverage).toBeNull();
     expect(res.minCoverage).toBe(SELECT_DEFAULTS.minCoverage);
     expect(res.coverage).toBeGreaterThanOrEqual(0.9);
     const reaching = res.curve.filter((p) => p.coverage >= 0.9);
@@ -160,6 +161,59 @@ describe('the default: topology-aware cover on |Spearman| > 0.8', () => {
     expect(res.selected).toContain('down/b');
     expect(res.byService.up).toHaveLength(1);  // the z-group is covered from the root service, not from down
     expect(res.byService.down).toEqual(['down/b']);
+  });
+});
+
+describe('coverage in every service (the default floor)', () => {
+  const serviceOf = (n: string) => n.slice(0, n.lastIndexOf('/'));
+  /** Share of each service's informative metrics that `selected` covers (|ρs| > 0.8 or itself). */
+  async function perService(cols: Record<string, Float64Array>, selected: string[]): Promise<Map<string, number>> {
+    const names = Object.keys(cols);
+    const H = (await miMatrix(cols, { measure: 'nmi' })).columnEntropy.entropy;
+    const sp = await correlationMatrix(cols, { method: 'spearman' });
+    const sel = selected.map((n) => names.indexOf(n));
+    const out = new Map<string, [number, number]>();
+    names.forEach((n, j) => {
+      if (!(H[j] > 0)) return;
+      const c = sel.some((m) => m === j || Math.abs(sp.values[m * names.length + j]) > 0.8);
+      const t = out.get(serviceOf(n)) ?? [0, 0];
+      out.set(serviceOf(n), [t[0] + (c ? 1 : 0), t[1] + 1]);
+    });
+    return new Map([...out].map(([s, [c, k]]) => [s, c / k]));
+  }
+  it('a service of independent metrics is not left blind because a large correlated one lifts the overall share', async () => {
+    const r = rng(5);
+    const z = Float64Array.from({ length: 500 }, gaussian(r));
+    const cols: Record<string, Float64Array> = {};
+    for (let i = 0; i < 30; i++) cols[`big/m${i}`] = Float64Array.from(z, (x) => x + 0.1 * gaussian(r)());
+    for (let i = 0; i < 4; i++) cols[`small/x${i}`] = Float64Array.from({ length: 500 }, gaussian(r));
+    const overall = await selectMetrics(cols, { serviceCoverage: 0 });
+    expect(overall.selected).toHaveLength(2);  // 31 of 34 covered: one big metric and one small one
+    expect((await perService(cols, overall.selected)).get('small')).toBe(0.25);
+    const res = await selectMetrics(cols);
+    expect(res.serviceCoverage).toBe(0.9);
+    expect(res.selected).toHaveLength(5);
+    for (const [s, c] of await perService(cols, res.selected)) expect(c, s).toBeGreaterThanOrEqual(0.9);
+    expect(res.coverage).toBe(1);
+  });
+  it('the default pick is the smallest prefix of the curve with 90 % overall and in every service', async () => {
+    const res = await selectMetrics(app.columns, { graph: app.graph, keepCurveSelections: true });
+    let first = -1;
+    for (let i = 0; i < res.curve.length && first < 0; i++) {
+      const per = await perService(app.columns, res.curveSelections![i]);
+      if (res.curve[i].coverage >= 0.9 && [...per.values()].every((c) => c >= 0.9 - 1e-12)) first = i;
+    }
+    expect(res.pick).toBe(first);
+    checkAdoptable(res);
+    expect(res.coverage).toBeCloseTo(await recomputedCoverage(app.columns, res), 12);
+    // A size cap below what the floors need wins, with a warning.
+    const capped = await selectMetrics(app.columns, { graph: app.graph, minCoverage: 0.9, maxMetrics: 3 });
+    expect(capped.selected.length).toBeLessThanOrEqual(3);
+    expect(capped.warnings.map((w) => w.code)).toContain('MS_SERVICE_COVERAGE_NOT_REACHED');
+    expect(capped.serviceCoverage).toBeNull();
+  });
+  it('serviceCoverage outside [0, 1] is MS_BAD_OPTION naming it', async () => {
+    for (const v of [-0.1, 1.5, NaN]) await expect(selectMetrics(app.columns, { serviceCoverage: v })).rejects.toMatchObject({ code: 'MS_BAD_OPTION', message: expect.stringContaining('serviceCoverage') });
   });
 });
 

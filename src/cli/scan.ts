@@ -29,6 +29,7 @@ interface ScanFlags {
   measure?: 'mi' | 'pearson' | 'spearman' | 'kendall';
   theta?: number;
   minCoverage?: number;
+  serviceCoverage?: number;
   maxMetrics?: number;
   duplicateBound?: number;
   epsilon?: number;
@@ -68,6 +69,7 @@ export function scanCommand(): Command {
     .addOption(new Option('-m, --measure <m>', `what coverage counts as "can be read off" (default ${D.measure})`).choices(['mi', 'pearson', 'spearman', 'kendall']))
     .option('--theta <x>', `coverage threshold θ in [0, 1] (default ${thetaFor('spearman')} for spearman, ${thetaFor('pearson')} pearson, ${thetaFor('kendall')} kendall, ${thetaFor('mi')} mi)`, numArg('--theta'))
     .option('--min-coverage <x>', `pick the smallest subset whose coverage reaches this, in (0, 1] (default ${D.minCoverage})`, numArg('--min-coverage'))
+    .option('--service-coverage <x>', 'cover mode: the pick also covers this share of every service\'s metrics, in [0, 1] (default: --min-coverage; 0: overall only)', numArg('--service-coverage'))
     .option('--max-metrics <n>', 'at most N metrics: the highest coverage within N', numArg('--max-metrics'))
     .option('--duplicate-bound <x>', `NMI at or above which two metrics are never both kept, in (0, 1] (default ${D.duplicateBound})`, numArg('--duplicate-bound'))
     .option('--epsilon <x>', 'select at this ε (NMI scale) instead of tuning: another point of the curve', numArg('--epsilon'))
@@ -112,6 +114,7 @@ function collect(v: string, prev: string[]): string[] {
 function checkFlags(f: ScanFlags): void {
   if (f.minCoverage !== undefined) inUnitOpen('--min-coverage', f.minCoverage);
   if (f.duplicateBound !== undefined) inUnitOpen('--duplicate-bound', f.duplicateBound);
+  if (f.serviceCoverage !== undefined) checkNumber('--service-coverage', f.serviceCoverage, (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
   if (f.maxMetrics !== undefined) positiveInt('--max-metrics', f.maxMetrics);
   if (f.theta !== undefined) checkNumber('--theta', f.theta, (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
   if (f.epsilon !== undefined) checkNumber('--epsilon', f.epsilon, (x) => x >= 0, 'a number ≥ 0');
@@ -146,7 +149,7 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   }
   graphP?.catch(() => {});  // awaited by selectMetrics and below; not unhandled if the selection fails first
   const opts: KimetrixOptions = {
-    mode: f.mode, measure: f.measure, theta: f.theta, minCoverage: f.minCoverage, maxMetrics: f.maxMetrics, duplicateBound: f.duplicateBound,
+    mode: f.mode, measure: f.measure, theta: f.theta, minCoverage: f.minCoverage, serviceCoverage: f.serviceCoverage, maxMetrics: f.maxMetrics, duplicateBound: f.duplicateBound,
     epsilon: f.epsilon, tuner: f.tuner, keep: f.keep.length ? f.keep : undefined, exclude: f.exclude.length ? f.exclude : undefined,
     rawCounters: f.rawCounters, alpha: f.alpha, beta: f.beta, iterations: f.iterations, epsilon0: f.epsilon0,
     tolerance: f.tolerance, compare: f.compare, bins: f.bins, binning: f.binning, threads: f.threads, graph: graphP, keepMatrices: true, keepCurveSelections: true,
@@ -177,7 +180,7 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   const constant = Array.from(res.matrices!.mi.columnEntropy.entropy).filter((h) => !(h > 0)).length;
   const how = res.tuner === 'aimd' ? 'AIMD' : res.tuner === 'epsilon' ? 'the given ε'
     : res.maxMetrics !== null && res.minCoverage === null ? `highest coverage within ${res.maxMetrics} metrics`
-    : `smallest subset with coverage ≥ ${(100 * res.minCoverage!).toFixed(0)} %${res.maxMetrics !== null ? ` within ${res.maxMetrics} metrics` : ''}`;
+    : `smallest subset with coverage ≥ ${(100 * res.minCoverage!).toFixed(0)} %${res.serviceCoverage ? `${res.serviceCoverage === res.minCoverage ? ' overall and' : `, ≥ ${(100 * res.serviceCoverage).toFixed(0)} %`} in every service` : ''}${res.maxMetrics !== null ? ` within ${res.maxMetrics} metrics` : ''}`;
   const files = ['selection.json', 'curve.csv', ...(res.tuner === 'aimd' ? ['aimd.csv'] : []), 'mi.arrow', 'rules.yaml', 'report.html'];
   const lines = [
     `read ${data.table.names.length} metrics × ${data.table.rows} rows (${data.layout}); call graph from ${graphFrom}`,

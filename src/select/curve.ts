@@ -203,6 +203,15 @@ export interface CoverService {
 }
 
 /**
+ * Per-service floors of {@link topologyCover}: universe position j belongs to group `group[j]`,
+ * and group g wants at least `quota[g]` of its members covered.
+ */
+export interface CoverFloors {
+  group: ArrayLike<number>;
+  quota: ArrayLike<number>;
+}
+
+/**
  * The topology-aware greedy set cover (`mode: 'cover'`). Passes with a descending threshold τ on
  * the gain (metrics newly covered, over the whole application): in each pass the services take
  * turns in topological order (lower levels first), each adding its own candidates, in entropy
@@ -212,10 +221,16 @@ export interface CoverService {
  * then the earlier service, then the higher entropy. Never adds a duplicate of a chosen metric
  * (`partners[m]`: the metrics at or above the duplicate bound with m). Each prefix is a curve point;
  * after full coverage the remaining candidates follow in the same order (gain 0).
+ *
+ * With `floors`, a first phase meets them: the gain there is the newly covered members that still
+ * count toward their group's quota (Σ_g min(new in g, quota_g − covered in g), monotone and
+ * submodular, so the same passes are the greedy for that cover); `floorSize` is the prefix at
+ * which no addition can raise it any more (every quota met, or the rest unreachable). Then the
+ * plain passes go on from there.
  */
 export function topologyCover(
-  scorer: CoverageScorer, services: CoverService[], forced: number[], partners: number[][],
-): { order: number[]; service: (string | undefined)[]; points: CurvePoint[] } {
+  scorer: CoverageScorer, services: CoverService[], forced: number[], partners: number[][], floors?: CoverFloors,
+): { order: number[]; service: (string | undefined)[]; points: CurvePoint[]; floorSize: number } {
   const W = scorer.words;
   const covered = new Uint32Array(W);
   const total = scorer.universe.length;
@@ -223,9 +238,21 @@ export function topologyCover(
   const service: (string | undefined)[] = [];
   const points: CurvePoint[] = [];
   const dead = new Uint8Array(scorer.redundancy.size);
+  // Members still short of their group's quota (per group), when floors are asked for.
+  const short = floors ? Float64Array.from(floors.quota) : undefined;
   const add = (m: number, s: string | undefined) => {
     const r = scorer.row(m);
-    for (let w = 0; w < W; w++) covered[w] |= r[w];
+    for (let w = 0; w < W; w++) {
+      let fresh = r[w] & ~covered[w];
+      covered[w] |= r[w];
+      if (short) {
+        while (fresh) {
+          const b = 31 - Math.clz32(fresh & -fresh);
+          fresh &= fresh - 1;
+          short[floors!.group[(w << 5) + b]]--;
+        }
+      }
+    }
     order.push(m);
     service.push(s);
     dead[m] = 1;
@@ -244,21 +271,48 @@ export function topologyCover(
     }
     return g;
   };
-  // Lazy evaluation: a gain only shrinks as more is covered, so a stale bound below τ is skipped.
-  const bound = new Float64Array(scorer.redundancy.size);
-  let top = 0;
-  for (const s of services) for (const c of s.candidates) if (!dead[c]) top = Math.max(top, (bound[c] = gainOf(c)));
-  for (let tau = top; tau >= 1; tau--) {
-    for (const s of services) {
-      for (const c of s.candidates) {
-        if (dead[c] || bound[c] < tau) continue;
-        const g = (bound[c] = gainOf(c));
-        if (g < tau) continue;
-        add(c, s.name);
-        points.push({ epsilon: null, size: order.length, coverage: popcount(covered) / total });
+  // Gain toward the floors: the new members of each group, up to what the group still lacks.
+  const newIn = new Float64Array(floors ? floors.quota.length : 0);
+  const touched: number[] = [];
+  const floorGainOf = (m: number) => {
+    const r = scorer.row(m);
+    for (let w = 0; w < W; w++) {
+      let x = r[w] & ~covered[w];
+      while (x) {
+        const b = 31 - Math.clz32(x & -x);
+        x &= x - 1;
+        const grp = floors!.group[(w << 5) + b];
+        if (newIn[grp]++ === 0) touched.push(grp);
       }
     }
-  }
+    let g = 0;
+    for (const grp of touched) {
+      g += Math.max(0, Math.min(newIn[grp], short![grp]));
+      newIn[grp] = 0;
+    }
+    touched.length = 0;
+    return g;
+  };
+  // Lazy evaluation: a gain only shrinks as more is covered, so a stale bound below τ is skipped.
+  const bound = new Float64Array(scorer.redundancy.size);
+  const passes = (gain: (m: number) => number) => {
+    let top = 0;
+    for (const s of services) for (const c of s.candidates) if (!dead[c]) top = Math.max(top, (bound[c] = gain(c)));
+    for (let tau = top; tau >= 1; tau--) {
+      for (const s of services) {
+        for (const c of s.candidates) {
+          if (dead[c] || bound[c] < tau) continue;
+          const g = (bound[c] = gain(c));
+          if (g < tau) continue;
+          add(c, s.name);
+          points.push({ epsilon: null, size: order.length, coverage: popcount(covered) / total });
+        }
+      }
+    }
+  };
+  if (floors) passes(floorGainOf);
+  const floorSize = order.length;
+  passes(gainOf);
   // Then the rest (gain 0: everything they cover is covered), so the curve ends with every
   // informative metric but duplicates, as the other modes' curves do.
   for (const s of services) {
@@ -268,5 +322,5 @@ export function topologyCover(
       points.push({ epsilon: null, size: order.length, coverage: popcount(covered) / total });
     }
   }
-  return { order, service, points };
+  return { order, service, points, floorSize };
 }

@@ -14,7 +14,7 @@ import { selectColumns, toColumnTable, type ColumnTable, type TableInput } from 
 import { analyzeTopology, type CallGraph, type Topology } from './topology.js';
 import { candidates, duplicatePartners, groupByService, selectFlat, selectTopology, tuneEpsilon, type AimdOptions, type AimdStep, type Selection, type SelectionData, type ServiceResume, type SweepTracker, type TopologyCache } from './kimetrix.js';
 import { countersToRates, type CounterReason } from './counters.js';
-import { CoverageScorer, pickPoint, sweepEpsilon, topologyCover, type CurvePoint } from './curve.js';
+import { CoverageScorer, pickPoint, sweepEpsilon, topologyCover, type CoverFloors, type CurvePoint } from './curve.js';
 import { SELECT_DEFAULTS, binsForRows, checkNumber, inUnitOpen, positiveInt, thetaFor } from './defaults.js';
 import { matchNames, type NamePattern } from './patterns.js';
 
@@ -53,6 +53,13 @@ export interface KimetrixOptions extends AimdOptions {
   tuner?: 'curve' | 'aimd';
   /** Default pick: the smallest subset whose coverage reaches this, in (0, 1] (default 0.9). */
   minCoverage?: number;
+  /**
+   * `cover` mode: the pick must also cover at least this share of every service's informative
+   * metrics, in [0, 1] (default: `minCoverage`, so "90 %" holds overall and in each service; 0: overall
+   * only). Faults happen in a service: a service left mostly uncovered is a blind spot however high
+   * the overall share. Applies to `minCoverage` picks; a `maxMetrics` cap below what the floors need wins.
+   */
+  serviceCoverage?: number;
   /** At most this many metrics (the paper's χ): the highest coverage within it (with `minCoverage` given too: the smallest reaching it within it). */
   maxMetrics?: number;
   /** Select at this ε (on the normalised scale) instead of tuning: take any point of the curve. */
@@ -104,6 +111,8 @@ export interface KimetrixResult {
   /** True when the ε sweep ended before ε reached the point where nothing changes (step cap). */
   curveComplete: boolean;
   minCoverage: number | null;
+  /** The per-service floor of a `cover` pick (null when none applied). */
+  serviceCoverage: number | null;
   maxMetrics: number | null;
   duplicateBound: number;
   /** Metrics with H > 0 after `exclude`: the coverage universe. */
@@ -149,6 +158,8 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   // With only a size cap, the cap alone decides (highest coverage within it).
   const minCoverage = opts.minCoverage !== undefined ? inUnitOpen('minCoverage', opts.minCoverage) : maxMetrics === undefined ? D.minCoverage : undefined;
   if (opts.epsilon !== undefined) checkNumber('epsilon', opts.epsilon, (x) => x >= 0, 'a number ≥ 0');
+  const serviceCoverageOpt = opts.serviceCoverage === undefined ? undefined
+    : checkNumber('serviceCoverage', opts.serviceCoverage, (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
   const warnings: KimetrixWarning[] = [];
 
   // Leave out what the user excludes before anything is estimated; then counters → rates.
@@ -245,6 +256,7 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   let log: AimdStep[] = [];
   let tuner: KimetrixResult['tuner'] = opts.epsilon !== undefined ? 'epsilon' : tunerOpt;
   let curveSets: number[][] = [];
+  let serviceCoverage: number | null = null;
   if (mode === 'cover') {
     if (opts.epsilon !== undefined || tunerOpt === 'aimd') warnings.push({ code: 'MS_OPTION_IGNORED', message: 'cover mode has no ε: epsilon and tuner are ignored' });
     tuner = 'curve';
@@ -253,10 +265,31 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
     // monotone copies are both; two series that merely share their coarse bins on a short table are not.
     const both = measure === 'mi' ? duplicatePartners(data)
       : duplicatePartners(data).map((ps, i) => ps.filter((j) => Math.abs(redundancy.values[i * redundancy.size + j]) >= duplicateBound));
-    const g = topologyCover(scorer, services, forced, both);
+    // Per-service floors (default: minCoverage in every service), for a coverage pick only.
+    const floor = minCoverage === undefined ? 0 : serviceCoverageOpt ?? minCoverage;
+    let floors: CoverFloors | undefined;
+    if (floor > 0) {
+      const ids = new Map<string, number>();
+      const group = universe.map((u) => ids.get(service[u]) ?? ids.set(service[u], ids.size).get(service[u])!);
+      const members = new Array<number>(ids.size).fill(0);
+      for (const grp of group) members[grp]++;
+      floors = { group, quota: members.map((k) => Math.ceil(floor * k - 1e-9)) };
+    }
+    const g = topologyCover(scorer, services, forced, both, floors);
     curve = g.points;
     if (opts.keepCurveSelections) curveSets = curve.map((c) => g.order.slice(0, c.size));
-    const p = choosePoint(curve, universe.length, minCoverage, maxMetrics, warnings);
+    // The floors hold from the prefix where their phase ended; a smaller size cap wins over them.
+    let from = 0;
+    if (floors) {
+      if (maxMetrics !== undefined && g.floorSize > maxMetrics) {
+        warnings.push({ code: 'MS_SERVICE_COVERAGE_NOT_REACHED', message: `coverage ${floor} in every service needs ${g.floorSize} metrics, more than maxMetrics ${maxMetrics}: chose on overall coverage alone` });
+      } else {
+        from = Math.max(0, curve.findIndex((c) => c.size >= g.floorSize));
+        serviceCoverage = floor;
+      }
+    }
+    const p0 = choosePoint(curve.slice(from), universe.length, minCoverage, maxMetrics, warnings);
+    const p = p0 < 0 ? -1 : from + p0;
     pick = p;
     const sel = g.order.slice(0, p < 0 ? forced.length : curve[p].size);
     chosen = { ...asSelection(sel, service), epsilon: null, coverage: scorer.coverage(sel) };
@@ -312,6 +345,7 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
     pick,
     curveComplete,
     minCoverage: minCoverage ?? null,
+    serviceCoverage,
     maxMetrics: maxMetrics ?? null,
     duplicateBound,
     informative: universe.length,
@@ -377,7 +411,7 @@ export { writeSelection, writeCurve, writeAimdLog } from '../io/write.js';
 export { analyzeTopology, type CallGraph, type Topology, type Path, type TopologyOptions } from './topology.js';
 export { candidates, selectService, selectTopology, selectFlat, coverage, tuneEpsilon, groupByService, pivotWorstOf } from './kimetrix.js';
 export type { SelectionData, Selection, AimdOptions, AimdStep, AimdResult, SweepTracker, ServiceOptions, ServiceResume, TopologyCache } from './kimetrix.js';
-export { CoverageScorer, greedyCover, pickPoint, sweepEpsilon, topologyCover, type CoverService, type CurvePoint, type Pick, type PickRequest, type SweptPoint } from './curve.js';
+export { CoverageScorer, greedyCover, pickPoint, sweepEpsilon, topologyCover, type CoverFloors, type CoverService, type CurvePoint, type Pick, type PickRequest, type SweptPoint } from './curve.js';
 export { countersToRates, counterRate, looksCumulative, type CounterConversion, type CounterOptions, type CounterReason } from './counters.js';
 export { compilePattern, matchNames, type NamePattern } from './patterns.js';
 export { SELECT_DEFAULTS, binsForRows, thetaFor } from './defaults.js';
