@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { callGraphFromSpans, loadTraces, parseSpanCsv, parseTraceJson, readTraces, traceSummary, type Span } from '../src/io/traces.js';
+import { callGraphFromSpans, loadTraces, normalizeId, parseSpanCsv, parseTraceJson, podToService, readTraces, traceSummary, type Span } from '../src/io/traces.js';
 import { errorOfAsync, useTempDir } from './helpers.js';
 
 const DIR = new URL('./fixtures/traces/', import.meta.url).pathname;
@@ -101,6 +101,22 @@ describe('every accepted shape gives the same graph', () => {
     writeFileSync(f, '\uFEFFTraceID,SpanID,ParentID,PodName\nAB1,AA,root,a-1-2\nab1,bb,aa,b-1-2\nAB1,CC,BB,c-1-2\n');
     expect(tree(await readTraces(f))).toEqual(['a>b:1', 'b>c:1']);
     expect(parseSpanCsv('\uFEFFTraceID,SpanID,ParentID,PodName\n', 'x')).toEqual([]);
+  });
+  it('span CSV scanned in place: the same spans as splitting every line (CRLF, blank lines, columns in any order, extra cells)', () => {
+    const text = 'PodName,Duration,ParentID,SpanID,TraceID\r\nts-a-service-1-2,5,root,0A,00ff\r\n\r\nts-b-1-2,7,0a,b,FF,extra\r\nredis,1,,c,ff\r\n';
+    const split = (t: string) => {
+      const lines = t.split(/\r?\n/);
+      const h = lines[0].split(',');
+      return lines.slice(1).filter((l) => l).map((l) => {
+        const f = l.split(',');
+        const parent = f[h.indexOf('ParentID')];
+        return { traceId: normalizeId(f[h.indexOf('TraceID')]), spanId: normalizeId(f[h.indexOf('SpanID')]), parentId: parent === 'root' || parent === '' ? null : normalizeId(parent), service: podToService(f[h.indexOf('PodName')]) };
+      });
+    };
+    expect(parseSpanCsv(text, 'x')).toEqual(split(text));
+    expect(parseSpanCsv(text, 'x').map((s) => [s.traceId, s.spanId, s.parentId, s.service])).toEqual([['ff', 'a', null, 'ts-a-service'], ['ff', 'b', 'a', 'ts-b'], ['ff', 'c', null, 'redis']]);
+    expect(() => parseSpanCsv('TraceID,SpanID,ParentID,PodName\n1,2,root,p\n1,3,2\n', 'short.csv')).toThrow(/short\.csv: line 3 has 3 cells but the header has 4/);
+    expect(['abc', '0abc', 'ABC', '00', '0', 'xyz', 'abc-1'].map(normalizeId)).toEqual(['abc', 'abc', 'abc', '0', '0', 'xyz', 'abc-1']);
   });
 });
 
