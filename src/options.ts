@@ -121,6 +121,8 @@ export function checkNumber(name: string, v: unknown, ok: (x: number) => boolean
 
 /** (0, 1]: minCoverage and duplicateBound. */
 export const inUnitOpen = (name: string, v: unknown) => checkNumber(name, v, (x) => x > 0 && x <= 1, 'a number in (0, 1]');
+/** [0, 1]: serviceCoverage (0 turns the per-service floor off). */
+export const inUnitClosed = (name: string, v: unknown) => checkNumber(name, v, (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
 /** An integer ≥ 1: maxMetrics, iterations. */
 export const positiveInt = (name: string, v: unknown) => checkNumber(name, v, (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1');
 

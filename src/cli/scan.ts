@@ -11,7 +11,7 @@ import { writeReport } from '../report/html.js';
 import { buildAlertRules, writeAlertRules } from '../report/rules.js';
 import { faultRows, readFaultList } from '../select/labels.js';
 import { selectMetrics, writeAimdLog, writeCurve, writeSelection, type CallGraph, type KimetrixOptions } from '../select/index.js';
-import { DEFAULTS, SELECT_DEFAULTS as D, checkNumber, inUnitOpen, positiveInt, thetaFor } from '../options.js';
+import { DEFAULTS, SELECT_DEFAULTS as D, checkNumber, inUnitClosed, inUnitOpen, positiveInt, thetaFor } from '../options.js';
 import { compilePattern } from '../select/patterns.js';
 import { INPUT_HELP, formatOption, intArg, loadInput, numArg, runCommand, stagedProgress, summary, threadsOption, withPool, rangeArg } from './common.js';
 
@@ -114,7 +114,7 @@ function collect(v: string, prev: string[]): string[] {
 function checkFlags(f: ScanFlags): void {
   if (f.minCoverage !== undefined) inUnitOpen('--min-coverage', f.minCoverage);
   if (f.duplicateBound !== undefined) inUnitOpen('--duplicate-bound', f.duplicateBound);
-  if (f.serviceCoverage !== undefined) checkNumber('--service-coverage', f.serviceCoverage, (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
+  if (f.serviceCoverage !== undefined) inUnitClosed('--service-coverage', f.serviceCoverage);
   if (f.maxMetrics !== undefined) positiveInt('--max-metrics', f.maxMetrics);
   if (f.theta !== undefined) checkNumber('--theta', f.theta, (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
   if (f.epsilon !== undefined) checkNumber('--epsilon', f.epsilon, (x) => x >= 0, 'a number ≥ 0');

@@ -15,7 +15,7 @@ import { analyzeTopology, type CallGraph, type Topology } from './topology.js';
 import { candidates, duplicatePartners, groupByService, selectFlat, selectTopology, tuneEpsilon, type AimdOptions, type AimdStep, type Selection, type SelectionData, type ServiceResume, type SweepTracker, type TopologyCache } from './kimetrix.js';
 import { countersToRates, type CounterReason } from './counters.js';
 import { CoverageScorer, pickPoint, sweepEpsilon, topologyCover, type CoverFloors, type CurvePoint } from './curve.js';
-import { SELECT_DEFAULTS, binsForRows, checkNumber, inUnitOpen, positiveInt, thetaFor } from './defaults.js';
+import { SELECT_DEFAULTS, binsForRows, checkNumber, inUnitClosed, inUnitOpen, positiveInt, thetaFor } from './defaults.js';
 import { matchNames, type NamePattern } from './patterns.js';
 
 export interface KimetrixOptions extends AimdOptions {
@@ -159,7 +159,7 @@ export async function selectMetrics(input: TableInput, opts: KimetrixOptions = {
   const minCoverage = opts.minCoverage !== undefined ? inUnitOpen('minCoverage', opts.minCoverage) : maxMetrics === undefined ? D.minCoverage : undefined;
   if (opts.epsilon !== undefined) checkNumber('epsilon', opts.epsilon, (x) => x >= 0, 'a number ≥ 0');
   const serviceCoverageOpt = opts.serviceCoverage === undefined ? undefined
-    : checkNumber('serviceCoverage', opts.serviceCoverage, (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
+    : inUnitClosed('serviceCoverage', opts.serviceCoverage);
   const warnings: KimetrixWarning[] = [];
 
   // Leave out what the user excludes before anything is estimated; then counters → rates.
