@@ -17,6 +17,8 @@ const schema = JSON.parse(readFileSync(join(fixtures, 'grafana-dashboard.schema.
 const boards = watchDashboards({
   targets: ['shop/latency{instance="a:1",job="app"}'], topSignals: [{ name: 'shop/cpu', selector: 'cpu{service="shop"}' }], leakageQuery: 'max(leakage_score)',
 });
+// watch's own leakage series (its `leakage` option) instead of an expression.
+const leakBoard = watchDashboards({ leakage: true }).executive;
 type Panel = { id: number; type: string; title: string; gridPos: { x: number; y: number; w: number; h: number }; targets: { expr: string }[] };
 
 describe('watch dashboards', () => {
@@ -24,7 +26,7 @@ describe('watch dashboards', () => {
     const version = (JSON.parse(readFileSync(createRequire(import.meta.url).resolve('@grafana/schema/package.json'), 'utf8')) as { version: string }).version;
     expect(schema.$comment).toContain(`@grafana/schema ${version}:`);
     const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
-    for (const [name, d] of Object.entries(boards)) {
+    for (const [name, d] of [...Object.entries(boards), ['executive with leakage', leakBoard] as const]) {
       const ok = validate(d);
       expect(ok, `${name}: ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true);
     }
@@ -39,6 +41,8 @@ describe('watch dashboards', () => {
     expect(titles(boards.oncall).join('\n')).toMatch(/MI to \$target[\s\S]*Recent MI drops[\s\S]*Drift/);
     expect(titles(boards.debug).join('\n')).toMatch(/Raw series[\s\S]*with its interval[\s\S]*Redundancy heatmap/);
     expect(titles(watchDashboards({}).executive).join('\n')).not.toMatch(/Leakage/);
+    const leak = (leakBoard as { panels: Panel[] }).panels.find((p) => /Leakage/.test(p.title))!;
+    expect(leak.targets.map((t) => t.expr)).toEqual(['metricsift_leakage_fraction{job="$job"}']);
     for (const d of Object.values(boards) as { panels: Panel[] }[]) {
       expect(new Set(d.panels.map((p) => p.id)).size).toBe(d.panels.length);
       for (const a of d.panels) {
@@ -53,7 +57,7 @@ describe('watch dashboards', () => {
   });
 
   it.skipIf(!prometheusInstalled)('every query is valid PromQL (promtool, variables given values)', async () => {
-    const exprs = (Object.values(boards) as { panels: Panel[] }[]).flatMap((d) => d.panels.flatMap((p) => p.targets.map((t) => t.expr)));
+    const exprs = ([...Object.values(boards), leakBoard] as { panels: Panel[] }[]).flatMap((d) => d.panels.flatMap((p) => p.targets.map((t) => t.expr)));
     expect(exprs.length).toBeGreaterThan(12);
     // One recording rule per query: promtool parses each with Prometheus's own parser.
     const rules = exprs.map((e, k) => {

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { leakagePair } from '../src/cli/watch.js';
 import { Watch, startWatch, type WatchOptions } from '../src/watch/service.js';
 import { cli, cliBuilt, errorOfAsync, gaussian, repoRoot, rng, useTempDir } from './helpers.js';
 import { freePort, prometheusInstalled, promQuery, startPrometheus, type StartedPrometheus } from './prometheus.js';
@@ -62,6 +63,9 @@ describe.skipIf(!prometheusInstalled)('watch against Prometheus (Debian package 
     lines.push('# TYPE plant_latency gauge', ...plant.map((t, k) => `plant_latency{${pinst}} ${pl[k]} ${t}`));
     lines.push('# TYPE plant_cpu gauge', ...plant.map((t, k) => `plant_cpu{${pinst}} ${t < TC ? pl[k] + 0.1 * g() : g()} ${t}`));
     lines.push('# TYPE plant_queue gauge', ...plant.map((t, k) => `plant_queue{${pinst}} ${pl[k] + 0.1 * g()} ${t}`));
+    // For the leakage score: an identifier cycling through 5 values and a bijective pseudonym of it.
+    lines.push('# TYPE plant_user gauge', ...plant.map((t, k) => `plant_user{${pinst}} ${k % 5} ${t}`));
+    lines.push('# TYPE plant_hash gauge', ...plant.map((t, k) => `plant_hash{${pinst}} ${((k % 5) * 7 + 3) % 11} ${t}`));
     const config = `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['127.0.0.1:${exporterPort}']\n  - job_name: metricsift\n    static_configs:\n      - targets: ['127.0.0.1:${watchPort}']\n`;
     prom = await startPrometheus(tempDir(), { openmetrics: lines, config });
   }, 60_000);
@@ -158,9 +162,19 @@ describe.skipIf(!prometheusInstalled)('watch against Prometheus (Debian package 
     let now = TC - 1;  // the window (40 rows up to TC - 15) holds only the coupled regime
     const w = new Watch({
       url: prom.url, queries: ['{job="plant"}'], targets: ['plant_latency'], interval: PLANT_STEP, window: PLANT_WINDOW * PLANT_STEP, bins: 4, persist, lag: 0,
-      listen: '127.0.0.1:0', log: () => {}, now: () => now,
+      listen: '127.0.0.1:0', log: () => {}, now: () => now, leakage: [{ pseudonym: 'plant_hash', identifier: 'plant/plant_user{job="plant"}' }],
     });
+    const none = await errorOfAsync(new Watch({ ...w.options, leakage: [{ pseudonym: 'no_such', identifier: 'plant_user' }] }).init());
+    expect(none).toMatchObject({ code: 'MS_BAD_OPTION', message: expect.stringMatching(/--leakage pseudonym "no_such" matches no watched series/) });
     await w.init();
+    // The configured leakage score: a bijective pseudonym of a uniform 5-value identifier reveals all of H = log2 5 bits.
+    const leak = async (name: string) => (await w.registry.getSingleMetric(name)!.get()).values;
+    const [bits] = await leak('metricsift_leakage_bits');
+    expect(bits.labels).toEqual({ pseudonym: 'plant/plant_hash{job="plant"}', identifier: 'plant/plant_user{job="plant"}' });
+    expect(bits.value).toBeCloseTo(Math.log2(5), 12);
+    expect((await leak('metricsift_leakage_fraction'))[0].value).toBeCloseTo(1, 12);
+    expect((await leak('metricsift_leakage_small_sample'))[0].value).toBe(1);  // 40 rows over 25 cells: under 5 a cell
+    expect(JSON.stringify(w.dashboards().executive)).toContain('metricsift_leakage_fraction{job=\\"$job\\"}');
     type Pair = { pair: string; active: boolean; streak: number; baseline: [number, number]; current: { lower: number; upper: number } };
     const pairOf = (name: string) => (w.view('drift') as { pairs: Pair[] }).pairs.find((p) => p.pair.startsWith(`plant/plant_${name}`))!;
     expect(pairOf('cpu').active).toBe(false);
@@ -264,4 +278,12 @@ describe.skipIf(!prometheusInstalled)('watch against Prometheus (Debian package 
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/MS_STATE_MISMATCH/);
   }, 120_000);
+});
+
+describe('watch --leakage', () => {
+  it('splits pseudonym,identifier at the one comma outside labels and quotes', () => {
+    expect(leakagePair('user_hash,user_id')).toEqual({ pseudonym: 'user_hash', identifier: 'user_id' });
+    expect(leakagePair('a/h{x="1",y="p,q"}, a/u{x="1"}')).toEqual({ pseudonym: 'a/h{x="1",y="p,q"}', identifier: 'a/u{x="1"}' });
+    for (const bad of ['user_hash', 'a,b,c', ',b', 'a{x="1",y="2"}']) expect(() => leakagePair(bad)).toThrow(expect.objectContaining({ code: 'MS_BAD_OPTION' }));
+  });
 });

@@ -29,6 +29,8 @@ interface WatchFlags {
   saveEvery?: string;
   alertRules?: string;
   dashboards?: string;
+  leakage?: string[];
+  leakageQuery?: string;
   verbose?: boolean;
 }
 
@@ -45,6 +47,25 @@ export function durationSeconds(flag: string, v: string): number {
 }
 
 const many = (v: string, prev: string[] = []) => [...prev, v];
+
+/** `pseudonym,identifier`, split at the one comma outside `{…}` and quotes (series names hold commas in their labels). */
+export function leakagePair(v: string): { pseudonym: string; identifier: string } {
+  const cuts: number[] = [];
+  let depth = 0, quote = false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === '"') quote = false;
+    } else if (c === '"') quote = true;
+    else if (c === '{') depth++;
+    else if (c === '}') depth--;
+    else if (c === ',' && depth === 0) cuts.push(i);
+  }
+  const [a, b] = cuts.length === 1 ? [v.slice(0, cuts[0]).trim(), v.slice(cuts[0] + 1).trim()] : ['', ''];
+  if (!a || !b) throw new MetricsiftError(`--leakage ${JSON.stringify(v)}: expected pseudonym,identifier (two watched series, e.g. user_hash,user_id)`, ErrorCode.BAD_OPTION);
+  return { pseudonym: a, identifier: b };
+}
 
 export function watchCommand(): Command {
   return new Command('watch')
@@ -70,6 +91,8 @@ export function watchCommand(): Command {
     .option('--save-every <duration>', 'how often the state is saved (default 5m, at least one interval; also at selections and on exit)')
     .option('--alert-rules <file>', 'write Prometheus alerting rules over the served series (page on MI collapse, ticket on drift) at start-up')
     .option('--dashboards <dir>', 'write Grafana dashboards (executive, oncall, debug .json) there after each selection')
+    .option('--leakage <pseudonym,identifier>', 'keep the leakage score of a pseudonym series about an identifier series current (metricsift_leakage_*; the executive dashboard\'s panel), repeatable', many)
+    .option('--leakage-query <promql>', 'a leakage score computed elsewhere, for the executive dashboard\'s panel instead')
     .option('--verbose', 'stack traces on errors')
     .addHelpText('after', `
 Start-up errors (exit 2): a window under 8 intervals [MS_WINDOW_TOO_SHORT], selectors matching
@@ -91,7 +114,7 @@ Example:
         const w = await startWatch({
           url, queries: f.query, job: f.job, targets: f.target, interval, window, listen: f.listen, stateDir: f.state, headers: parseHeaders(f.header),
           bins: f.bins, topPairs: f.topPairs, maxMetrics: f.maxMetrics, maxPairSeries: f.maxPairSeries, maxTargetSeries: f.maxTargetSeries,
-          dashboardsDir: f.dashboards, level: f.level, persist: f.persist, minCoverage: f.minCoverage, lag: f.lag === undefined ? undefined : durationSeconds('--lag', f.lag),
+          dashboardsDir: f.dashboards, leakage: f.leakage?.map(leakagePair), leakageQuery: f.leakageQuery, level: f.level, persist: f.persist, minCoverage: f.minCoverage, lag: f.lag === undefined ? undefined : durationSeconds('--lag', f.lag),
           saveEvery: f.saveEvery === undefined ? undefined : durationSeconds('--save-every', f.saveEvery),
         });
         if (f.dashboards) await w.writeDashboards(f.dashboards);

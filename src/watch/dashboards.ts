@@ -1,7 +1,8 @@
 /**
  * Grafana dashboards (classic dashboard JSON, importable as is) over the series `watch` serves
  * (issue 18): executive (top metrics by MI to a business target, redundancy index, projected
- * samples per day saved by dropping unselected metrics, a leakage score where one is configured),
+ * samples per day saved by dropping unselected metrics, a leakage score where one is configured:
+ * watch's own for its `leakage` pairs, or any PromQL expression),
  * on-call (each SLI with its most informative signals and their intervals, recent MI drops, drift
  * and watch's health) and debug (raw series of the top signals, MI with interval over time, the
  * redundancy heatmap). The Prometheus data source is a dashboard variable, so an import needs no
@@ -19,7 +20,12 @@ export interface DashboardOptions {
   topSignals?: { name: string; selector: string }[];
   /** Seconds between scrapes of the watched metrics (default 15): samples per day = 86,400 / it. */
   scrapeInterval?: number;
-  /** A PromQL expression of a leakage score, where one is configured (the panel is left out otherwise). */
+  /**
+   * Draw the leakage panel from the series watch exports for its configured pseudonym/identifier
+   * pairs (`metricsift_leakage_fraction`, `metricsift_leakage_bits`; watch's `leakage` option).
+   */
+  leakage?: boolean;
+  /** A PromQL expression of a leakage score computed elsewhere (drawn instead of watch's series when given). */
   leakageQuery?: string;
   /** Dashboard refresh (default `1m`). */
   refresh?: string;
@@ -91,7 +97,12 @@ export function watchDashboards(opts: DashboardOptions = {}): { executive: Json;
     panel('stat', 'Projected samples per day saved by dropping unselected metrics', [12, 10, 12, 5], [
       { expr: `(sum(metricsift_watched_metrics{${j}}) - count(metricsift_selected{${j}})) * 86400 / $scrape_interval`, legend: 'samples/day' },
     ], { fieldConfig: { defaults: { unit: 'short' }, overrides: [] }, description: 'Unselected watched series × samples per day (86,400 / the scrape interval variable).' }),
-    ...(o.leakageQuery ? [panel('stat', 'Leakage score', [0, 15, 24, 5], [{ expr: o.leakageQuery }])] : []),
+    ...(o.leakageQuery
+      ? [panel('stat', 'Leakage score', [0, 15, 24, 5], [{ expr: o.leakageQuery }])]
+      : o.leakage
+        ? [panel('bargauge', 'Leakage score: share of the identifier\'s entropy its pseudonym reveals', [0, 15, 24, 5], [{ expr: `metricsift_leakage_fraction{${j}}`, legend: '{{pseudonym}} → {{identifier}}', instant: true }],
+          { options: { orientation: 'horizontal', displayMode: 'gradient', reduceOptions: { calcs: ['lastNotNull'], fields: '', values: true } }, fieldConfig: { defaults: { unit: 'percentunit', min: 0, max: 1 }, overrides: [] }, description: 'I(pseudonym; identifier) / H(identifier) over the window, exact plug-in over their values as categories (leakageScore); metricsift_leakage_small_sample is 1 where the rows are too few for the score to mean anything.' })]
+        : []),
   ], o);
   const oncall = dashboard('metricsift-oncall', 'metricsift · on-call', 'Each SLI with its most informative diagnostic signals, recent MI drops and drift, and whether watch is current.', [
     panel('timeseries', 'MI to $target: the most informative signals (bits)', [0, 0, 24, 9], [{ expr: `topk(5, metricsift_mi_to_target_bits{${j}, target=~"$target"})`, legend: '{{metric}}' }],

@@ -29,6 +29,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { leakageScore } from '../analysis/leakage.js';
 import { redundancyIndex, type RedundancyIndex } from '../analysis/redundancy.js';
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
 import { connection, readPrometheus } from '../io/prometheus.js';
@@ -90,6 +91,17 @@ export interface WatchOptions {
    * (5.8 million samples) is about 30 bounded requests, not one.
    */
   maxSamples?: number;
+  /**
+   * Leakage scores to keep current (the executive dashboard's panel): pairs of watched series, each
+   * named as watch names it (`service/metric{…}`), by its selector, or by a metric name matching one
+   * series. Each interval: {@link leakageScore} of the pseudonym's window values against the
+   * identifier's (as categories), served as `metricsift_leakage_bits`, `metricsift_leakage_fraction`
+   * (of H(identifier)) and `metricsift_leakage_small_sample`. A name matching no watched series, or
+   * several, is an error at start-up.
+   */
+  leakage?: { pseudonym: string; identifier: string }[];
+  /** A PromQL expression of a leakage score computed elsewhere, for the executive dashboard instead. */
+  leakageQuery?: string;
   /** Directory to (re)write the Grafana dashboards into after each selection (executive/on-call/debug .json). */
   dashboardsDir?: string;
   /** Clock (epoch seconds; tests move it). */
@@ -155,6 +167,8 @@ export class Watch {
   #ready = false;
   #savedAt = -Infinity;
   #g!: ReturnType<Watch['makeMetrics']>;
+  /** The `leakage` option's pairs as window columns (resolved at start-up). */
+  #leakage: { pseudonym: number; identifier: number }[] = [];
   /** The address served on (`host:port`), once listening. */
   address = '';
 
@@ -234,6 +248,9 @@ export class Watch {
       pairs: g('metricsift_tracked_pairs', 'Pairs tracked incrementally'),
       selections: c('metricsift_selections_total', 'Selections run, by reason', ['reason']),
       rebins: c('metricsift_rebins_total', 'Metrics re-binned (their data left their bin edges)'),
+      leakBits: g('metricsift_leakage_bits', 'I(pseudonym; identifier) over the window, exact plug-in over their values as categories', ['pseudonym', 'identifier']),
+      leakFraction: g('metricsift_leakage_fraction', 'The leakage score as a share of H(identifier): 1 = the pseudonym reveals the identifier', ['pseudonym', 'identifier']),
+      leakSmall: g('metricsift_leakage_small_sample', '1 where the rows are under 5 per joint cell: the leakage score is then dominated by bias', ['pseudonym', 'identifier']),
     };
   }
 
@@ -275,6 +292,7 @@ export class Watch {
           this.#window = SlidingWindow.restore(this.#state.window);
           this.#savedAt = this.#state.lastTime;
           this.#log(`resumed from ${dir}: ${this.#window.size} rows, last ${new Date(this.#state.lastTime * 1000).toISOString()}`);
+          this.#resolveLeakage();
           this.#refresh();
           this.#ready = this.#state.selection !== null;
           return;
@@ -308,9 +326,23 @@ export class Watch {
       version: 1, lastTime: start - step, names, counters, selectors, lastRaw: {}, targets: targetNames, window: null as unknown as WindowSnapshot,
       selection: null, report: '', selectedAt: NaN, history: [], drift: {}, coverPairs: [],
     };
+    this.#resolveLeakage();
     this.#log(`watching ${names.length} series (${targetNames.length} targets, ${counters.length} counters as rates) at ${connection(o).base}, window ${this.capacity} × ${step} s`);
     await this.#ingest(read);
     await this.#afterRows();
+  }
+
+  /** The `leakage` option's names as window columns; MS_BAD_OPTION for a name matching no watched series or several. */
+  #resolveLeakage(): void {
+    const s = this.#state;
+    const find = (x: string, role: string): number => {
+      const hits = s.names.map((n, i) => [n, i] as const).filter(([n]) => n === x || s.selectors[n] === x || s.selectors[n]?.replace(/\{.*$/, '') === x);
+      if (hits.length !== 1) {
+        throw new MetricsiftError(`--leakage ${role} ${JSON.stringify(x)} matches ${hits.length ? `${hits.length} watched series (${hits.slice(0, 3).map(([n]) => n).join(', ')}…); give one by its full name` : 'no watched series'}`, ErrorCode.BAD_OPTION);
+      }
+      return hits[0][1];
+    };
+    this.#leakage = (this.options.leakage ?? []).map((l) => ({ pseudonym: find(l.pseudonym, 'pseudonym'), identifier: find(l.identifier, 'identifier') }));
   }
 
   /** Pushes rows read into the window (counters as rates); returns how many rows were added. */
@@ -544,6 +576,19 @@ export class Watch {
         g.drift.set(lb, d.active ? 1 : 0);
       }
     }
+    for (const m of [g.leakBits, g.leakFraction, g.leakSmall]) m.reset();
+    for (const l of this.#leakage) {
+      const lb = { pseudonym: s.names[l.pseudonym], identifier: s.names[l.identifier] };
+      let r;
+      try {
+        r = leakageScore(w.values(l.pseudonym), w.values(l.identifier)).overall;
+      } catch {
+        continue;  // no row with both: nothing to say this interval
+      }
+      g.leakBits.set(lb, r.mi);
+      g.leakFraction.set(lb, Number.isFinite(r.fraction) ? r.fraction : 0);
+      g.leakSmall.set(lb, r.warnings.length ? 1 : 0);
+    }
     g.redundancy.reset();
     for (const [svc, r] of Object.entries(this.#redundancy.byService)) g.redundancy.set({ service: svc }, r.share);
     g.coverage.set(this.#coverage);
@@ -568,7 +613,7 @@ export class Watch {
     const top = t
       ? Object.entries(s.drift).filter(([k]) => k.endsWith(` ~ ${t}`)).map(([k, d]) => [k.slice(0, k.length - t.length - 3), w.pairValue(d.pair).mi] as const).sort((a, b) => (b[1] || 0) - (a[1] || 0)).map(([n]) => n)
       : (s.selection?.selected ?? []);
-    return watchDashboards({ ...opts, targets: s.targets, topSignals: top.slice(0, 10).filter((n) => s.selectors[n]).map((n) => ({ name: n, selector: s.selectors[n] })) });
+    return watchDashboards({ ...opts, leakage: this.#leakage.length > 0, leakageQuery: this.options.leakageQuery, targets: s.targets, topSignals: top.slice(0, 10).filter((n) => s.selectors[n]).map((n) => ({ name: n, selector: s.selectors[n] })) });
   }
 
   /** Writes executive.json, oncall.json and debug.json into `dir`. */
