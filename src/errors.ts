@@ -97,11 +97,52 @@ export const WarningCode = {
   TOO_FEW_ROWS: 'MS_TOO_FEW_ROWS',
   /** An interval was asked for with fewer than 100 resampled replicates: its limits rest on a few draws. */
   FEW_REPLICATES: 'MS_FEW_REPLICATES',
+  // Metric selection (selectMetrics, scan): the result is made, with this caveat.
+  /** An exclude or keep pattern matches no metric. */
+  PATTERN_UNMATCHED: 'MS_PATTERN_UNMATCHED',
+  /** A metric named like a counter goes up and down: analysed as it is, not as a rate. */
+  COUNTER_NOT_CUMULATIVE: 'MS_COUNTER_NOT_CUMULATIVE',
+  /** The table has no readable row times: counters became increases per row, not per second. */
+  RATES_PER_ROW: 'MS_RATES_PER_ROW',
+  /** A metric maps to no service (serviceOfMetric): placed in "(unmapped)", a root. */
+  UNMAPPED_METRIC: 'MS_UNMAPPED_METRIC',
+  /** A kept metric (keep pattern) is constant or empty. */
+  KEPT_CONSTANT: 'MS_KEPT_CONSTANT',
+  /** Every service of the call graph has a caller: roots were chosen by breaking cycles. */
+  NO_ROOT: 'MS_NO_ROOT',
+  /** A service has more paths than maxPaths; the rest were not enumerated. */
+  PATHS_TRUNCATED: 'MS_PATHS_TRUNCATED',
+  /** Call-graph cycles were broken by dropping the edges named. */
+  CYCLE_BROKEN: 'MS_CYCLE_BROKEN',
+  /** A service of the call graph has no metrics. */
+  SERVICE_WITHOUT_METRICS: 'MS_SERVICE_WITHOUT_METRICS',
+  /** maxMetrics is at least the informative metrics: every informative non-duplicate is kept. */
+  MAX_METRICS_ABOVE_INFORMATIVE: 'MS_MAX_METRICS_ABOVE_INFORMATIVE',
+  /** An option has no effect in the chosen mode (cover mode: epsilon and tuner). */
+  OPTION_IGNORED: 'MS_OPTION_IGNORED',
+  /** The ε sweep stopped before the curve was complete. */
+  CURVE_TRUNCATED: 'MS_CURVE_TRUNCATED',
+  /** No subset reaches minCoverage (within maxMetrics): the highest was chosen. */
+  COVERAGE_NOT_REACHED: 'MS_COVERAGE_NOT_REACHED',
+  /** Coverage serviceCoverage in every service needs more than maxMetrics: chosen on overall coverage alone. */
+  SERVICE_COVERAGE_NOT_REACHED: 'MS_SERVICE_COVERAGE_NOT_REACHED',
+  /** No subset has at most maxMetrics metrics: the smallest was chosen. */
+  MAX_METRICS_TOO_SMALL: 'MS_MAX_METRICS_TOO_SMALL',
+  // Traces read by scan (loadTraces with lenient, the call graph against the metrics).
+  /** A trace file could not be read and was skipped (`--lenient`). */
+  TRACE_FILE_SKIPPED: 'MS_TRACE_FILE_SKIPPED',
+  /** Services with metrics appear in no span: they are roots of the call graph. */
+  SERVICE_NOT_IN_TRACES: 'MS_SERVICE_NOT_IN_TRACES',
 } as const;
 
-/** A warning attached to a result: a stable `code` and a message naming what it concerns. */
+export type WarningCodeValue = (typeof WarningCode)[keyof typeof WarningCode];
+
+/**
+ * A warning attached to a result: a stable `code`, one of {@link WarningCode} (the type makes an
+ * unregistered code a compile error), and a message naming what it concerns.
+ */
 export interface AnalysisWarning {
-  code: string;
+  code: WarningCodeValue;
   message: string;
 }
 

@@ -150,7 +150,7 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-/** Codes survive Redis as a "MS_CODE: message" failure reason. */
+/** Codes survive Redis as a "<code>: message" failure reason. */
 function codeOf(reason: string | undefined): string | undefined {
   return /^(MS_[A-Z_]+): /.exec(reason ?? '')?.[1];
 }

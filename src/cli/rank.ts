@@ -4,7 +4,7 @@ import { checkOutput } from '../io/write.js';
 import { DEFAULTS } from '../options.js';
 import { Command, Option } from 'commander';
 import { rankToTarget, type VariableInput } from '../analysis/rank.js';
-import { ErrorCode, MetricsiftError } from '../errors.js';
+import { ErrorCode, MetricsiftError, WarningCode } from '../errors.js';
 import type { Binning } from '../estimators/binned.js';
 import type { InputFormat } from '../io/dataset.js';
 import { readLabels } from '../io/labels.js';
@@ -119,7 +119,7 @@ Examples:
           summary(f.quiet, [`${r.ranking.length} metrics ranked to ${r.target}${r.given ? ` given ${r.given}` : ''}; top ${r.topN}${r.q !== undefined ? ` (of those with q ≤ ${r.q})` : ''} carry ${Math.round(r.share * 100)} % of the total ${r.measure.toUpperCase()} (${r.total.toPrecision(4)} ${r.units})`]);
         }
         // Too few replicates for the level asked makes every interval doubtful: said even without --out.
-        if (!f.quiet && !f.out) for (const w of r.warnings) if (w.code === 'MS_FEW_REPLICATES') process.stderr.write(`warning [${w.code}]: ${w.message}\n`);
+        if (!f.quiet && !f.out) for (const w of r.warnings) if (w.code === WarningCode.FEW_REPLICATES) process.stderr.write(`warning [${w.code}]: ${w.message}\n`);
       }),
     );
 }

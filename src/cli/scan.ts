@@ -1,5 +1,6 @@
 /** `metricsift scan <metrics>`: load, select informative metrics per service, write the results. */
 import { serviceOrUnmapped } from '../service.js';
+import { WarningCode } from '../errors.js';
 import { join } from 'node:path';
 import { checkOutputDir, writeDirectory } from '../io/write.js';
 import { Command, Option } from 'commander';
@@ -206,8 +207,8 @@ function traceLines(t: TraceSummary): string[] {
   const list = (xs: string[]) => (xs.length > 8 ? `${xs.slice(0, 8).join(', ')} and ${xs.length - 8} more` : xs.join(', '));
   return [
     `traces: ${t.files} files, ${t.traces} traces, ${t.spans} spans, ${t.orphans} orphan spans, ${t.edges} edges`,
-    ...t.skipped.map((s) => `warning [MS_TRACE_FILE_SKIPPED]: ${s.reason}`),
-    ...(t.metricServicesNotInGraph.length ? [`warning [MS_SERVICE_NOT_IN_TRACES]: ${t.metricServicesNotInGraph.length} services with metrics appear in no span (roots): ${list(t.metricServicesNotInGraph)}`] : []),
+    ...t.skipped.map((s) => `warning [${WarningCode.TRACE_FILE_SKIPPED}]: ${s.reason}`),
+    ...(t.metricServicesNotInGraph.length ? [`warning [${WarningCode.SERVICE_NOT_IN_TRACES}]: ${t.metricServicesNotInGraph.length} services with metrics appear in no span (roots): ${list(t.metricServicesNotInGraph)}`] : []),
     ...(t.graphServicesWithoutMetrics.length ? [`note: ${t.graphServicesWithoutMetrics.length} services of the traces have no metrics: ${list(t.graphServicesWithoutMetrics)}`] : []),
   ];
 }

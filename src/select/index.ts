@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { correlationMatrix } from '../estimators/correlation.js';
 import { type Binning, type MiMatrix, type Normalization } from '../estimators/binned.js';
 import { prepare } from '../estimators/prepared.js';
-import { badOption } from '../errors.js';
+import { badOption, type AnalysisWarning } from '../errors.js';
 import type { PairMatrix } from '../estimators/matrix.js';
 import { selectColumns, toColumnTable, type ColumnTable, type TableInput } from '../table.js';
 import { analyzeTopology, type CallGraph, type Topology } from './topology.js';
@@ -86,10 +86,8 @@ export interface KimetrixOptions extends AimdOptions {
   onProgress?: (stage: 'mi matrix' | 'coverage matrix' | 'AIMD' | 'curve', done: number, total: number) => void;
 }
 
-export interface KimetrixWarning {
-  code: string;
-  message: string;
-}
+/** A selection warning: its code is one of {@link WarningCode} (the type enforces it). */
+export type KimetrixWarning = AnalysisWarning;
 
 export interface KimetrixResult {
   selected: string[];
