@@ -2,65 +2,39 @@
 // backfilled TSDB (counters and gauges, more than 11,000 points a series), a scraped target for
 // /api/v1/metadata, and a small proxy in front that wants a token and a tenant header (401
 // otherwise) and serves an HTML login page, as reverse proxies do.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { columnValues } from '../src/analysis/coding.js';
+import { columnValues } from '../src/analysis/codes.js';
 import { promTime, readPrometheus } from '../src/io/prometheus.js';
 import { readPrometheusUrl } from '../src/io/read.js';
 import { selectMetrics } from '../src/select/index.js';
 import { cli, cliBuilt, errorOfAsync, useTempDir } from './helpers.js';
+import { freePort, prometheusInstalled, startPrometheus, type StartedPrometheus } from './prometheus.js';
 
-const installed = (() => {
-  try {
-    execFileSync('prometheus', ['--version'], { stdio: 'ignore' });
-    execFileSync('promtool', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const tempDir = useTempDir('prom-deployed');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    }).on('error', reject);
-  });
-}
 
 // 12,500 samples 15 s apart (52 h), ending 3 h ago: more than one request's 11,000 points.
 const STEP = 15, N = 12_500;
 const START = Math.floor(Date.now() / 3_600_000) * 3600 - 3 * 3600 - STEP * N;
 
-describe.skipIf(!installed)('Prometheus as deployed (Debian package prometheus; skipped where it is not installed)', () => {
-  let prom: ChildProcess | undefined;
+describe.skipIf(!prometheusInstalled)('Prometheus as deployed (Debian package prometheus; skipped where it is not installed)', () => {
+  let prom: StartedPrometheus | undefined;
   let target: Server | undefined, proxy: Server | undefined;
   let direct = '', proxied = '';
   const seen: { url: string; auth?: string; tenant?: string }[] = [];
   beforeAll(async () => {
-    const dir = tempDir(), data = join(dir, 'data');
-    mkdirSync(data);
     const lines = ['# TYPE requests counter'];
     for (let k = 0; k < N; k++) lines.push(`requests_total{job="api",service="api",code="200"} ${3 * k} ${START + STEP * k}`);
     lines.push('# TYPE temp gauge');
     for (let k = 0; k < N; k++) lines.push(`temp{job="api",service="api"} ${20 + Math.sin(k / 50)} ${START + STEP * k}`);
-    lines.push('# EOF');
-    writeFileSync(join(dir, 'in.om'), lines.join('\n') + '\n');
-    execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'in.om'), data], { stdio: 'ignore' });
     // A scrape target: its metadata says jobs_done is a counter (no _total suffix to guess from).
     const tport = await freePort();
     target = createHttpServer((_, res) => res.end('# HELP jobs_done Jobs done.\n# TYPE jobs_done counter\njobs_done 7\n# TYPE queue_depth gauge\nqueue_depth 3\n')).listen(tport, '127.0.0.1');
-    writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: worker\n    static_configs:\n      - targets: ['127.0.0.1:${tport}']\n`);
-    const port = await freePort();
-    direct = `http://127.0.0.1:${port}/prom`;
-    prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${data}`, `--web.listen-address=127.0.0.1:${port}`,
-      '--web.route-prefix=/prom', '--storage.tsdb.retention.time=10y'], { stdio: 'ignore' });
+    const config = `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: worker\n    static_configs:\n      - targets: ['127.0.0.1:${tport}']\n`;
+    prom = await startPrometheus(tempDir(), { openmetrics: lines, config, args: ['--web.route-prefix=/prom'] });
+    const port = prom.port;
+    direct = `${prom.url}/prom`;
     const pport = await freePort();
     proxied = `http://127.0.0.1:${pport}/prom`;
     proxy = createHttpServer(async (req, res) => {
@@ -83,7 +57,7 @@ describe.skipIf(!installed)('Prometheus as deployed (Debian package prometheus; 
     }
   }, 90_000);
   afterAll(() => {
-    prom?.kill('SIGTERM');
+    prom?.stop();
     target?.close();
     proxy?.close();
   });

@@ -1,66 +1,30 @@
 // The Prometheus reader against a real server: Debian's prometheus package, started by this test on
 // a free loopback port, with data loaded by `promtool tsdb create-blocks-from openmetrics`.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPrometheus } from '../src/io/prometheus.js';
 import { errorOfAsync, useTempDir } from './helpers.js';
+import { freePort, prometheusInstalled, startPrometheus, type StartedPrometheus } from './prometheus.js';
 
-const installed = (() => {
-  try {
-    execFileSync('prometheus', ['--version'], { stdio: 'ignore' });
-    execFileSync('promtool', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const tempDir = useTempDir('prom');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    }).on('error', reject);
-  });
-}
 
 // Samples 4 h ago (older than the head block), one a minute for an hour.
 const START = Math.floor(Date.now() / 3_600_000) * 3600 - 4 * 3600;
 const N = 60;
 
-describe.skipIf(!installed)('Prometheus reader (Debian package prometheus; skipped where it cannot be installed)', () => {
-  let server: ChildProcess | undefined;
+describe.skipIf(!prometheusInstalled)('Prometheus reader (Debian package prometheus; skipped where it cannot be installed)', () => {
+  let prom: StartedPrometheus | undefined;
   let url = '';
   beforeAll(async () => {
-    const dir = tempDir(), data = join(dir, 'data');
-    mkdirSync(data);
     const lines = ['# TYPE cpu gauge'];
     for (let k = 0; k < N; k++) lines.push(`cpu{job="shop",service="cart",pod="p1"} ${k} ${START + 60 * k}`);
     for (let k = 0; k < N; k++) if (k % 10 !== 3) lines.push(`cpu{job="shop",service="db",pod="p2"} ${2 * k + 0.5} ${START + 60 * k}`);
     lines.push('# TYPE mem gauge');
     for (let k = 0; k < N; k++) lines.push(`mem{job="shop",service="cart",pod="p1"} ${1000 - k} ${START + 60 * k}`);
-    lines.push('# EOF');
-    writeFileSync(join(dir, 'in.om'), lines.join('\n') + '\n');
-    execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'in.om'), data], { stdio: 'ignore' });
-    writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\nscrape_configs: []\n');
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    server = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${data}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=10y'], { stdio: 'ignore' });
-    for (let tries = 0; ; tries++) {
-      try {
-        if ((await fetch(`${url}/-/ready`)).ok) break;
-      } catch (e) {
-        if (tries > 150) throw e;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    prom = await startPrometheus(tempDir(), { openmetrics: lines });
+    url = prom.url;
   }, 60_000);
   afterAll(() => {
-    server?.kill('SIGTERM');
+    prom?.stop();
   });
 
   it('reads selectors on a regular grid, names columns service/metric{labels}, keeps gaps missing', async () => {
