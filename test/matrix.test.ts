@@ -119,6 +119,45 @@ describe('correlation matrix', () => {
       expect(m.values[5 * m.size + 1]).toBeNaN();  // column 5 is constant
     }
   });
+  it('Spearman with missing cells: average ranks on each pair\'s common rows, then Pearson (a plain reference, ties and -0 included)', async () => {
+    const r = rng(23);
+    const n = 300;
+    // Complete and gappy columns, tied and untied, some sharing a gap pattern, one with ±0.
+    const gaps = [0, 0.05, 0.3];
+    const cols: number[][] = [];
+    for (let c = 0; c < 12; c++) {
+      const tied = c % 3 === 0;
+      const gap = gaps[c % 3];
+      cols.push(Array.from({ length: n }, (_, t) => (r() < gap || (c === 7 && t % 9 === 0) ? NaN : tied ? Math.floor(r() * 5) : r())));
+    }
+    cols.push(cols[1].map((v, t) => (Number.isNaN(v) ? NaN : t % 2 ? -0 : 0) + (t % 4 < 2 ? 1 : 0)));
+    const ranks = (v: number[]) => {
+      const idx = v.map((_, i) => i).sort((a, b) => v[a] - v[b]);
+      const out = new Array<number>(v.length);
+      for (let s = 0; s < idx.length;) {
+        let e = s + 1;
+        while (e < idx.length && v[idx[e]] === v[idx[s]]) e++;
+        for (let k = s; k < e; k++) out[idx[k]] = (s + e + 1) / 2;
+        s = e;
+      }
+      return out;
+    };
+    const pearson = (a: number[], b: number[]) => {
+      const ma = a.reduce((x, y) => x + y, 0) / a.length, mb = b.reduce((x, y) => x + y, 0) / b.length;
+      let sab = 0, saa = 0, sbb = 0;
+      for (let k = 0; k < a.length; k++) { sab += (a[k] - ma) * (b[k] - mb); saa += (a[k] - ma) ** 2; sbb += (b[k] - mb) ** 2; }
+      return sab / Math.sqrt(saa * sbb);
+    };
+    const m = await correlationMatrix({ names: cols.map((_, c) => `c${c}`), columns: cols }, { method: 'spearman' });
+    for (let i = 0; i < cols.length; i++) {
+      for (let j = i + 1; j < cols.length; j++) {
+        const rows = cols[i].map((_, t) => t).filter((t) => !Number.isNaN(cols[i][t]) && !Number.isNaN(cols[j][t]));
+        const want = pearson(ranks(rows.map((t) => cols[i][t])), ranks(rows.map((t) => cols[j][t])));
+        expect(m.rowsUsed[i * m.size + j]).toBe(rows.length);
+        expect(Math.abs(m.values[i * m.size + j] - want), `${i},${j}`).toBeLessThan(1e-12);
+      }
+    }
+  });
   it('Kendall tau-b agrees with the O(n²) definition on tied data', () => {
     const r = rng(7);
     const n = 700;

@@ -214,7 +214,7 @@ double tauBOrdered(const int32_t* rx, int32_t* ry, int64_t n, int32_t* tmp, int3
 }
 
 struct Scratch {
-  std::vector<double> a, b, ra, rb;
+  std::vector<double> a, b, ra, rb, rowX, rowY;
   std::vector<int32_t> idx, rx, ry, tmp, b1, b2;
   std::vector<int64_t> yCount;  // kept all-zero between uses
   std::vector<int32_t> xPos;    // kept all-zero between uses
@@ -350,6 +350,28 @@ double kendallPair(const CorrTable& t, int i, int j, uint32_t* rows) {
 
 }  // namespace
 
+namespace {
+
+// Average ranks (as averageRanks gives them) of x on the rows where `other` has a value, written
+// by row into rowRank: x's rows in value order (`ord`, `count` of them) are walked once, skipping
+// the others, so no sort is needed per pair.
+void ranksOnCommonRows(const double* x, const int32_t* ord, int64_t count, const double* other, int32_t* kept, double* rowRank) {
+  int64_t p = 0;
+  for (int64_t q = 0; q < count; ++q) {
+    const int32_t r = ord[q];
+    if (!std::isnan(other[r])) kept[p++] = r;
+  }
+  for (int64_t s = 0; s < p;) {
+    int64_t e = s + 1;
+    while (e < p && x[kept[e]] == x[kept[s]]) ++e;
+    const double avg = 0.5 * static_cast<double>(s + e + 1);
+    for (int64_t k = s; k < e; ++k) rowRank[kept[k]] = avg;
+    s = e;
+  }
+}
+
+}  // namespace
+
 double corrPair(const CorrTable& t, int i, int j, uint32_t* rows) {
   if (t.method == CorrMethod::Kendall) return kendallPair(t, i, j, rows);
   Scratch& s = tls;
@@ -361,18 +383,26 @@ double corrPair(const CorrTable& t, int i, int j, uint32_t* rows) {
   const double* y = t.column(j);
   s.a.resize(t.n);
   s.b.resize(t.n);
+  if (t.method == CorrMethod::Spearman) {
+    // The same ranks as re-ranking the pairwise-complete values (each column's value order was
+    // found once), then Pearson's r of the ranks in row order: the same numbers, without a sort.
+    s.rowX.resize(t.n);
+    s.rowY.resize(t.n);
+    s.tmp.resize(t.n);
+    ranksOnCommonRows(x, t.rowsByValue[i].data(), t.valid[i], y, s.tmp.data(), s.rowX.data());
+    ranksOnCommonRows(y, t.rowsByValue[j].data(), t.valid[j], x, s.tmp.data(), s.rowY.data());
+    int64_t m = 0;
+    for (int64_t k = 0; k < t.n; ++k) {
+      if (!std::isnan(x[k]) && !std::isnan(y[k])) { s.a[m] = s.rowX[k]; s.b[m] = s.rowY[k]; ++m; }
+    }
+    *rows = static_cast<uint32_t>(m);
+    return pearsonComplete(s.a.data(), s.b.data(), m);
+  }
   int64_t m = 0;
   for (int64_t k = 0; k < t.n; ++k) {
     if (!std::isnan(x[k]) && !std::isnan(y[k])) { s.a[m] = x[k]; s.b[m] = y[k]; ++m; }
   }
   *rows = static_cast<uint32_t>(m);
-  if (t.method == CorrMethod::Spearman) {
-    s.ra.resize(m);
-    s.rb.resize(m);
-    averageRanks(s.a.data(), m, s.ra.data(), s.idx);
-    averageRanks(s.b.data(), m, s.rb.data(), s.idx);
-    return pearsonComplete(s.ra.data(), s.rb.data(), m);
-  }
   return pearsonComplete(s.a.data(), s.b.data(), m);
 }
 
@@ -424,6 +454,7 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
       out->order = bigBuffer<int32_t>(cells);
     } else {
       out->z = bigBuffer<double>(cells);
+      if (method == CorrMethod::Spearman) out->rowsByValue.assign(M, {});
     }
   } catch (const std::bad_alloc&) {
     return Status::error(Code::OutOfMemory, "cannot allocate the prepared columns");
@@ -471,6 +502,13 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
       double* z = out->z.get() + static_cast<size_t>(c) * n;
       if (valid != n) {  // pairs with this column go through corrPair on the raw values
         std::memcpy(z, x.data(), sizeof(double) * n);
+        if (method == CorrMethod::Spearman) {  // and, for ranks on a pair's common rows, the value order
+          std::vector<int32_t>& ord = out->rowsByValue[c];
+          ord.reserve(valid);
+          for (int64_t t = 0; t < n; ++t)
+            if (!std::isnan(x[t])) ord.push_back(static_cast<int32_t>(t));
+          radixArgsort(x.data(), ord.data(), valid);
+        }
         continue;
       }
       if (method == CorrMethod::Spearman) {
@@ -485,6 +523,25 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
       if (out->constant[c]) std::fill(z, z + n, 0.0);
     }
   });
+  if (method == CorrMethod::Spearman && bad < 0) {
+    // Complete columns meet columns with missing cells in corrPair: their rows in value order too
+    // (the order of the standardised ranks in z). Without any missing cell none is needed.
+    bool anyMissing = false;
+    for (int c = 0; c < M; ++c) anyMissing |= out->valid[c] != n;
+    if (!anyMissing) {
+      std::vector<std::vector<int32_t>>().swap(out->rowsByValue);
+    } else {
+      parallel(threads, [&](Team& team) {
+        for (int c = team.begin(M, Schedule::Dynamic, 4); c < M; c = team.next(c)) {
+          if (!out->complete[c]) continue;
+          std::vector<int32_t>& ord = out->rowsByValue[c];
+          ord.resize(n);
+          for (int64_t t = 0; t < n; ++t) ord[t] = static_cast<int32_t>(t);
+          radixArgsort(out->column(c), ord.data(), n);
+        }
+      });
+    }
+  }
   if (bad >= 0) {
     *badColumn = bad;
     return Status::error(Code::BadInput, "contains an infinite value; Pearson correlation needs finite values (use spearman or kendall, or clean the data)");

@@ -31,6 +31,9 @@ struct CorrTable {
   std::vector<int32_t> levels;       // Kendall: distinct values per column (dense ranks are 0..levels-1)
   std::vector<int64_t> yTies;        // Kendall: pairs of a column's valid rows tied in value
   std::vector<int64_t> valid;        // rows per column with a value
+  // Spearman, when some column has missing cells: each column's valid rows in value order (ranks on
+  // a pair's common rows then need no sort); empty otherwise.
+  std::vector<std::vector<int32_t>> rowsByValue;
   const double* column(int c) const { return z.get() + static_cast<size_t>(c) * n; }
 };
 
