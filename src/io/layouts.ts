@@ -6,6 +6,7 @@
  *   that are not metric CSVs are ignored;
  * - PetShop: one CSV with four header rows (microservice, metric, statistic, unix_timestamp).
  */
+import { isAscii } from 'node:buffer';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ErrorCode, MetricsiftError } from '../errors.js';
@@ -30,6 +31,17 @@ async function text(path: string): Promise<string> {
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
+/** Bytes of a file as text: latin1 for ASCII (no UTF-8 decoding to do), else UTF-8. */
+async function bytesText(path: string): Promise<string> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (e) {
+    throw fileError(path, e);
+  }
+  return isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8');
+}
+
 /** One Train Ticket day directory (`…/trainticket/2023-01-30`) as a wide table, minutes as rows. */
 export async function readTrainTicketDay(dayDir: string): Promise<ColumnTable> {
   const metricDir = join(dayDir, 'metric');
@@ -41,47 +53,83 @@ export async function readTrainTicketDay(dayDir: string): Promise<ColumnTable> {
   }
   if (files.length === 0) throw new MetricsiftError(`${metricDir}: no metric CSV files (expected <pod>_metric.csv)`, ErrorCode.BAD_FORMAT);
   const skip = new Set(['Time', 'TimeStamp', 'PodName', 'ServiceName']);
-  const columns = new Map<string, Map<number, number>>();
+  const serviceOf = (f: string) => (f === 'front_service.csv' ? 'front' : f.endsWith('_metric.csv') ? podToService(basename(f, '_metric.csv')) : undefined);
+  // Other applications may ship extra files: ignored. The rest are read at once, parsed in order.
+  const used = files.filter((f) => serviceOf(f) !== undefined);
+  const texts = used.map((f) => bytesText(join(metricDir, f)));
+  for (const t of texts) t.catch(() => {});  // awaited below, in order
+  // Per file: the minute of each line and one column of values per metric cell; merged after.
+  const parts: { minutes: Float64Array; cols: { name: string; values: Float64Array }[] }[] = [];
+  const order = new Map<string, number>();  // metric name → column, in first-seen order
   const minutes = new Set<number>();
-  for (const f of files) {
-    const service = f === 'front_service.csv' ? 'front' : f.endsWith('_metric.csv') ? podToService(basename(f, '_metric.csv')) : undefined;
-    if (!service) continue;  // other applications may ship extra files: ignored
-    const lines = (await text(join(metricDir, f))).split(/\r?\n/).filter((l) => l.length);
-    if (lines.length === 0) throw new MetricsiftError(`${join(metricDir, f)}: empty file (expected a header with TimeStamp, then one row a minute)`, ErrorCode.BAD_FORMAT);
-    const header = lines[0].split(',');
-    const ts = header.indexOf('TimeStamp');
-    if (ts < 0) throw new MetricsiftError(`${join(metricDir, f)}: no TimeStamp column`, ErrorCode.BAD_FORMAT);
-    // One map per metric column of this file, found once (not per cell: the day has ~10^6 cells).
-    const target = header.map((h) => {
-      if (skip.has(h)) return undefined;
-      const name = `${service}/${h}`;
-      let m = columns.get(name);
-      if (!m) columns.set(name, (m = new Map()));
-      return m;
-    });
-    for (let l = 1; l < lines.length; l++) {
-      const cells = lines[l].split(',');
-      if (cells.length !== header.length) {
-        throw new MetricsiftError(`${join(metricDir, f)} line ${l + 1}: ${cells.length} cells but the header has ${header.length}`, ErrorCode.RAGGED_ROW);
-      }
-      const seconds = Number(cells[ts]);
-      if (cells[ts].trim() === '' || !Number.isFinite(seconds)) {
-        throw new MetricsiftError(`${join(metricDir, f)} line ${l + 1}: TimeStamp ${JSON.stringify(cells[ts])} is not a number of seconds`, ErrorCode.NON_NUMERIC);
-      }
-      const minute = Math.floor(seconds / 60) * 60_000;
-      minutes.add(minute);
-      for (let c = 0; c < cells.length; c++) {
-        const m = target[c];
-        if (!m) continue;
-        const x = parseCell(cells[c]);
-        m.set(minute, x !== undefined ? x : cell(cells[c], () => `${join(metricDir, f)} line ${l + 1}, column "${header[c]}"`));
-      }
+  for (let k = 0; k < used.length; k++) {
+    const f = used[k], path = join(metricDir, f), service = serviceOf(f)!;
+    const text = await texts[k];
+    const lines: [number, number][] = [];  // [start, end) of each non-empty line
+    for (let at = 0; at < text.length;) {
+      let end = text.indexOf('\n', at);
+      if (end < 0) end = text.length;
+      const next = end + 1;
+      if (end > at && text.charCodeAt(end - 1) === 13) end--;
+      if (end > at) lines.push([at, end]);
+      at = next;
     }
+    if (lines.length === 0) throw new MetricsiftError(`${path}: empty file (expected a header with TimeStamp, then one row a minute)`, ErrorCode.BAD_FORMAT);
+    const header = text.slice(lines[0][0], lines[0][1]).split(',');
+    const ts = header.indexOf('TimeStamp');
+    if (ts < 0) throw new MetricsiftError(`${path}: no TimeStamp column`, ErrorCode.BAD_FORMAT);
+    const n = lines.length - 1;
+    const fileMinutes = new Float64Array(n);
+    const target = header.map((h) => (skip.has(h) ? undefined : new Float64Array(n)));
+    header.forEach((h, c) => {
+      if (!target[c]) return;
+      const name = `${service}/${h}`;
+      if (!order.has(name)) order.set(name, order.size);
+    });
+    for (let l = 1; l <= n; l++) {
+      const [from, end] = lines[l];
+      let cellsIn = 1;
+      for (let i = text.indexOf(',', from); i >= 0 && i < end; i = text.indexOf(',', i + 1)) cellsIn++;
+      if (cellsIn !== header.length) {
+        throw new MetricsiftError(`${path} line ${l + 1}: ${cellsIn} cells but the header has ${header.length}`, ErrorCode.RAGGED_ROW);
+      }
+      let at = from, c = 0;
+      for (;;) {
+        let to = text.indexOf(',', at);
+        if (to < 0 || to > end) to = end;
+        {
+          const v = text.slice(at, to);
+          if (c === ts) {
+            const seconds = Number(v);
+            if (v.trim() === '' || !Number.isFinite(seconds)) {
+              throw new MetricsiftError(`${path} line ${l + 1}: TimeStamp ${JSON.stringify(v)} is not a number of seconds`, ErrorCode.NON_NUMERIC);
+            }
+            fileMinutes[l - 1] = Math.floor(seconds / 60) * 60_000;
+          } else if (target[c]) {
+            const x = parseCell(v);
+            target[c]![l - 1] = x !== undefined ? x : cell(v, () => `${path} line ${l + 1}, column "${header[c]}"`);
+          }
+        }
+        c++;
+        if (to === end) break;
+        at = to + 1;
+      }
+      minutes.add(fileMinutes[l - 1]);
+    }
+    parts.push({ minutes: fileMinutes, cols: header.flatMap((h, c) => (target[c] ? [{ name: `${service}/${h}`, values: target[c]! }] : [])) });
   }
   const rows = [...minutes].sort((a, b) => a - b);
-  const obj: Record<string, Float64Array> = {};
-  for (const [name, byMinute] of columns) obj[name] = Float64Array.from(rows, (m) => byMinute.get(m) ?? NaN);
-  return { ...toColumnTable(obj), time: rows.map(iso), source: dayDir };
+  const rowOf = new Map(rows.map((m, r) => [m, r]));
+  const out = [...order.keys()].map(() => new Float64Array(rows.length).fill(NaN));
+  // Files in order, lines in order: a later value for the same metric and minute wins.
+  for (const p of parts) {
+    const at = Int32Array.from(p.minutes, (m) => rowOf.get(m)!);
+    for (const { name, values } of p.cols) {
+      const col = out[order.get(name)!];
+      for (let i = 0; i < values.length; i++) col[at[i]] = values[i];
+    }
+  }
+  return { ...toColumnTable({ names: [...order.keys()], columns: out }), time: rows.map(iso), source: dayDir };
 }
 
 /** A PetShop `metrics.csv` (four header rows) as a wide table named `node/metric.statistic`. */
