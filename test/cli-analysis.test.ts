@@ -155,6 +155,14 @@ describe.skipIf(!cliBuilt)('analysis commands (needs `npm run build:ts`)', () =>
     expect(t.forward.p).toBe(0.01);
     expect(t.backward.te).toBeLessThan(0.1);
     expect((await cli('te', small, '--from', 'a', '--to', 'nope')).code).toBe(2);
+    // --out through the one writer: .csv one row per direction; another extension refused before computing.
+    const teCsv = join(tmp(), 'te-out.csv');
+    expect((await cli('te', small, '--from', 'a', '--to', 'c', '--permutations', '9', '--out', teCsv)).code).toBe(0);
+    const rows = readFileSync(teCsv, 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('from,to,lag,te_bits,p,excess,estimate,ci_lo,ci_hi,block,rows_used,bins,warnings');
+    expect(rows.slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['a,c,1', 'c,a,1']);
+    const badOut = await cli('te', small, '--from', 'a', '--to', 'c', '--out', join(tmp(), 'te.txt'));
+    expect([badOut.code, badOut.stderr.includes('MS_BAD_FORMAT')]).toEqual([2, true]);
   });
 
   it('issue 14 flags: rank --fdr/--order-by/--estimator ksg/--block auto, te --ci; bad input names the option and exits 2', async () => {

@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  writeAimdLog, writeCurve, writeDrift, writeEntropy, writeLeakage, writeMatrix, writePairs, writeRanking, writeSelection,
+  writeAimdLog, writeCurve, writeDrift, writeEntropy, writeLeakage, writeMatrix, writePairs, writeRanking, writeSelection, writeTransferEntropy,
 } from '../src/io/write.js';
+import type { TransferEntropyResult } from '../src/analysis/transfer.js';
 import { parseCsv } from '../src/io/csv.js';
 import type { Ranking } from '../src/analysis/rank.js';
 import type { DriftResult } from '../src/analysis/drift.js';
@@ -64,6 +65,23 @@ describe('one NaN convention for all tabular outputs', () => {
     const l = join(dir(), 'l.csv');
     await writeLeakage(l, leakage);
     expect(cells(readFileSync(l, 'utf8'), 1)).toEqual(['', '', '1', '', '0', '0', '']);
+  });
+
+  it('transfer entropy (te): the same empty field and null, one CSV row per direction', async () => {
+    const one = (te: number) => ({ te, p: NaN, null: new Float64Array(0), permutations: 0, excess: NaN, block: 3, lag: 2, units: 'bits', rowsUsed: 40, bins: [4, 4, 4], cells: 64, warnings: [{ code: 'MS_SMALL_SAMPLE', message: 'm' }] }) as TransferEntropyResult;
+    const r = { from: 'a', to: 'b', forward: one(0.5), backward: { ...one(NaN), estimate: NaN, ci: [NaN, 0.25] as [number, number] } };
+    const c = join(dir(), 'te.csv');
+    await writeTransferEntropy(c, r);
+    const text = readFileSync(c, 'utf8');
+    expect(cells(text, 0)).toEqual(['from', 'to', 'lag', 'te_bits', 'p', 'excess', 'estimate', 'ci_lo', 'ci_hi', 'block', 'rows_used', 'bins', 'warnings']);
+    expect(cells(text, 1)).toEqual(['a', 'b', '2', '0.5', '', '', '', '', '', '3', '40', '4x4x4', 'MS_SMALL_SAMPLE']);
+    expect(cells(text, 2)).toEqual(['b', 'a', '2', '', '', '', '', '', '0.25', '3', '40', '4x4x4', 'MS_SMALL_SAMPLE']);
+    const j = join(dir(), 'te.json');
+    await writeTransferEntropy(j, r);
+    const back = JSON.parse(readFileSync(j, 'utf8'));
+    expect(back).toMatchObject({ lag: 2, units: 'bits', permutations: 0 });
+    expect(back.forward).toEqual({ from: 'a', to: 'b', te: 0.5, p: null, excess: null, block: 3, rows_used: 40, bins: [4, 4, 4], warnings: [{ code: 'MS_SMALL_SAMPLE', message: 'm' }] });
+    expect(back.backward).toMatchObject({ from: 'b', to: 'a', te: null, estimate: null, ci: [null, 0.25] });
   });
 
   it("the selection's curve, AIMD log and selection.json", async () => {

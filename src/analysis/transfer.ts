@@ -48,6 +48,8 @@ export interface TransferEntropyResult extends EstimateInfo {
   /** (1 + #{surrogate TE ≥ te}) / (1 + permutations); NaN without permutations. */
   p: number;
   null: Float64Array;
+  /** Surrogates asked for (`null` is empty when none were drawn: 0 asked, or no complete rows). */
+  permutations: number;
   /** te − mean of the surrogates (NaN without permutations). */
   excess: number;
   /** With `ci`: the estimate (bias-corrected by default) and its interval. */
@@ -140,5 +142,5 @@ export function transferEntropy(source: Series, target: Series, opts: TransferEn
     p = r.p!;
   }
   const excess = permutations > 0 && obs.rows > 0 ? excessOverNull(obs.v * f, nul).excess : NaN;
-  return { te: obs.v * f, p, null: nul, excess, ...(interval ?? {}), block, lag, units, ...info };
+  return { te: obs.v * f, p, null: nul, permutations, excess, ...(interval ?? {}), block, lag, units, ...info };
 }

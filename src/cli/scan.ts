@@ -2,7 +2,7 @@
 import { serviceOrUnmapped } from '../service.js';
 import { WarningCode } from '../errors.js';
 import { join } from 'node:path';
-import { checkOutputDir, writeDirectory } from '../io/write.js';
+import { STDOUT_JSON, checkOutputDir, writeDirectory } from '../io/write.js';
 import { Command, Option } from 'commander';
 import type { InputFormat } from '../io/dataset.js';
 import { parseHeaders } from '../io/read.js';
@@ -173,11 +173,7 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
     await writeAlertRules(join(dir, 'rules.yaml'), rules);
     await writeReport(join(dir, 'report.html'), res, graph);
   });
-  if (f.json) {
-    const { matrices: _m, curveSelections: _c, ...json } = res;
-    process.stdout.write(JSON.stringify(json, null, 2) + '\n');
-    return;
-  }
+  if (f.json) return writeSelection(STDOUT_JSON, res);
   const constant = Array.from(res.matrices!.mi.columnEntropy.entropy).filter((h) => !(h > 0)).length;
   const how = res.tuner === 'aimd' ? 'AIMD' : res.tuner === 'epsilon' ? 'the given ε'
     : res.maxMetrics !== null && res.minCoverage === null ? `highest coverage within ${res.maxMetrics} metrics`

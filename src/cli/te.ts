@@ -6,7 +6,7 @@ import { columnValues } from '../analysis/codes.js';
 import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { Binning } from '../estimators/binned.js';
 import type { InputFormat } from '../io/dataset.js';
-import { writeTextAtomic } from '../io/write.js';
+import { STDOUT_JSON, checkOutput, writeTransferEntropy } from '../io/write.js';
 import { INPUT_HELP, formatOption, intArg, loadInput, numArg, runCommand, rangeArg } from './common.js';
 
 interface TeFlags {
@@ -44,10 +44,11 @@ export function teCommand(): Command {
     .option('-b, --bins <n>', `bins per series (default ${DEFAULTS.bins})`, rangeArg('--bins', 'bins'))
     .addOption(new Option('--binning <rule>', 'binning rule (default quantile)').choices(['quantile', 'uniform', 'auto']))
     .option('--nats', 'values in nats instead of bits')
-    .option('-o, --out <file>', 'write the JSON there instead of stdout')
+    .option('-o, --out <file>', 'write the result there (.json, or .csv: one row per direction) instead of JSON on stdout')
     .option('--verbose', 'stack traces on errors')
     .action((input: string, f: TeFlags) =>
       runCommand(f.verbose, async () => {
+        if (f.out) await checkOutput(f.out, '--out', ['csv', 'json']);
         const { table } = await loadInput(input, f.format);
         const col = (name: string) => {
           const i = table.names.indexOf(name);
@@ -56,15 +57,8 @@ export function teCommand(): Command {
         };
         const x = col(f.from), y = col(f.to);
         const o = { lag: f.lag, permutations: f.permutations, surrogate: f.surrogate, block: f.block, ci: f.ci, replicates: f.replicates, seed: f.seed, bins: f.bins, binning: f.binning, units: f.nats ? 'nats' : 'bits' } as const;
-        const pick = (r: ReturnType<typeof transferEntropy>, from: string, to: string) => ({
-          from, to, te: r.te, p: Number.isNaN(r.p) ? null : r.p, excess: Number.isNaN(r.excess) ? null : r.excess,
-          ...(r.ci ? { estimate: r.estimate, ci: r.ci } : {}), block: r.block, rows_used: r.rowsUsed, bins: r.bins, warnings: r.warnings,
-        });
-        const out = {
-          lag: f.lag ?? 1, units: o.units, permutations: f.permutations ?? DEFAULTS.permutations,
-          forward: pick(transferEntropy(x, y, o), f.from, f.to), backward: pick(transferEntropy(y, x, o), f.to, f.from),
-        };
-        await writeTextAtomic(f.out ?? '-', JSON.stringify(out, null, 1) + '\n');
+        const r = { from: f.from, to: f.to, forward: transferEntropy(x, y, o), backward: transferEntropy(y, x, o) };
+        await writeTransferEntropy(f.out ?? STDOUT_JSON, r);
       }),
     );
 }

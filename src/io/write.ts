@@ -1,6 +1,6 @@
 /**
  * The one writer module: every tabular result (matrices, pair lists, entropies, rankings, drift,
- * leakage, the selection's curve and AIMD log) as CSV, JSON or Arrow IPC, chosen by extension.
+ * leakage, transfer entropy, the selection and its curve and AIMD log) as CSV, JSON or Arrow IPC, chosen by extension.
  *
  * One convention for NaN (not computed, or too few rows): an empty CSV field, `null` in JSON;
  * infinities are `Infinity` / `-Infinity` in CSV (read back as such) and `null` in JSON (which
@@ -21,6 +21,7 @@ import { ErrorCode, MetricsiftError, badOption, describe } from '../errors.js';
 import type { Ranking } from '../analysis/rank.js';
 import type { DriftResult } from '../analysis/drift.js';
 import type { LeakageResult } from '../analysis/leakage.js';
+import type { TransferEntropyResult } from '../analysis/transfer.js';
 import type { KimetrixResult } from '../select/index.js';
 
 /** A square M×M result, row-major: `values[i * M + j]` is the entry for (names[i], names[j]). */
@@ -596,6 +597,41 @@ export async function writeLeakage(path: string, r: LeakageResult): Promise<void
   let text = `segment,mi_${r.units},h_identifier_${r.units},fraction,rows_used,flagged,warnings\n`;
   for (const s of [{ segment: '', ...r.overall }, ...r.segments]) {
     text += [field(s.segment), num(s.mi), num(s.hIdentifier), num(s.fraction), s.rowsUsed, s.flagged ? 1 : 0, s.warnings.map((w) => w.code).join(' ')].join(',') + '\n';
+  }
+  return writeTextAtomic(path, text);
+}
+
+/** Transfer entropy in both directions between two series, as `metricsift te` computes it. */
+export interface TransferEntropyPair {
+  /** The source of `forward` (the target of `backward`). */
+  from: string;
+  to: string;
+  forward: TransferEntropyResult;
+  backward: TransferEntropyResult;
+}
+
+/**
+ * Writes transfer entropy both ways. `.json` (and `-.json`, stdout): `{"lag", "units",
+ * "permutations", "forward": {"from", "to", "te", "p", "excess", "estimate", "ci": [lo, hi]
+ * (these two with an interval), "block", "rows_used", "bins", "warnings"}, "backward": {…}}`.
+ * `.csv`: one row per direction, `from,to,lag,te_<units>,p,excess,estimate,ci_lo,ci_hi,block,rows_used,bins,warnings`
+ * (bins as `16x16x16`, warnings as codes). NaN (no permutations, too few rows) as null / an empty field.
+ */
+export async function writeTransferEntropy(path: string, r: TransferEntropyPair): Promise<void> {
+  const format = textFormatOf(path, 'transfer entropy');
+  const dirs = [{ from: r.from, to: r.to, e: r.forward }, { from: r.to, to: r.from, e: r.backward }];
+  if (format === 'json') {
+    const one = ({ from, to, e }: (typeof dirs)[number]) => ({
+      from, to, te: jnum(e.te), p: jnum(e.p), excess: jnum(e.excess),
+      ...(e.ci ? { estimate: jnum(e.estimate), ci: [jnum(e.ci[0]), jnum(e.ci[1])] } : {}),
+      block: e.block, rows_used: e.rowsUsed, bins: e.bins, warnings: e.warnings,
+    });
+    const out = { lag: r.forward.lag, units: r.forward.units, permutations: r.forward.permutations, forward: one(dirs[0]), backward: one(dirs[1]) };
+    return writeTextAtomic(path, JSON.stringify(out, null, 1) + '\n');
+  }
+  let text = `from,to,lag,te_${r.forward.units},p,excess,estimate,ci_lo,ci_hi,block,rows_used,bins,warnings\n`;
+  for (const { from, to, e } of dirs) {
+    text += [field(from), field(to), e.lag, num(e.te), num(e.p), num(e.excess), num(e.estimate), num(e.ci?.[0]), num(e.ci?.[1]), e.block, e.rowsUsed, e.bins.join('x'), e.warnings.map((w) => w.code).join(' ')].join(',') + '\n';
   }
   return writeTextAtomic(path, text);
 }

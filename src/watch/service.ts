@@ -33,6 +33,7 @@ import { leakageScore } from '../analysis/leakage.js';
 import { redundancyIndex, type RedundancyIndex } from '../analysis/redundancy.js';
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
 import { connection, readPrometheus } from '../io/prometheus.js';
+import { jsonNumbers } from '../io/write.js';
 import { DEFAULTS, RANGES, WATCH_DEFAULTS as W } from '../options.js';
 import { reportHtml } from '../report/html.js';
 import { selectorOf } from '../report/rules.js';
@@ -650,7 +651,7 @@ export class Watch {
   }
 
   async #handle(path: string): Promise<{ status: number; type: string; body: string }> {
-    const json = (v: unknown, status = 200) => ({ status, type: 'application/json', body: JSON.stringify(v, (_, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x)) });
+    const json = (v: unknown, status = 200) => ({ status, type: 'application/json', body: JSON.stringify(v, jsonNumbers) });
     switch (path) {
       case '/metrics':
         return { status: 200, type: this.registry.contentType, body: await this.registry.metrics() };
