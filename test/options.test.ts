@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, RANGES, SELECT_DEFAULTS, WATCH_DEFAULTS, thetaFor } from '../src/options.js';
 import { entropy, miBootstrapIntervalSync, ksgMutualInformation } from '../src/index.js';
+import { envDefaults } from '../src/cli/env.js';
 import { cli, cliBuilt, errorOf, repoRoot, useTempDir } from './helpers.js';
 
 const dir = useTempDir('options');
@@ -67,6 +68,13 @@ describe('options layer', () => {
     expect(help.stdout.replace(/\s+/g, ' ')).toContain(`default ${DEFAULTS.replicates}; KSG half-samples ${DEFAULTS.ksgReplicates}`);
   });
 
+  it('METRICSIFT_THREADS is checked against the threads range (MS_BAD_ENV above it)', () => {
+    expect(envDefaults({ METRICSIFT_THREADS: String(RANGES.threads[1]) }).threads).toBe(RANGES.threads[1]);
+    const e = errorOf(() => envDefaults({ METRICSIFT_THREADS: String(RANGES.threads[1] + 1) }));
+    expect(e.code).toBe('MS_BAD_ENV');
+    expect(e.message).toContain(`an integer from ${RANGES.threads[0]} to ${RANGES.threads[1]}`);
+  });
+
   it('no TypeScript module outside the options layer repeats its range limits', () => {
     const files: string[] = [];
     const walk = (d: string) => {
@@ -103,5 +111,8 @@ describe('options layer', () => {
     const te = await cli('te', 'x.csv', '--from', 'a', '--to', 'b', '--permutations', String(RANGES.permutations[1] + 1));
     expect(te.code).toBe(2);
     expect(te.stderr).toContain(`--permutations must be an integer from 0 to ${RANGES.permutations[1]}`);
+    const topK = await cli('matrix', 'x.csv', '--top-k', '0');
+    expect(topK.code).toBe(2);
+    expect(topK.stderr).toContain(`--top-k must be an integer from ${RANGES.k[0]} to ${RANGES.k[1]}`);
   });
 });

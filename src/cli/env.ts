@@ -3,10 +3,13 @@
  * unknown name (a typo would otherwise be ignored silently) or an invalid value is MS_BAD_ENV.
  */
 import { ErrorCode, MetricsiftError } from '../errors.js';
+import { RANGES } from '../options.js';
+
+const [THREADS_MIN, THREADS_MAX] = RANGES.threads;
 
 /** Every variable metricsift reads, with what it means (shown by `metricsift --help`). */
 export const ENV_VARS = {
-  METRICSIFT_THREADS: 'default for --threads: native threads, an integer ≥ 1',
+  METRICSIFT_THREADS: `default for --threads: native threads, an integer from ${THREADS_MIN} to ${THREADS_MAX}`,
   METRICSIFT_PROMETHEUS_URL: 'the Prometheus server for inputs given as a query only (?job=…&start=…&end=…)',
   METRICSIFT_ADDON: 'the native addon file to load instead of the shipped or built one',
   METRICSIFT_CUDA_LIB: 'the CUDA backend library (libmetricsift_cuda.so) to load for --device cuda instead of the one beside the addon',
@@ -33,7 +36,7 @@ export function envDefaults(env: NodeJS.ProcessEnv = process.env): EnvDefaults {
     switch (name) {
       case 'METRICSIFT_THREADS': {
         const n = Number(value);
-        if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw bad(name, value, 'an integer ≥ 1');
+        if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < THREADS_MIN || n > THREADS_MAX) throw bad(name, value, `an integer from ${THREADS_MIN} to ${THREADS_MAX}`);
         out.threads = n;
         break;
       }

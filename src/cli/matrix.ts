@@ -53,7 +53,7 @@ export function addMatrixOptions(cmd: Command): Command {
     .option('--nats', 'values in nats instead of bits')
     .addOption(threadsOption())
     .option('--threshold <x>', 'write only pairs above x (|r| for correlations) as metric_a,metric_b,value,rows_used', numArg('--threshold'))
-    .option('--top-k <k>', 'write only each metric\'s k best partners (highest value, |r| for correlations) as metric_a,metric_b,value,rows_used', intArg('--top-k', 1))
+    .option('--top-k <k>', 'write only each metric\'s k best partners (highest value, |r| for correlations) as metric_a,metric_b,value,rows_used', rangeArg('--top-k', 'k'))
     .option('--float32', 'compute the dense matrix in float32 (half the memory)');
 }
 
