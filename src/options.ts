@@ -50,6 +50,12 @@ export const DEFAULTS = {
   persist: 3,
   /** `rank`: the smallest top N carrying this share of the total. */
   share: 0.8,
+  /** `te`: lag of the source in rows. */
+  lag: 1,
+  /** Alert rules (`scan`'s rules.yaml): band median ± alertK·1.4826·MAD of the baseline. */
+  alertK: 6,
+  /** `queue`: attempts per tile before it fails the run. */
+  attempts: 3,
 };
 
 /** Defaults of `watch` (the service's options and the CLI's flags). */

@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { ErrorCode, MetricsiftError, badOption } from './errors.js';
+import { DEFAULTS } from './options.js';
 import { canonicalPairwiseOptions, checkPairwiseOptions, type PairwiseOptions } from './estimators/pairwise.js';
 import type { PairList, PairMatrix } from './estimators/matrix.js';
 import { readTable } from './io/read.js';
@@ -101,7 +102,7 @@ export interface SubmitOptions {
 export async function submitRun(input: string, opts: PairwiseOptions, o: SubmitOptions = {}): Promise<RunInfo> {
   checkPairwiseOptions(opts);
   const url = redisUrl(o.redis);
-  const attempts = o.attempts ?? 3;
+  const attempts = o.attempts ?? DEFAULTS.attempts;
   if (!Number.isInteger(attempts) || attempts < 1) badOption('--attempts', 'an integer ≥ 1', attempts);
   const table = await readTable(input);
   const M = table.names.length;

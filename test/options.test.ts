@@ -23,7 +23,7 @@ function nativeRanges(): Map<string, Set<string>> {
   };
   for (const f of readdirSync(bindingDir).filter((n) => n.endsWith('.cc'))) {
     const text = readFileSync(join(bindingDir, f), 'utf8');
-    for (const m of text.matchAll(/optInt\(env,\s*\w+,\s*"(\w+)",\s*([^,]+),\s*([^,]+),/g)) {
+    for (const m of text.matchAll(/optInt\(env,\s*\*?\w+,\s*"(\w+)",\s*([^,]+),\s*([^,]+),/g)) {
       const set = out.get(m[1]) ?? out.set(m[1], new Set()).get(m[1])!;
       set.add(`${value(m[2])},${value(m[3])}`);
     }

@@ -105,7 +105,7 @@ function teInterval(buf: Int32Array[], obs: { v: number; rows: number }, ly: num
  * transferEntropy(deploys, errors, { lag: 2 }); // { te, p, rowsUsed, bins: [16, 16, 16], warnings, … }
  */
 export function transferEntropy(source: Series, target: Series, opts: TransferEntropyOptions = {}): TransferEntropyResult {
-  const lag = checkInt('lag', opts.lag, 1) ?? 1;
+  const lag = checkInt('lag', opts.lag, 1) ?? DEFAULTS.lag;
   const permutations = checkInt('permutations', opts.permutations, 0, RANGES.permutations[1]) ?? DEFAULTS.permutations;
   const surrogate = checkEnum('surrogate', opts.surrogate, ['shuffle', 'shift'] as const) ?? 'shuffle';
   if (opts.block !== undefined && opts.block !== 'auto' && surrogate === 'shift') badOption('block', 'no block length with shift surrogates', opts.block);

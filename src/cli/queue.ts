@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { collectRun, runStatus, startWorker, submitRun, waitRun, type RunStatus } from '../queue.js';
 import { writeMatrix, writePairs } from '../io/write.js';
+import { DEFAULTS } from '../options.js';
 import { addMatrixOptions, pairwiseOptions, type MatrixFlags } from './matrix.js';
 import { intArg, runCommand, rangeArg } from './common.js';
 
@@ -32,7 +33,7 @@ export function queueCommand(): Command {
     .argument('<input>', 'a path every worker can read (shared storage) or an HTTP(S) URL'))
     .option('--redis <url>', REDIS_HELP)
     .option('--tiles <n>', 'tiles to cut the run into (default: 1 per 25 metrics, at most 256)', intArg('--tiles', 1))
-    .option('--attempts <n>', 'attempts per tile before it fails the run (default 3)', intArg('--attempts', 1))
+    .option('--attempts <n>', `attempts per tile before it fails the run (default ${DEFAULTS.attempts})`, intArg('--attempts', 1))
     .option('-q, --quiet', 'only the run id')
     .option('--verbose', 'stack traces on errors')
     .action((input: string, f: MatrixFlags & { redis?: string; tiles?: number; attempts?: number }) => runCommand(f.verbose, async () => {

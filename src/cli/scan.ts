@@ -63,7 +63,7 @@ export function scanCommand(): Command {
     .option('--long', 'the table is long format (time, metric[, labels…], value): pivot it (default: detected from the header)')
     .option('--lenient', 'skip a trace file that cannot be read (with a warning) instead of failing')
     .option('--faults <file>', 'injected faults (Train Ticket fault_list.json): alert thresholds come from the rows outside their windows (default: fault_list.json beside a Train Ticket day)')
-    .option('--alert-k <x>', 'alert band: median ± k·1.4826·MAD of the baseline (default 6)', numArg('--alert-k'))
+    .option('--alert-k <x>', `alert band: median ± k·1.4826·MAD of the baseline (default ${DEFAULTS.alertK})`, numArg('--alert-k'))
     .option('--graph <file>', 'a given call graph without probabilities: JSON edges or an adjacency CSV (default: graph.csv beside the metrics)')
     .option('-o, --out <dir>', 'output directory', 'metricsift-out')
     .addOption(new Option('--mode <mode>', `topology-aware greedy set cover, or KIMetrix topology-aware or flat (default ${D.mode}; --tuner aimd or --epsilon without --mode: topology)`).choices(['topology', 'flat', 'cover']))

@@ -34,7 +34,7 @@ export function teCommand(): Command {
     .addOption(formatOption())
     .requiredOption('--from <column>', 'source series')
     .requiredOption('--to <column>', 'target series')
-    .option('--lag <n>', 'lag of the source in rows (default 1)', intArg('--lag', 1))
+    .option('--lag <n>', `lag of the source in rows (default ${DEFAULTS.lag})`, intArg('--lag', 1))
     .option('--permutations <n>', `surrogates for the p-value (default ${DEFAULTS.permutations}; 0 for none)`, rangeArg('--permutations', 'permutations', 0))
     .addOption(new Option('--surrogate <kind>', 'surrogate sources: block shuffles or circular shifts (default shuffle)').choices(['shuffle', 'shift']))
     .option('--block <n|auto>', 'block length of shuffle surrogates and the bootstrap (default auto: Politis–White)', (v: string) => (v === 'auto' ? 'auto' : intArg('--block', 1)(v)))

@@ -13,6 +13,7 @@
  * band for `for` (default 2 minutes).
  */
 import { writeTextAtomic } from '../io/write.js';
+import { DEFAULTS } from '../options.js';
 import { columnValues } from '../analysis/coding.js';
 import type { ColumnTable, SeriesInfo } from '../table.js';
 
@@ -144,7 +145,7 @@ export function band(values: ArrayLike<number>, baseline: Uint8Array | undefined
  * from. Metrics without a finite baseline value get no rule.
  */
 export function buildAlertRules(byService: Record<string, string[]>, table: ColumnTable, opts: AlertRuleOptions = {}): AlertRule[] {
-  const k = opts.k ?? 6, forMinutes = opts.forMinutes ?? 2, severity = opts.severity ?? 'warning';
+  const k = opts.k ?? DEFAULTS.alertK, forMinutes = opts.forMinutes ?? 2, severity = opts.severity ?? 'warning';
   const counters = new Set(opts.counters ?? []);
   const step = stepSeconds(table);
   const index = new Map(table.names.map((n, i) => [n, i]));
