@@ -242,6 +242,8 @@ describe('metricsift matrix --shard / merge', () => {
     expectErr([a0], 'MS_SHARD_MISSING', /1\/2/);
     expectErr([a0, a0], 'MS_SHARD_MISSING', /twice/);
     expectErr([a0, csv], 'MS_BAD_FORMAT', /in\.csv/);
+    // --out is checked before the parts are read: a bad extension names --out even with parts that would fail.
+    expectErr([a0, '--out', join(dir, 'merged.txt')], 'MS_BAD_FORMAT', /--out .*merged\.txt/);
     expect((await readPart(a1)).header.shard).toEqual({ index: 1, count: 2 });
     const bad = run('matrix', csv, '--shard', '2/2', '--out', join(dir, 'x.part'));
     expect(bad.status).toBe(2);

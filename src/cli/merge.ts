@@ -1,6 +1,6 @@
 /** `metricsift merge <parts…>`: joins the part files of a sharded `matrix` run into its single-run output. */
 import { Command } from 'commander';
-import { STDOUT, STDOUT_JSON, writeMatrix, writePairs } from '../io/write.js';
+import { STDOUT, STDOUT_JSON, checkOutput, writeMatrix, writePairs } from '../io/write.js';
 import { mergePartFiles } from '../shard.js';
 import { jsonOption, runCommand } from './common.js';
 
@@ -16,6 +16,8 @@ Example:
   for i in 0 1 2 3; do metricsift matrix m.csv --measure nmi --shard $i/4 --out nmi-$i.part; done
   metricsift merge nmi-*.part --out nmi.csv`)
     .action((parts: string[], flags: { out?: string; json?: boolean; verbose?: boolean }) => runCommand(flags.verbose, async () => {
+      // A bad --out is found before the parts are read and merged (as matrix checks it before computing).
+      if (flags.out) await checkOutput(flags.out, '--out', ['csv', 'json', 'arrow']);
       const result = await mergePartFiles(parts);
       const out = flags.out ?? (flags.json ? STDOUT_JSON : STDOUT);
       if ('values' in result) await writeMatrix(out, result);
