@@ -60,7 +60,7 @@ export {
 } from './analysis/intervals.js';
 export { biasCheck, binnedEstimateInfo, ROWS_PER_CELL, type EstimateInfo } from './analysis/bias.js';
 export { rankToTarget, type RankOptions, type RankEntry, type Ranking, type VariableInput } from './analysis/rank.js';
-export { miDrift, driftTable, type DriftOptions, type DriftResult, type DriftWindow, type DriftChange, type DriftPairs } from './analysis/drift.js';
+export { miDrift, miDriftSync, driftTable, type DriftOptions, type DriftResult, type DriftWindow, type DriftChange, type DriftPairs } from './analysis/drift.js';
 export { leakageScore, leakageTable, type LeakageOptions, type LeakageResult, type LeakageScore, type CategoricalSeries, type CategoricalTable } from './analysis/leakage.js';
 export { transferEntropy, type TransferEntropyOptions, type TransferEntropyResult } from './analysis/transfer.js';
 export { categoryCodes, type Coded, type Categories } from './analysis/coding.js';

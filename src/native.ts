@@ -125,6 +125,8 @@ export interface Binding {
   corrMatrix(columns: RawColumns, names: string[], options: { method?: 'pearson' | 'spearman' | 'kendall' } & RawRunOptions, control: Int32Array | null, async: false): RawPairResult;
   discretize(columns: RawColumns, names: string[], options: RawBinOptions): { codes: Int32Array; cuts: Float64Array; levels: number; discrete: boolean; rowsUsed: number };
   kendallTau(x: Int32Array, y: Int32Array): number;
+  /** Columns the native binning kernel has coded in this process (tests and benchmarks count codings). */
+  columnsCoded(): number;
   ksgMatrix(columns: RawColumns, names: string[], options: { k?: number; algorithm?: number; standardize?: boolean; jitter?: boolean; seed?: number } & RawRunOptions, control: Int32Array | null, async: true): Promise<RawPairResult>;
   ksgResample(columns: RawColumns, names: string[], options: RawKsgResampleOptions, control: Int32Array | null, async: true): Promise<RawKsgDraws>;
   ksgResample(columns: RawColumns, names: string[], options: RawKsgResampleOptions, control: Int32Array | null, async: false): RawKsgDraws;

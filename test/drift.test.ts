@@ -2,7 +2,7 @@
 // sustained loss of dependence is flagged where it starts, a single-window dip is not, and bad
 // windows are rejected with codes.
 import { describe, expect, it } from 'vitest';
-import { driftTable, miBootstrapIntervalSync, miDrift } from '../src/index.js';
+import { driftTable, miBootstrapIntervalSync, miDrift, miDriftSync } from '../src/index.js';
 import { errorOf, errorOfAsync, gaussian, rng } from './helpers.js';
 
 /** y follows x except on rows [from, to), where it is independent noise. */
@@ -14,9 +14,9 @@ function series(n: number, from: number, to: number, seed = 21): [Float64Array, 
 }
 
 describe('miDrift', () => {
-  it('flags a sustained loss of dependence from where it starts, with each window its own bootstrap', () => {
+  it('flags a sustained loss of dependence from where it starts, with each window its own bootstrap', async () => {
     const [x, y] = series(3000, 1500, 3000);
-    const d = miDrift(x, y, { window: 300, step: 150, bins: 4, replicates: 200, seed: 2 });
+    const d = await miDrift(x, y, { window: 300, step: 150, bins: 4, replicates: 200, seed: 2 });
     expect(d.windows.length).toBe(19);
     expect(d.block).toBe('auto');  // chosen per window from the data (Politis–White): short blocks for i.i.d. rows
     expect(d.windows.every((w) => w.block >= 1 && w.block <= 8)).toBe(true);
@@ -37,47 +37,55 @@ describe('miDrift', () => {
     expect(d.windows.slice(10).every((w) => w.outside === -1 && w.flagged)).toBe(true);
   });
 
-  it('does not flag a single dip, unless persist is 1', () => {
+  it('does not flag a single dip, unless persist is 1', async () => {
     const [x, y] = series(3000, 1200, 1500);
-    const d = miDrift(x, y, { window: 300, bins: 4, replicates: 200 });
+    const d = await miDrift(x, y, { window: 300, bins: 4, replicates: 200 });
     expect(d.step).toBe(300);
     expect(d.windows.map((w) => w.outside)).toEqual([0, 0, 0, 0, -1, 0, 0, 0, 0, 0]);
     expect(d.changes).toEqual([]);
     expect(d.windows.some((w) => w.flagged)).toBe(false);
-    const one = miDrift(x, y, { window: 300, bins: 4, replicates: 200, persist: 1 });
+    const one = await miDrift(x, y, { window: 300, bins: 4, replicates: 200, persist: 1 });
     expect(one.changes).toEqual([{ direction: 'down', firstWindow: 4, lastWindow: 4, start: 1200, end: 1500 }]);
   });
 
-  it('compares with a baseline row range, flags a rise, and reports small samples and empty windows', () => {
+  it('compares with a baseline row range, flags a rise, and reports small samples and empty windows', async () => {
     const [x, y] = series(2400, 0, 1200);  // independent first, dependent from row 1200
-    const d = miDrift(x, y, { window: 200, bins: 4, replicates: 200, baseline: [0, 1000] });
+    const d = await miDrift(x, y, { window: 200, bins: 4, replicates: 200, baseline: [0, 1000] });
     expect(d.baseline).toMatchObject({ start: 0, end: 1000, windows: 5 });
     expect(d.baseline.ci[0]).toBeCloseTo(d.windows.slice(0, 5).reduce((s, w) => s + w.ci[0], 0) / 5, 14);
     expect(d.changes).toEqual([{ direction: 'up', firstWindow: 6, lastWindow: 11, start: 1200, end: 2400 }]);
     // 16 × 16 bins on 200 rows: every window carries the small-sample warning.
-    const big = miDrift(x, y, { window: 200, replicates: 50 });
+    const big = await miDrift(x, y, { window: 200, replicates: 50 });
     expect(big.windows[0].bins).toEqual([16, 16]);
     expect(big.windows.every((w) => w.warnings.some((q) => q.code === 'MS_SMALL_SAMPLE'))).toBe(true);
     expect(big.warnings.map((q) => q.code)).toEqual(['MS_FEW_REPLICATES', 'MS_SMALL_SAMPLE']);  // 50 replicates < 100
     // A window with almost no complete rows gives NaN and a warning, not a number.
     const holes = y.map((v, t) => (t >= 400 && t < 595 ? NaN : v));
-    const h = miDrift(x, holes, { window: 200, bins: 4, replicates: 50 });
+    const h = await miDrift(x, holes, { window: 200, bins: 4, replicates: 50 });
     expect(h.windows[2].mi).toBeNaN();
     expect(h.windows[2].outside).toBe(0);
     expect(h.windows[2].warnings.map((q) => q.code)).toContain('MS_TOO_FEW_ROWS');
   });
 
-  it('rejects windows longer than the series, too short for the blocks, and bad baselines', () => {
+  it('rejects windows longer than the series, too short for the blocks, and bad baselines (async and Sync alike)', async () => {
     const [x, y] = series(100, 0, 0);
-    expect(errorOf(() => miDrift(x, y, { window: 101 })).code).toBe('MS_WINDOW_TOO_LONG');
-    expect(errorOf(() => miDrift(x, y, { window: 20, block: 11 })).code).toBe('MS_TOO_FEW_ROWS');
-    expect(errorOf(() => miDrift(x, y, { window: 3 })).code).toBe('MS_BAD_OPTION');
-    expect(errorOf(() => miDrift(x, y, { window: 20, baseline: [90, 120] })).code).toBe('MS_BAD_OPTION');
-    expect(errorOf(() => miDrift(x, y, { window: 20, baseline: [5, 30] })).code).toBe('MS_BAD_OPTION');  // no whole window inside
-    expect(errorOf(() => miDrift(x, y, { window: 20, level: 1.5 })).code).toBe('MS_BAD_OPTION');
-    expect(errorOf(() => miDrift(x, y.subarray(1), { window: 20 })).code).toBe('MS_LENGTH_MISMATCH');
+    expect(errorOf(() => miDriftSync(x, y, { window: 101 })).code).toBe('MS_WINDOW_TOO_LONG');
+    expect((await errorOfAsync(miDrift(x, y, { window: 101 }))).code).toBe('MS_WINDOW_TOO_LONG');
+    expect(errorOf(() => miDriftSync(x, y, { window: 20, block: 11 })).code).toBe('MS_TOO_FEW_ROWS');
+    expect((await errorOfAsync(miDrift(x, y, { window: 20, block: 11 }))).code).toBe('MS_TOO_FEW_ROWS');
+    expect(errorOf(() => miDriftSync(x, y, { window: 3 })).code).toBe('MS_BAD_OPTION');
+    expect((await errorOfAsync(miDrift(x, y, { window: 3 }))).code).toBe('MS_BAD_OPTION');
+    expect(errorOf(() => miDriftSync(x, y, { window: 20, baseline: [90, 120] })).code).toBe('MS_BAD_OPTION');
+    expect((await errorOfAsync(miDrift(x, y, { window: 20, baseline: [90, 120] }))).code).toBe('MS_BAD_OPTION');
+    expect(errorOf(() => miDriftSync(x, y, { window: 20, baseline: [5, 30] })).code).toBe('MS_BAD_OPTION');  // no whole window inside
+    expect((await errorOfAsync(miDrift(x, y, { window: 20, baseline: [5, 30] }))).code).toBe('MS_BAD_OPTION');
+    expect(errorOf(() => miDriftSync(x, y, { window: 20, level: 1.5 })).code).toBe('MS_BAD_OPTION');
+    expect((await errorOfAsync(miDrift(x, y, { window: 20, level: 1.5 }))).code).toBe('MS_BAD_OPTION');
+    expect(errorOf(() => miDriftSync(x, y.subarray(1), { window: 20 })).code).toBe('MS_LENGTH_MISMATCH');
+    expect((await errorOfAsync(miDrift(x, y.subarray(1), { window: 20 }))).code).toBe('MS_LENGTH_MISMATCH');
     const allMissingStart = y.map((v, t) => (t < 20 ? NaN : v));
-    expect(errorOf(() => miDrift(x, allMissingStart, { window: 20, replicates: 20 })).code).toBe('MS_TOO_FEW_ROWS');
+    expect(errorOf(() => miDriftSync(x, allMissingStart, { window: 20, replicates: 20 })).code).toBe('MS_TOO_FEW_ROWS');
+    expect((await errorOfAsync(miDrift(x, allMissingStart, { window: 20, replicates: 20 }))).code).toBe('MS_TOO_FEW_ROWS');
   });
 });
 

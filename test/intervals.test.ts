@@ -163,11 +163,11 @@ describe('KSG in ranking and drift, TE intervals, bad input', () => {
     expect(r.ranking[1].ci![0]).toBeLessThanOrEqual(0.01);
     expect(r.warnings.map((w) => w.code)).toContain('MS_FEW_REPLICATES');
   });
-  it('drift --estimator ksg: KSG per window, a sustained change where the coupling stops', () => {
+  it('drift --estimator ksg: KSG per window, a sustained change where the coupling stops', async () => {
     const g = gaussian(rng(78));
     const x = Float64Array.from({ length: 1200 }, () => g());
     const y = x.map((v, t) => (t < 600 ? v + 0.3 * g() : g()));
-    const d = miDrift(x, y, { window: 200, estimator: 'ksg', replicates: 40, persist: 2 });
+    const d = await miDrift(x, y, { window: 200, estimator: 'ksg', replicates: 40, persist: 2 });
     expect(d.estimator).toBe('ksg');
     expect(d.windows[0].mi).toBeCloseTo(ksgMutualInformation(x.subarray(0, 200), y.subarray(0, 200)).value, 12);
     expect(d.changes.map((c) => c.direction)).toEqual(['down']);
@@ -209,7 +209,7 @@ describe('KSG in ranking and drift, TE intervals, bad input', () => {
       [await errA(rankToTarget(t, 'y', { orderBy: 'excess' })), 'orderBy'],
       [err(() => miBootstrapIntervalSync(x, y, { block: 200 })), 'block'],
       [err(() => ksgPermutationTestSync(x, y, { k: 200 })), 'k'],
-      [err(() => miDrift(x, y, { window: 50, block: 200 })), 'block'],
+      [await errA(miDrift(x, y, { window: 50, block: 200 })), 'block'],
       [err(() => transferEntropy(x, y, { block: 200 })), 'block'],
     ] as const) {
       expect(e.code).toBe('MS_BAD_OPTION');

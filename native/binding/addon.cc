@@ -24,6 +24,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass));
   exports.Set("corrMatrix", Napi::Function::New(env, CorrMatrix));
   exports.Set("discretize", Napi::Function::New(env, Discretize));
+  exports.Set("columnsCoded", Napi::Function::New(env, ColumnsCoded));
   exports.Set("kendallTau", Napi::Function::New(env, KendallTau));
   exports.Set("ksg", Napi::Function::New(env, Ksg));
   exports.Set("ksgMatrix", Napi::Function::New(env, KsgMatrix));

@@ -5,8 +5,9 @@
 
 namespace msb {
 
-// mi.cc — binned codes of one series
+// mi.cc — binned codes of one series; the count of columns coded
 Napi::Value Discretize(const Napi::CallbackInfo& info);
+Napi::Value ColumnsCoded(const Napi::CallbackInfo& info);
 
 // corr.cc — correlations
 Napi::Value CorrMatrix(const Napi::CallbackInfo& info);

@@ -1,4 +1,5 @@
-// Binned (plug-in) entry points outside the prepared table: discretize (one series' codes and cuts).
+// Binned (plug-in) entry points outside the prepared table: discretize (one series' codes and cuts),
+// and the count of columns coded so far (tests and benchmarks check that a pipeline codes once).
 // MI/NMI matrices, entropies and pairs are calls on the prepared table (prepared.cc).
 #include <cmath>
 
@@ -40,6 +41,11 @@ Napi::Value Discretize(const Napi::CallbackInfo& info) {
   o.Set("discrete", Napi::Boolean::New(env, bi.discrete));
   o.Set("rowsUsed", Napi::Number::New(env, static_cast<double>(bi.rowsUsed)));
   return o;
+}
+
+// columnsCoded() → columns the binning kernel has coded in this process
+Napi::Value ColumnsCoded(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(ms::columnsCoded()));
 }
 
 }  // namespace msb

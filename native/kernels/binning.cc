@@ -3,11 +3,18 @@
 #include "sort.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <cmath>
 #include <string>
 
 namespace ms {
+
+namespace {
+std::atomic<uint64_t> coded{0};
+}  // namespace
+
+uint64_t columnsCoded() { return coded.load(std::memory_order_relaxed); }
 
 int maxLevels(const BinSpec& spec) {
   if (spec.mode == Binning::Edges) return spec.nEdges + 1;
@@ -122,6 +129,7 @@ void codeUniform(const double* x, int64_t n, double mn, double w, int K, C missi
 
 template <class C>
 Status discretize(const double* x, int64_t n, const BinSpec& spec, C missing, C* codes, double* scratch, BinInfo* info) {
+  coded.fetch_add(1, std::memory_order_relaxed);
   info->cuts.clear();
   info->discrete = false;
   // Non-missing values, compacted into scratch.

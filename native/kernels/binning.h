@@ -34,6 +34,10 @@ struct BinInfo {
 template <class C>
 Status discretize(const double* x, int64_t n, const BinSpec& spec, C missing, C* codes, double* scratch, BinInfo* info);
 
+// Columns coded by discretize in this process so far (every path that bins: prepared tables,
+// one-shot calls, discretize). A relaxed counter: what tests and benchmarks count codings with.
+uint64_t columnsCoded();
+
 // Plug-in entropy (nats) of a histogram with `total` observations: ln(total) - Σ c ln c / total.
 double entropyOfCounts(const uint32_t* counts, int k, int64_t total);
 

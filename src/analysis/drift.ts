@@ -9,10 +9,13 @@ import { DEFAULTS, RANGES, checkRange } from '../options.js';
 import { type BinningOptions, type Series } from '../estimators/binned.js';
 import { checkEnum, checkInt } from '../estimators/run.js';
 import { columnFromArray, toColumnTable, type ColumnTable, type TableInput } from '../table.js';
-import { biasCheck, binnedEstimateInfo, type EstimateInfo } from './bias.js';
+import { biasCheck, type EstimateInfo } from './bias.js';
 import { columnValues } from './coding.js';
 import { INTERVAL_METHODS, checkLevelAndReplicates, type IntervalMethod } from './intervals.js';
-import { ksgConfidenceIntervalSync, miBootstrapIntervalSync } from './significance.js';
+import {
+  ksgConfidenceInterval, ksgConfidenceIntervalSync, pairBlock, preparePair, preparePairSync, preparedMiBootstrap, preparedMiBootstrapSync,
+} from './significance.js';
+import type { PreparedTable } from '../estimators/prepared.js';
 import type { WorkerPool } from '../pool/pool.js';
 import { driftInPool } from '../pool/parallel.js';
 
@@ -154,43 +157,117 @@ function checkOptions(o: DriftOptions, n: number): Checked {
   };
 }
 
-/** MI, interval and bias report of rows [start, end). */
-function estimate(x: Float64Array, y: Float64Array, start: number, end: number, c: Checked, seed: number, what: string) {
-  const xs = x.subarray(start, end), ys = y.subarray(start, end);
-  const ksg = c.estimator === 'ksg';
-  let info: EstimateInfo;
-  if (ksg) {
+type WindowEstimate = { mi: number; estimate: number; ci: [number, number]; block: number; info: EstimateInfo };
+
+/**
+ * The bias report of a binned window from its prepared codes (what `binnedEstimateInfo` computes
+ * by binning the window again), or of a KSG window from its complete rows.
+ */
+function windowInfo(p: PreparedTable | undefined, xs: Float64Array, ys: Float64Array, what: string): EstimateInfo {
+  if (!p) {
     let rows = 0;
     for (let i = 0; i < xs.length; i++) if (!Number.isNaN(xs[i]) && !Number.isNaN(ys[i])) rows++;
-    info = biasCheck(rows, [], what);
-  } else {
-    info = binnedEstimateInfo(xs, ys, c.bin);
-    info.warnings = info.warnings.map((w) => ({ ...w, message: w.message.replace('MI(x; y)', what) }));
+    return biasCheck(rows, [], what);
   }
+  const cx = p.codes(0), cy = p.codes(1);
+  let rows = 0;
+  for (let i = 0; i < cx.codes.length; i++) if (cx.codes[i] >= 0 && cy.codes[i] >= 0) rows++;
+  const info = biasCheck(rows, [cx.levels, cy.levels], 'MI(x; y)');
+  info.warnings = info.warnings.map((w) => ({ ...w, message: w.message.replace('MI(x; y)', what) }));
+  return info;
+}
+
+/** Too few complete rows for an interval: the window's NaN estimate with its warning; else undefined. */
+function tooFew(info: EstimateInfo, c: Checked, what: string): WindowEstimate | undefined {
+  const ksg = c.estimator === 'ksg';
   const fixed = c.block === 'auto' ? 1 : c.block;
   // Fewer than 20 complete rows say nothing about a window's MI whatever the interval rule.
   if (info.rowsUsed < 2 * fixed || info.rowsUsed < 20 || (ksg && info.rowsUsed <= 2 * c.k)) {
     info.warnings = info.warnings.filter((w) => w.code !== WarningCode.TOO_FEW_ROWS);
     info.warnings.push({ code: WarningCode.TOO_FEW_ROWS, message: `${what}: ${info.rowsUsed} complete rows, too few for an interval (at least 20${ksg ? `, and 2k = ${2 * c.k} for KSG half-samples` : fixed > 1 ? ` and two blocks of ${fixed}` : ''}); no estimate` });
-    return { mi: NaN, estimate: NaN, ci: [NaN, NaN] as [number, number], block: fixed, info };
+    return { mi: NaN, estimate: NaN, ci: [NaN, NaN], block: fixed, info };
   }
-  const r = ksg
-    ? ksgConfidenceIntervalSync(xs, ys, { k: c.k, replicates: c.replicates, level: c.level, block: c.block, seed, units: c.units, threads: c.threads })
-    : miBootstrapIntervalSync(xs, ys, { ...c.bin, replicates: c.replicates, level: c.level, method: c.method, block: c.block, seed, units: c.units, threads: c.threads });
-  return { mi: r.mi, estimate: r.estimate, ci: r.ci, block: r.block, info };
+  return undefined;
 }
 
-/** `strict`: a baseline without an estimate is an error; otherwise a warning and no flags. */
-function driftOf(x: Float64Array, y: Float64Array, a: string, b: string, c: Checked, time: string[] | undefined, strict: boolean): DriftResult {
-  const n = x.length;
-  const windows: DriftWindow[] = [];
-  for (let s = 0, k = 0; s + c.window <= n; s += c.step, k++) {
-    const e = estimate(x, y, s, s + c.window, c, c.seed + k, `rows ${s}–${s + c.window - 1}`);
-    windows.push({
-      start: s, end: s + c.window, ...(time ? { time: [time[s], time[s + c.window - 1]] as [string, string] } : {}),
-      mi: e.mi, estimate: e.estimate, ci: e.ci, block: e.block, outside: 0, flagged: false, ...e.info,
-    });
+/**
+ * MI, interval and bias report of rows [start, end), off the main thread: a binned window is coded
+ * once (one prepared pair) and its bias report and bootstrap are calls on it.
+ */
+async function estimate(x: Float64Array, y: Float64Array, start: number, end: number, c: Checked, seed: number, what: string): Promise<WindowEstimate> {
+  const xs = x.subarray(start, end), ys = y.subarray(start, end);
+  if (c.estimator === 'ksg') {
+    const info = windowInfo(undefined, xs, ys, what);
+    const r = tooFew(info, c, what) ?? await ksgConfidenceInterval(xs, ys, { k: c.k, replicates: c.replicates, level: c.level, block: c.block, seed, units: c.units, threads: c.threads });
+    return 'info' in r ? r : { mi: r.mi, estimate: r.estimate, ci: r.ci, block: r.block, info };
   }
+  const p = await preparePair(xs, ys, c.bin);
+  try {
+    const info = windowInfo(p, xs, ys, what);
+    const few = tooFew(info, c, what);
+    if (few) return few;
+    const block = pairBlock(c.block, xs, ys, info.rowsUsed);
+    const r = await preparedMiBootstrap(p, 0, 1, { replicates: c.replicates, level: c.level, method: c.method, block, seed, units: c.units, threads: c.threads });
+    return { mi: r.mi, estimate: r.estimate, ci: r.ci, block: r.block, info };
+  } finally {
+    p.dispose();
+  }
+}
+
+/** {@link estimate} on the calling thread. */
+function estimateSync(x: Float64Array, y: Float64Array, start: number, end: number, c: Checked, seed: number, what: string): WindowEstimate {
+  const xs = x.subarray(start, end), ys = y.subarray(start, end);
+  if (c.estimator === 'ksg') {
+    const info = windowInfo(undefined, xs, ys, what);
+    const r = tooFew(info, c, what) ?? ksgConfidenceIntervalSync(xs, ys, { k: c.k, replicates: c.replicates, level: c.level, block: c.block, seed, units: c.units, threads: c.threads });
+    return 'info' in r ? r : { mi: r.mi, estimate: r.estimate, ci: r.ci, block: r.block, info };
+  }
+  const p = preparePairSync(xs, ys, c.bin);
+  try {
+    const info = windowInfo(p, xs, ys, what);
+    const few = tooFew(info, c, what);
+    if (few) return few;
+    const block = pairBlock(c.block, xs, ys, info.rowsUsed);
+    const r = preparedMiBootstrapSync(p, 0, 1, { replicates: c.replicates, level: c.level, method: c.method, block, seed, units: c.units, threads: c.threads });
+    return { mi: r.mi, estimate: r.estimate, ci: r.ci, block: r.block, info };
+  } finally {
+    p.dispose();
+  }
+}
+
+/** The windows' starts: every `step` rows while a whole window fits. */
+function windowStarts(n: number, c: Checked): number[] {
+  const starts: number[] = [];
+  for (let s = 0; s + c.window <= n; s += c.step) starts.push(s);
+  return starts;
+}
+
+function windowOf(s: number, e: WindowEstimate, c: Checked, time: string[] | undefined): DriftWindow {
+  return {
+    start: s, end: s + c.window, ...(time ? { time: [time[s], time[s + c.window - 1]] as [string, string] } : {}),
+    mi: e.mi, estimate: e.estimate, ci: e.ci, block: e.block, outside: 0, flagged: false, ...e.info,
+  };
+}
+
+const rowsOf = (s: number, c: Checked) => `rows ${s}–${s + c.window - 1}`;
+
+/** `strict`: a baseline without an estimate is an error; otherwise a warning and no flags. */
+async function driftOf(x: Float64Array, y: Float64Array, a: string, b: string, c: Checked, time: string[] | undefined, strict: boolean): Promise<DriftResult> {
+  const windows: DriftWindow[] = [];
+  for (const [k, s] of windowStarts(x.length, c).entries()) {
+    windows.push(windowOf(s, await estimate(x, y, s, s + c.window, c, c.seed + k, rowsOf(s, c)), c, time));
+  }
+  return summarize(windows, a, b, c, strict);
+}
+
+/** {@link driftOf} on the calling thread. */
+function driftOfSync(x: Float64Array, y: Float64Array, a: string, b: string, c: Checked, time: string[] | undefined, strict: boolean): DriftResult {
+  const windows = windowStarts(x.length, c).map((s, k) => windowOf(s, estimateSync(x, y, s, s + c.window, c, c.seed + k, rowsOf(s, c)), c, time));
+  return summarize(windows, a, b, c, strict);
+}
+
+/** The baseline, each window's side of it and the sustained changes. */
+function summarize(windows: DriftWindow[], a: string, b: string, c: Checked, strict: boolean): DriftResult {
   // The baseline is made of whole windows: plug-in MI is biased by about (cells − 1)/(2N), so an
   // interval from a longer stretch would sit lower than any window's and flag them all.
   const inBase = c.baseline ? windows.filter((w) => w.start >= c.baseline![0] && w.end <= c.baseline![1]) : [windows[0]];
@@ -251,10 +328,21 @@ function asFloat64(name: string, s: Series): Float64Array {
  * const d = miDrift(cpu, latency, { window: 240, step: 60 });
  * d.changes; // [{ direction: 'down', firstWindow: 7, lastWindow: 11, start: 420, end: 900 }]
  */
-export function miDrift(x: Series, y: Series, opts: DriftOptions): DriftResult {
+export async function miDrift(x: Series, y: Series, opts: DriftOptions): Promise<DriftResult> {
+  const [xs, ys, c] = driftInput(x, y, opts);
+  return driftOf(xs, ys, 'x', 'y', c, undefined, true);
+}
+
+/** {@link miDrift} on the calling thread (for worker threads; blocks the event loop). */
+export function miDriftSync(x: Series, y: Series, opts: DriftOptions): DriftResult {
+  const [xs, ys, c] = driftInput(x, y, opts);
+  return driftOfSync(xs, ys, 'x', 'y', c, undefined, true);
+}
+
+function driftInput(x: Series, y: Series, opts: DriftOptions): [Float64Array, Float64Array, Checked] {
   const xs = asFloat64('x', x), ys = asFloat64('y', y);
   if (xs.length !== ys.length) throw new MetricsiftError(`x has ${xs.length} values but y has ${ys.length}`, ErrorCode.LENGTH_MISMATCH);
-  return driftOf(xs, ys, 'x', 'y', checkOptions(opts, xs.length), undefined, true);
+  return [xs, ys, checkOptions(opts, xs.length)];
 }
 
 /** Which pairs of a table {@link driftTable} follows. */
@@ -300,8 +388,7 @@ export async function driftIndexPairs(t: ColumnTable, pairs: [number, number][],
   const get = (i: number) => values.get(i) ?? values.set(i, columnValues(t.columns[i])).get(i)!;
   const out: DriftResult[] = [];
   for (const [i, j] of pairs) {
-    out.push(driftOf(get(i), get(j), t.names[i], t.names[j], c, t.time, strict));
-    await new Promise((r) => setImmediate(r));
+    out.push(await driftOf(get(i), get(j), t.names[i], t.names[j], c, t.time, strict));
   }
   return out;
 }

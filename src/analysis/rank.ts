@@ -26,7 +26,10 @@ import {
   INTERVAL_METHODS, benjaminiHochberg, bootstrapInterval, checkLevelAndReplicates, chooseBlock, excessOverNull, permutationP, politisWhiteBlock,
   type IntervalMethod,
 } from './intervals.js';
-import { excessInterval, ksgConfidenceInterval, ksgPermutationTest, miBootstrapInterval, miPermutationTest } from './significance.js';
+import {
+  excessInterval, ksgConfidenceInterval, ksgPermutationTest, miBootstrapInterval, miPermutationTest, preparedMiBootstrap, preparedMiPermutation,
+  type BootstrapResult, type PermutationResult,
+} from './significance.js';
 import type { WorkerPool } from '../pool/pool.js';
 import { rankEntriesInPool } from '../pool/parallel.js';
 
@@ -453,27 +456,35 @@ async function binnedEntries(
       e = { metric: name, mi: plain, ...biasCheck(n, bins, `MI(${name}; ${tv.name})`) };
       if (o.orderBy === 'miller-madow') e.millerMadow = n > 0 ? mutualInformationNats(xCoded!, tCoded, true).value * f : NaN;
       if (n > 0 && resampling) {
-        // Resample the codes themselves (one bin per code), so the intervals are of this very estimate.
+        // Resample the codes themselves, so the intervals are of this very estimate: on the prepared
+        // table (coded once) unless the target's exact categories are not its column 0.
         const xs = codesAsSeries(xCoded!), ts = codesAsSeries(tCoded);
         tBlock ??= politisWhiteBlock(ts);
         const block = blockFor(blockOpt, [xs], n, name, tBlock);
         e.block = block;
-        // discreteMax just above the codes: the kernel sizes its histograms by it.
-        const dm = Math.max(2, xCoded!.levels, tCoded.levels);
-        const common = { block, seed, threads: o.threads, units, discreteMax: dm, bins: dm };
         let reps: Float64Array | undefined;
-        if (level !== undefined) {
-          const b = await miBootstrapInterval(xs, ts, { ...common, replicates, level, method: o.method });
-          e.estimate = b.estimate;
-          e.ci = b.ci;
-          reps = b.replicates;
+        let boot: BootstrapResult | undefined, perm: PermutationResult | undefined;
+        if (!exactTarget) {
+          const common = { block, seed, threads: o.threads, units, codes: [xCoded!, tCoded] as [Coded, Coded], bins: 'distinct' as const };
+          if (level !== undefined) boot = await preparedMiBootstrap(prepared, k + 1, 0, { ...common, replicates, level, method: o.method });
+          if (permutations !== undefined) perm = await preparedMiPermutation(prepared, k + 1, 0, { ...common, permutations });
+        } else {
+          // discreteMax just above the codes: the kernel sizes its histograms by it.
+          const dm = Math.max(2, xCoded!.levels, tCoded.levels);
+          const common = { block, seed, threads: o.threads, units, discreteMax: dm, bins: dm };
+          if (level !== undefined) boot = await miBootstrapInterval(xs, ts, { ...common, replicates, level, method: o.method });
+          if (permutations !== undefined) perm = await miPermutationTest(xs, ts, { ...common, permutations });
         }
-        if (permutations !== undefined) {
-          const r = await miPermutationTest(xs, ts, { ...common, permutations });
-          e.p = r.p;
-          e.excess = r.excess;
-          e.nullMean = r.nullMean;
-          if (reps) e.excessCi = excessInterval(r.excess, reps, r.null, level!);
+        if (boot) {
+          e.estimate = boot.estimate;
+          e.ci = boot.ci;
+          reps = boot.replicates;
+        }
+        if (perm) {
+          e.p = perm.p;
+          e.excess = perm.excess;
+          e.nullMean = perm.nullMean;
+          if (reps) e.excessCi = excessInterval(perm.excess, reps, perm.null, level!);
         }
       }
     }

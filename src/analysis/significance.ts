@@ -14,7 +14,7 @@ import { type BinningOptions, type Series } from '../estimators/binned.js';
 import { checkEnum, checkInt, defaultThreads, runNative, runNativeSync } from '../estimators/run.js';
 import { prepare, prepareSync, type Draws, type PreparedTable } from '../estimators/prepared.js';
 import { checkedKsgOptions, type KsgOptions } from '../estimators/ksg.js';
-import { binCodes, completeRows } from './coding.js';
+import { binCodes, completeRows, type Coded } from './coding.js';
 import { cmiBlockBootstrap, cmiOfCompact } from './plugin.js';
 import {
   INTERVAL_METHODS, bootstrapInterval, checkLevelAndReplicates, chooseBlock, excessOverNull, percentiles, permutationP,
@@ -58,9 +58,12 @@ export interface PermutationResult {
 /** Options both resampling calls share, as their options type names them. */
 type ResamplingOptions = Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'> & { block?: number | 'auto'; seed?: number; threads?: number; units?: 'bits' | 'nats' };
 
-/** Bins (occupied on the complete rows, and of the rule) and complete rows of a binned pair, from its prepared codes. */
-function pairShape(p: PreparedTable) {
-  const dx = p.codes(0), dy = p.codes(1);
+/**
+ * Bins (occupied on the complete rows, and of the rule) and complete rows of a binned pair, from its
+ * codes. `distinct`: the bins of each variable are its distinct codes (what re-binning codes with
+ * one bin per code gives), not the rule's.
+ */
+function shapeOf(dx: Coded, dy: Coded, distinct = false) {
   const cx = dx.codes, cy = dy.codes;
   const n = cx.length;
   const sx = new Set<number>(), sy = new Set<number>();
@@ -71,9 +74,27 @@ function pairShape(p: PreparedTable) {
     sx.add(cx[i]);
     sy.add(cy[i]);
   }
+  const present = (c: Int32Array) => {
+    const seen = new Set<number>();
+    for (let i = 0; i < c.length; i++) if (c[i] >= 0) seen.add(c[i]);
+    return seen.size;
+  };
   // Occupied bins give the degrees of freedom; the bins of the rule bound the population value
   // (not the sample's entropies, which are themselves biased down).
-  return { lx: sx.size, ly: sy.size, rows, binsX: Math.max(1, dx.levels), binsY: Math.max(1, dy.levels) };
+  return {
+    lx: sx.size, ly: sy.size, rows,
+    binsX: Math.max(1, distinct ? present(cx) : dx.levels), binsY: Math.max(1, distinct ? present(cy) : dy.levels),
+  };
+}
+
+/**
+ * Block length of a pair's resampling: `auto` (or undefined) chooses it from the complete rows of
+ * both series (Politis–White), a number is checked against the rows. @internal
+ */
+export function pairBlock(block: number | 'auto' | undefined, x: ArrayLike<number>, y: ArrayLike<number>, rows: number): number {
+  if (block !== undefined && block !== 'auto') return chooseBlock(block, [], rows);
+  const complete = (v: ArrayLike<number>, w: ArrayLike<number>) => Float64Array.from(v).filter((_, i) => !Number.isNaN(v[i]) && !Number.isNaN(w[i]));
+  return chooseBlock('auto', x === y ? [complete(x, x)] : [complete(x, y), complete(y, x)], rows);
 }
 
 /**
@@ -107,11 +128,8 @@ function resamplingOn(p: PreparedTable, inp: ResamplingInput, x: Series, y: Seri
 
 function resamplingChecked(p: PreparedTable, inp: ResamplingInput, x: Series, y: Series, opts: ResamplingOptions, countKey: 'permutations' | 'replicates', count: number | undefined, countDefault: number) {
   const { a, b, units } = inp;
-  const shape = pairShape(p);
-  const complete = (v: ArrayLike<number>, w: ArrayLike<number>) => Float64Array.from(v as ArrayLike<number>).filter((_, i) => !Number.isNaN(v[i]) && !Number.isNaN(w[i]));
-  const block = opts.block === undefined || opts.block === 'auto'
-    ? chooseBlock('auto', x === y ? [complete(a.values, a.values)] : [complete(a.values, b.values), complete(b.values, a.values)], shape.rows)
-    : chooseBlock(opts.block, [], shape.rows);
+  const shape = shapeOf(p.codes(0), p.codes(1));
+  const block = pairBlock(opts.block, a.values, x === y ? a.values : b.values, shape.rows);
   const draw = { block, seed: checkInt('seed', opts.seed, 0) ?? 0, threads: checkRange('threads', opts.threads) ?? defaultThreads(), units };
   const n = checkRange(countKey, count) ?? countDefault;
   return { p, draw, units, shape, block, count: n };
@@ -224,28 +242,90 @@ export function miBootstrapIntervalSync(x: Series, y: Series, opts: BootstrapOpt
 }
 
 function bootstrapOf(c: Resampling, opts: BootstrapOptions, isEntropy: boolean) {
-  let method: IntervalMethod;
   try {
-    method = checkEnum('method', opts.method, INTERVAL_METHODS) ?? 'bias-corrected';
+    return { p: c.p, draw: c.draw, count: c.count, finish: bootstrapFinisher(opts, c, isEntropy) };
   } catch (e) {
     c.p.dispose();
     throw e;
   }
-  const warnings: AnalysisWarning[] = [];
-  let level: number;
-  try {
-    level = checkLevel(opts.level ?? 0.95, c.count, warnings);
-  } catch (e) {
-    c.p.dispose();
-    throw e;
-  }
-  const { units, shape, block } = c;
-  const f = units === 'bits' ? 1 / Math.LN2 : 1;
-  const finish = (r: Draws): BootstrapResult => finishBootstrap(r, { method, level, warnings, shape, block, units, f, isEntropy });
-  return { p: c.p, draw: c.draw, count: c.count, finish };
 }
 
-function finishBootstrap(r: Draws, o: { method: IntervalMethod; level: number; warnings: AnalysisWarning[]; shape: ReturnType<typeof pairShape>; block: number; units: 'bits' | 'nats'; f: number; isEntropy: boolean }): BootstrapResult {
+/** Checks the interval options and returns what turns the draws into the result. */
+function bootstrapFinisher(opts: Pick<BootstrapOptions, 'method' | 'level'>, c: { count: number; units: 'bits' | 'nats'; shape: Shape; block: number }, isEntropy: boolean) {
+  const method = checkEnum('method', opts.method, INTERVAL_METHODS) ?? 'bias-corrected';
+  const warnings: AnalysisWarning[] = [];
+  const level = checkLevel(opts.level ?? 0.95, c.count, warnings);
+  const { units, shape, block } = c;
+  const f = units === 'bits' ? 1 / Math.LN2 : 1;
+  return (r: Draws): BootstrapResult => finishBootstrap(r, { method, level, warnings, shape, block, units, f, isEntropy });
+}
+
+type Shape = ReturnType<typeof shapeOf>;
+
+/**
+ * Options of the resampling calls on two columns of a prepared table that a pipeline owns
+ * (ranking, drift): the block is the caller's. @internal
+ */
+export interface PreparedPairResampling {
+  block: number;
+  seed?: number;
+  threads?: number;
+  units?: 'bits' | 'nats';
+  /** The pair's codes when the caller has them already (else read from the table). */
+  codes?: [Coded, Coded];
+  /** Bins bounding the interval: the rule's (default) or the distinct codes of each column. */
+  bins?: 'rule' | 'distinct';
+}
+
+function onPrepared(p: PreparedTable, i: number, j: number, o: PreparedPairResampling, countKey: 'permutations' | 'replicates', count: number | undefined, countDefault: number) {
+  const units = checkEnum('units', o.units, ['bits', 'nats'] as const) ?? 'bits';
+  const [dx, dy] = o.codes ?? [p.codes(i), p.codes(j)];
+  const shape = shapeOf(dx, dy, o.bins === 'distinct');
+  const block = checkInt('block', o.block, 1)!;
+  const draw = { block, seed: checkInt('seed', o.seed, 0) ?? 0, threads: checkRange('threads', o.threads) ?? defaultThreads(), units };
+  return { draw, units, shape, block, count: checkRange(countKey, count) ?? countDefault };
+}
+
+type PreparedBootstrapOptions = PreparedPairResampling & Pick<BootstrapOptions, 'replicates' | 'level' | 'method'>;
+
+/**
+ * {@link miBootstrapInterval} of columns i and j of a prepared table, without coding them again:
+ * one of the calls a pipeline makes on its one prepared table. The caller disposes `p`. @internal
+ */
+export async function preparedMiBootstrap(p: PreparedTable, i: number, j: number, o: PreparedBootstrapOptions): Promise<BootstrapResult> {
+  const c = onPrepared(p, i, j, o, 'replicates', o.replicates, DEFAULTS.replicates);
+  const finish = bootstrapFinisher(o, c, false);
+  return finish(await p.bootstrap(i, j, c.count, c.draw));
+}
+
+/** {@link preparedMiBootstrap} on the calling thread. @internal */
+export function preparedMiBootstrapSync(p: PreparedTable, i: number, j: number, o: PreparedBootstrapOptions): BootstrapResult {
+  const c = onPrepared(p, i, j, o, 'replicates', o.replicates, DEFAULTS.replicates);
+  return bootstrapFinisher(o, c, false)(p.bootstrapSync(i, j, c.count, c.draw));
+}
+
+/** {@link miPermutationTest} of columns i and j of a prepared table, without coding them again. @internal */
+export async function preparedMiPermutation(p: PreparedTable, i: number, j: number, o: PreparedPairResampling & { permutations?: number }): Promise<PermutationResult> {
+  const c = onPrepared(p, i, j, o, 'permutations', o.permutations, DEFAULTS.permutations);
+  return permutationResult(await p.permutation(i, j, c.count, c.draw), c.block);
+}
+
+/**
+ * The two series as a two-column table prepared (coded) once, off the main thread (`x === y`: one
+ * column, twice): what the per-window and per-pair pipelines make their calls on. @internal
+ */
+export async function preparePair(x: Series, y: Series, bin: Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'>): Promise<PreparedTable> {
+  const inp = resamplingInput(x, y, bin);
+  return prepare(inp.table, inp.bin);
+}
+
+/** {@link preparePair} on the calling thread. @internal */
+export function preparePairSync(x: Series, y: Series, bin: Pick<BinningOptions, 'bins' | 'binning' | 'discreteMax'>): PreparedTable {
+  const inp = resamplingInput(x, y, bin);
+  return prepareSync(inp.table, inp.bin);
+}
+
+function finishBootstrap(r: Draws, o: { method: IntervalMethod; level: number; warnings: AnalysisWarning[]; shape: Shape; block: number; units: 'bits' | 'nats'; f: number; isEntropy: boolean }): BootstrapResult {
   const { method, level, warnings, shape, block, units, f, isEntropy } = o;
   const reps = r.draws;
   const observed = r.observed;
