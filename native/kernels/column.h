@@ -3,7 +3,10 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
+
+#include "status.h"
 
 namespace ms {
 
@@ -49,6 +52,18 @@ inline void readColumn(const ColumnView& c, double* out) {
     }
     out += s.length;
   }
+}
+
+// Columns of one table have one length: the first column whose length differs from the first
+// one's is a LengthMismatch (its index in *badColumn, the message continuing "column … ").
+inline Status sameLength(const std::vector<ColumnView>& cols, int* badColumn) {
+  for (size_t c = 1; c < cols.size(); ++c) {
+    if (cols[c].length != cols[0].length) {
+      if (badColumn) *badColumn = static_cast<int>(c);
+      return Status::error(Code::LengthMismatch, "has " + std::to_string(cols[c].length) + " rows but the first column has " + std::to_string(cols[0].length));
+    }
+  }
+  return {};
 }
 
 }  // namespace ms

@@ -437,6 +437,7 @@ double kendallTauB(const int32_t* rx, const int32_t* ry, int64_t n) {
 }
 
 Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int threads, CorrTable* out, int* badColumn) {
+  if (Status s = sameLength(cols, badColumn); !s.ok()) return s;
   const int M = static_cast<int>(cols.size());
   const int64_t n = M ? cols[0].length : 0;
   const size_t cells = static_cast<size_t>(M) * n;

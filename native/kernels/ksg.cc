@@ -369,6 +369,7 @@ Status ksgPrepareDraws(const double* x, const double* y, int64_t n, const KsgOpt
 
 Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int threads, int rowFirst, int rowLast,
                    const Control& ctl, const PairSinkFn& sink, int* badColumn) {
+  if (Status s = sameLength(cols, badColumn); !s.ok()) return s;
   const int M = static_cast<int>(cols.size());
   const int64_t n = M ? cols[0].length : 0;
   // As the single pair: k must leave at least one more row than k. Pairs whose complete rows are

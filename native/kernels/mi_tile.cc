@@ -67,6 +67,7 @@ PairEntropies codedPairEntropies(const CodedTable& t, int i, int j, bool millerM
 
 Status codeColumns(const std::vector<ColumnView>& cols, const BinSpec& spec, bool millerMadow, int threads,
                    CodedTable* out, int* badColumn) {
+  if (Status s = sameLength(cols, badColumn); !s.ok()) return s;
   const int M = static_cast<int>(cols.size());
   const int64_t n = M ? cols[0].length : 0;
   const int levels = maxLevels(spec);

@@ -78,6 +78,7 @@ void drawPermutation(SplitMix& rng, int64_t n, int block, std::vector<int64_t>& 
 Status miPermutationNull(const std::vector<uint16_t>& a, const std::vector<uint16_t>& b, int levels, int permutations, int block,
                          uint64_t seed, int threads, double* observed, std::vector<double>* null) {
   const int64_t n = static_cast<int64_t>(a.size());
+  if (b.size() != a.size()) return Status::error(Code::LengthMismatch, "the two variables have " + std::to_string(a.size()) + " and " + std::to_string(b.size()) + " rows");
   const Status s = checkResampling(n, permutations, block, "a permutation test", "permutations");
   if (!s.ok()) return s;
   const std::vector<double> xlogx = xlogxTable(n);
@@ -128,6 +129,7 @@ Status miPermutationNull(const std::vector<uint16_t>& a, const std::vector<uint1
 Status miBootstrap(const std::vector<uint16_t>& a, const std::vector<uint16_t>& b, int levels, int replicates, int block,
                    uint64_t seed, int threads, double* observed, std::vector<double>* out) {
   const int64_t n = static_cast<int64_t>(a.size());
+  if (b.size() != a.size()) return Status::error(Code::LengthMismatch, "the two variables have " + std::to_string(a.size()) + " and " + std::to_string(b.size()) + " rows");
   const Status s = checkResampling(n, replicates, block, "a bootstrap", "replicates");
   if (!s.ok()) return s;
   const std::vector<double> xlogx = xlogxTable(n);
