@@ -345,7 +345,10 @@ async function readText(path: string): Promise<string> {
   }
   if (buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
-      buf = await gunzipAsync(buf);  // on libuv's threads: files inflate while others are parsed
+      // On libuv's threads (files inflate while others are parsed), into one buffer of the size the
+      // gzip trailer states (ISIZE, mod 2^32; a hint only, capped): no chunks to collect and join.
+      const size = buf.length >= 18 ? buf.readUInt32LE(buf.length - 4) : 0;
+      buf = await gunzipAsync(buf, { chunkSize: Math.min(Math.max(size + 1, 1 << 14), 1 << 26) });
     } catch (e) {
       bad(path, `corrupt or truncated gzip (${(e as Error).message})`);
     }
