@@ -305,6 +305,9 @@ export function parseSpanCsv(text: string, source: string): Span[] {
   const spans: Span[] = [];
   const cells = new Array<string>(4);
   const want = [ti, si, pi, podi];
+  // The previous line's raw trace ID and pod (and what they gave), reused while they repeat.
+  const raw: (string | undefined)[] = [undefined, undefined, undefined, undefined];
+  let traceId = '', service = '';
   let line = 1;
   for (let start = headEnd + 1; start < text.length; line++) {
     let end = eol(start);
@@ -318,7 +321,9 @@ export function parseSpanCsv(text: string, source: string): Span[] {
         const to = comma < 0 || comma > end ? end : comma;
         const k = want.indexOf(c);
         if (k >= 0) {
-          cells[k] = text.slice(from, to);
+          // A trace's spans and a pod's name come in runs: the previous line's string is reused.
+          const prev = k === 0 || k === 3 ? raw[k] : undefined;
+          cells[k] = prev !== undefined && prev.length === to - from && text.startsWith(prev, from) ? prev : text.slice(from, to);
           for (let k2 = k + 1; k2 < 4; k2++) if (want[k2] === c) cells[k2] = cells[k];
         }
         c++;
@@ -327,9 +332,14 @@ export function parseSpanCsv(text: string, source: string): Span[] {
       }
       if (c < header.length) bad(source, `line ${line + 1} has ${c} cells but the header has ${header.length}`);
       const [trace, span, parent, pod] = cells;
-      let service = services.get(pod);
-      if (service === undefined) services.set(pod, (service = podToService(pod)));
-      spans.push({ traceId: normalizeId(trace), spanId: normalizeId(span), parentId: parent === 'root' ? null : parentOrNull(parent), service });
+      if (trace !== raw[0]) traceId = normalizeId((raw[0] = trace));
+      if (pod !== raw[3]) {
+        raw[3] = pod;
+        const known = services.get(pod);
+        if (known === undefined) services.set(pod, (service = podToService(pod)));
+        else service = known;
+      }
+      spans.push({ traceId, spanId: normalizeId(span), parentId: parent === 'root' ? null : parentOrNull(parent), service });
     }
     start = next;
   }
