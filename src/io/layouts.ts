@@ -31,16 +31,29 @@ async function text(path: string): Promise<string> {
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-/** Bytes of a file as text: latin1 for ASCII (no UTF-8 decoding to do), else UTF-8. */
-async function bytesText(path: string): Promise<string> {
+/**
+ * A file's text in pieces of at most about 64 KiB, each cut after a line break: strings that size
+ * are made in V8's young space and die young; one string of a whole file lands in the large-object
+ * space (each one a step toward a full collection). latin1 for ASCII (no UTF-8 decoding to do).
+ */
+async function textPieces(path: string): Promise<string[]> {
   let buf: Buffer;
   try {
     buf = await readFile(path);
   } catch (e) {
     throw fileError(path, e);
   }
-  return isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8');
+  const encoding = isAscii(buf) ? 'latin1' : 'utf8';
+  const pieces: string[] = [];
+  for (let at = 0; at < buf.length;) {
+    const cut = buf.indexOf(10, Math.min(buf.length, at + PIECE_BYTES));
+    const end = cut < 0 ? buf.length : cut + 1;  // a line break is one byte in UTF-8 too
+    pieces.push(buf.toString(encoding, at, end));
+    at = end;
+  }
+  return pieces;
 }
+const PIECE_BYTES = 1 << 16;
 
 /** One Train Ticket day directory (`…/trainticket/2023-01-30`) as a wide table, minutes as rows. */
 export async function readTrainTicketDay(dayDir: string): Promise<ColumnTable> {
@@ -56,7 +69,7 @@ export async function readTrainTicketDay(dayDir: string): Promise<ColumnTable> {
   const serviceOf = (f: string) => (f === 'front_service.csv' ? 'front' : f.endsWith('_metric.csv') ? podToService(basename(f, '_metric.csv')) : undefined);
   // Other applications may ship extra files: ignored. The rest are read at once, parsed in order.
   const used = files.filter((f) => serviceOf(f) !== undefined);
-  const texts = used.map((f) => bytesText(join(metricDir, f)));
+  const texts = used.map((f) => textPieces(join(metricDir, f)));
   for (const t of texts) t.catch(() => {});  // awaited below, in order
   // Per file: the minute of each line and one column of values per metric cell; merged after.
   const parts: { minutes: Float64Array; cols: { name: string; values: Float64Array }[] }[] = [];
@@ -64,18 +77,20 @@ export async function readTrainTicketDay(dayDir: string): Promise<ColumnTable> {
   const minutes = new Set<number>();
   for (let k = 0; k < used.length; k++) {
     const f = used[k], path = join(metricDir, f), service = serviceOf(f)!;
-    const text = await texts[k];
-    const lines: [number, number][] = [];  // [start, end) of each non-empty line
-    for (let at = 0; at < text.length;) {
-      let end = text.indexOf('\n', at);
-      if (end < 0) end = text.length;
-      const next = end + 1;
-      if (end > at && text.charCodeAt(end - 1) === 13) end--;
-      if (end > at) lines.push([at, end]);
-      at = next;
-    }
+    const pieces = await texts[k];
+    const lines: [number, number, number][] = [];  // [piece, start, end) of each non-empty line
+    pieces.forEach((text, p) => {
+      for (let at = 0; at < text.length;) {
+        let end = text.indexOf('\n', at);
+        if (end < 0) end = text.length;
+        const next = end + 1;
+        if (end > at && text.charCodeAt(end - 1) === 13) end--;
+        if (end > at) lines.push([p, at, end]);
+        at = next;
+      }
+    });
     if (lines.length === 0) throw new MetricsiftError(`${path}: empty file (expected a header with TimeStamp, then one row a minute)`, ErrorCode.BAD_FORMAT);
-    const header = text.slice(lines[0][0], lines[0][1]).split(',');
+    const header = pieces[lines[0][0]].slice(lines[0][1], lines[0][2]).split(',');
     const ts = header.indexOf('TimeStamp');
     if (ts < 0) throw new MetricsiftError(`${path}: no TimeStamp column`, ErrorCode.BAD_FORMAT);
     const n = lines.length - 1;
@@ -87,7 +102,8 @@ export async function readTrainTicketDay(dayDir: string): Promise<ColumnTable> {
       if (!order.has(name)) order.set(name, order.size);
     });
     for (let l = 1; l <= n; l++) {
-      const [from, end] = lines[l];
+      const [p, from, end] = lines[l];
+      const text = pieces[p];
       let cellsIn = 1;
       for (let i = text.indexOf(',', from); i >= 0 && i < end; i = text.indexOf(',', i + 1)) cellsIn++;
       if (cellsIn !== header.length) {
