@@ -150,3 +150,26 @@ export function thetaFor(measure: 'mi' | 'pearson' | 'spearman' | 'kendall'): nu
 export function binsForRows(rows: number): number {
   return Math.max(RANGES.bins[0], Math.min(DEFAULTS.bins, Math.floor(Math.sqrt(rows / ROWS_PER_CELL))));
 }
+
+/**
+ * The C++ header the addon's argument checks include (native/binding/options.gen.h): every
+ * {@link RANGES} entry as `k<Name>Min` / `k<Name>Max`, {@link MAX_LEVELS} and the kernels' default
+ * bins and k. Written by scripts/gen-options-header.ts; a test compares it with the committed file.
+ * @internal
+ */
+export function optionsHeader(): string {
+  const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
+  const lines = [
+    '// Generated from src/options.ts by scripts/gen-options-header.ts: do not edit.',
+    '// The addon checks its integer options against these, the library and the CLI against RANGES.',
+    '#pragma once',
+    '',
+    'namespace ms::opt {',
+    `constexpr int kMaxLevels = ${MAX_LEVELS};`,
+  ];
+  for (const [name, [min, max]] of Object.entries(RANGES)) {
+    lines.push(`constexpr int k${cap(name)}Min = ${min};`, `constexpr int k${cap(name)}Max = ${max};`);
+  }
+  lines.push(`constexpr int kDefaultBins = ${DEFAULTS.bins};`, `constexpr int kDefaultK = ${DEFAULTS.k};`, '}  // namespace ms::opt', '');
+  return lines.join('\n');
+}

@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, RANGES, SELECT_DEFAULTS, WATCH_DEFAULTS, thetaFor } from '../src/options.js';
+import { DEFAULTS, RANGES, SELECT_DEFAULTS, WATCH_DEFAULTS, optionsHeader, thetaFor } from '../src/options.js';
 import { entropy, miBootstrapIntervalSync, ksgMutualInformation } from '../src/index.js';
 import { envDefaults } from '../src/cli/env.js';
 import { cli, cliBuilt, errorOf, repoRoot, useTempDir } from './helpers.js';
@@ -14,8 +14,12 @@ const dir = useTempDir('options');
 function nativeRanges(): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   const bindingDir = join(repoRoot, 'native', 'binding');
+  // The generated header's constants, by name (ms::opt::kThreadsMax → 1024).
+  const gen = new Map([...readFileSync(join(bindingDir, 'options.gen.h'), 'utf8').matchAll(/constexpr int (\w+) = (-?\d+);/g)].map((m) => [m[1], Number(m[2])]));
   const value = (e: string) => {
     const t = e.trim();
+    const named = /^ms::opt::(\w+)$/.exec(t);
+    if (named && gen.has(named[1])) return gen.get(named[1])!;
     if (/^\d+$/.test(t)) return Number(t);
     const sh = /^(\d+)\s*<<\s*(\d+)$/.exec(t);
     if (sh) return Number(sh[1]) * 2 ** Number(sh[2]);
@@ -43,6 +47,17 @@ describe('options layer', () => {
     const binning = readFileSync(join(repoRoot, 'native/kernels/binning.h'), 'utf8');
     expect(binning).toMatch(new RegExp(`int bins = ${DEFAULTS.bins};`));
     expect(readFileSync(join(repoRoot, 'native/kernels/ksg.h'), 'utf8')).toMatch(new RegExp(`int k = ${DEFAULTS.k};`));
+  });
+
+  it('the addon reads its limits from native/binding/options.gen.h, which is what src/options.ts generates', () => {
+    expect(readFileSync(join(repoRoot, 'native/binding/options.gen.h'), 'utf8')).toBe(optionsHeader());
+    // No binding file spells a shared limit as a literal any more.
+    for (const f of readdirSync(join(repoRoot, 'native/binding')).filter((n) => n.endsWith('.cc'))) {
+      const text = readFileSync(join(repoRoot, 'native/binding', f), 'utf8');
+      for (const m of text.matchAll(/optInt\(env,\s*\*?\w+,\s*"(threads|k|bins|discreteMax|count)",\s*([^,]+),\s*([^,]+),/g)) {
+        expect([f, m[1], m[3].trim()]).toEqual([f, m[1], expect.stringMatching(/^ms::opt::k\w+Max$/)]);
+      }
+    }
   });
 
   it('the library refuses what the ranges refuse, naming the option and the range', () => {

@@ -1,4 +1,5 @@
 #include "binding/args.h"
+#include "binding/options.gen.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,7 +17,7 @@ bool Common::read(const Napi::CallbackInfo& info, Napi::Object* opts) {
   *opts = info[2].As<Napi::Object>();
   const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = hw;
-  if (!optInt(env, *opts, "threads", 1, 1024, &threads)) return false;
+  if (!optInt(env, *opts, "threads", ms::opt::kThreadsMin, ms::opt::kThreadsMax, &threads)) return false;
   if (!optInt(env, *opts, "rowFirst", 0, INT32_MAX, &rowFirst)) return false;
   if (!optInt(env, *opts, "rowLast", -1, INT32_MAX, &rowLast)) return false;
   if (!readControl(env, info[3], &ctl)) return false;
@@ -30,7 +31,7 @@ bool Common::readOutput(Napi::Env env, Napi::Object o, ms::PairSink* out) {
   int kind = 0;
   if (!optEnum(env, o, "output", {"float64", "float32", "threshold", "topk"}, &kind)) return false;
   out->kind = static_cast<ms::PairSink::Kind>(kind);
-  if (!optInt(env, o, "k", 1, 1 << 20, &out->k)) return false;
+  if (!optInt(env, o, "k", ms::opt::kKMin, ms::opt::kKMax, &out->k)) return false;
   if (!optDouble(env, o, "threshold", &out->threshold)) return false;
   if (!optBool(env, o, "absolute", &out->absolute)) return false;
   return true;
@@ -54,7 +55,7 @@ ms::Status Common::columnError(ms::Status s, int bad) const {
 
 bool readKsgOptions(Napi::Env env, Napi::Object opts, ms::KsgOptions* o) {
   double seed = 0;
-  if (!optInt(env, opts, "k", 1, 1 << 20, &o->k) || !optInt(env, opts, "algorithm", 1, 2, &o->algorithm) ||
+  if (!optInt(env, opts, "k", ms::opt::kKMin, ms::opt::kKMax, &o->k) || !optInt(env, opts, "algorithm", 1, 2, &o->algorithm) ||
       !optBool(env, opts, "standardize", &o->standardize) || !optBool(env, opts, "jitter", &o->jitter) ||
       !optDouble(env, opts, "seed", &seed)) return false;
   o->seed = static_cast<uint64_t>(seed);

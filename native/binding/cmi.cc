@@ -3,6 +3,7 @@
 // (the observed TE and its null from surrogate sources). The codes are copied on the main thread,
 // so an async job reads memory no script can detach.
 #include <cmath>
+#include "binding/options.gen.h"
 #include <string>
 #include <vector>
 
@@ -94,8 +95,8 @@ Napi::Value CmiResample(const Napi::CallbackInfo& info) {
   Napi::Object o = info[3].As<Napi::Object>();
   int mode = 0;
   if (!optInt(env, o, "la", 1, 1 << 20, &job->la) || !optInt(env, o, "lb", 1, 1 << 20, &job->lb) || !optInt(env, o, "lc", 1, 1 << 20, &job->lc) ||
-      !optEnum(env, o, "mode", {"bootstrap", "stratified"}, &mode) || !optInt(env, o, "count", 1, 10000000, &job->count) ||
-      !optInt(env, o, "block", 1, INT32_MAX, &job->block) || !optInt(env, o, "threads", 1, 1024, &job->threads) || !readSeed(env, o, &job->seed))
+      !optEnum(env, o, "mode", {"bootstrap", "stratified"}, &mode) || !optInt(env, o, "count", ms::opt::kReplicatesMin, ms::opt::kReplicatesMax, &job->count) ||
+      !optInt(env, o, "block", 1, INT32_MAX, &job->block) || !optInt(env, o, "threads", ms::opt::kThreadsMin, ms::opt::kThreadsMax, &job->threads) || !readSeed(env, o, &job->seed))
     return env.Undefined();
   if (static_cast<double>(job->la) * job->lb * job->lc > 1e8) { throwError(env, "MS_BAD_OPTION", "la·lb·lc must not exceed 1e8 cells"); return env.Undefined(); }
   job->stratified = mode == 1;
@@ -112,8 +113,8 @@ Napi::Value TeNull(const Napi::CallbackInfo& info) {
   if (!info[2].IsObject()) { throwError(env, "MS_BAD_OPTION", "options must be an object"); return env.Undefined(); }
   Napi::Object o = info[2].As<Napi::Object>();
   if (!optInt(env, o, "lx", 1, 1 << 20, &job->lx) || !optInt(env, o, "ly", 1, 1 << 20, &job->ly) || !optInt(env, o, "lag", 1, INT32_MAX, &job->lag) ||
-      !optInt(env, o, "count", 0, 10000000, &job->count) || !optInt(env, o, "block", 1, INT32_MAX, &job->block) ||
-      !optBool(env, o, "shift", &job->shift) || !optInt(env, o, "threads", 1, 1024, &job->threads) || !readSeed(env, o, &job->seed))
+      !optInt(env, o, "count", 0, ms::opt::kPermutationsMax, &job->count) || !optInt(env, o, "block", 1, INT32_MAX, &job->block) ||
+      !optBool(env, o, "shift", &job->shift) || !optInt(env, o, "threads", ms::opt::kThreadsMin, ms::opt::kThreadsMax, &job->threads) || !readSeed(env, o, &job->seed))
     return env.Undefined();
   if (static_cast<double>(job->ly) * job->lx * job->ly > 1e8) { throwError(env, "MS_BAD_OPTION", "lx·ly² must not exceed 1e8 cells"); return env.Undefined(); }
   return dispatch(env, std::move(job), info[3].ToBoolean().Value(), Napi::Object::New(env));

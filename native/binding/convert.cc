@@ -1,4 +1,5 @@
 #include "convert.h"
+#include "binding/options.gen.h"
 
 #include <cmath>
 #include <cstring>
@@ -227,8 +228,8 @@ bool readBinSpec(Napi::Env env, Napi::Object o, ms::BinSpec* spec, std::vector<d
   if (!optEnum(env, o, "binning", {"quantile", "uniform", "auto", "edges"}, &mode)) return false;
   spec->mode = static_cast<ms::Binning>(mode);
   spec->bins = spec->mode == ms::Binning::Auto ? 64 : 16;
-  if (!optInt(env, o, "bins", 2, 1024, &spec->bins)) return false;
-  if (!optInt(env, o, "discreteMax", 0, 1024, &spec->discreteMax)) return false;
+  if (!optInt(env, o, "bins", ms::opt::kBinsMin, ms::opt::kBinsMax, &spec->bins)) return false;
+  if (!optInt(env, o, "discreteMax", ms::opt::kDiscreteMaxMin, ms::opt::kDiscreteMaxMax, &spec->discreteMax)) return false;
   if (spec->mode == ms::Binning::Edges) {
     Napi::Value ev = o.Get("edges");
     if (!ev.IsTypedArray() || ev.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {

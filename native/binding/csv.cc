@@ -6,6 +6,7 @@
 // A path is memory-mapped rather than read: on the machines measured, read() into fresh memory
 // cost ~0.5 s of CPU for a 100 MB file (page faults on the destination), a populated map ~5 ms.
 #include "binding/entry_points.h"
+#include "binding/options.gen.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -175,7 +176,7 @@ Napi::Value ParseCsv(const Napi::CallbackInfo& info) {
       in.delim = s[0];
     }
     if (!optBool(env, o, "timeColumn", &in.timeColumn)) return env.Undefined();
-    if (!optInt(env, o, "threads", 1, 1024, &in.threads)) return env.Undefined();
+    if (!optInt(env, o, "threads", ms::opt::kThreadsMin, ms::opt::kThreadsMax, &in.threads)) return env.Undefined();
   }
   auto* w = new CsvWorker(env, info[0], in);
   Napi::Promise p = w->promise();

@@ -1,5 +1,6 @@
 // KSG entry points: ksgMatrix (a KsgJob), the single (conditional) pair ksg, and ksgResample.
 #include <cmath>
+#include "binding/options.gen.h"
 
 #include "binding/device.h"
 #include "binding/args.h"
@@ -171,7 +172,7 @@ Napi::Value KsgResample(const Napi::CallbackInfo& info) {
   double drawSeed = 0;
   std::string mode = "half";
   if (!readKsgOptions(env, opts, &o) || !optDouble(env, opts, "drawSeed", &drawSeed) ||
-      !optInt(env, opts, "count", 1, 10000000, &job->count) || !optInt(env, opts, "block", 1, INT32_MAX, &job->block)) return env.Undefined();
+      !optInt(env, opts, "count", ms::opt::kReplicatesMin, ms::opt::kReplicatesMax, &job->count) || !optInt(env, opts, "block", 1, INT32_MAX, &job->block)) return env.Undefined();
   if (opts.Get("mode").IsString()) mode = opts.Get("mode").As<Napi::String>().Utf8Value();
   if (mode != "half" && mode != "permutation") { throwError(env, "MS_BAD_OPTION", "mode must be 'half' or 'permutation'"); return env.Undefined(); }
   int device = 0;

@@ -4,6 +4,7 @@
 // by linear pair index, single pairs, bootstrap/permutation draws, and columns' codes.
 // Jobs hold a shared_ptr to the state, so dispose() during a running job frees it when the job ends.
 #include <algorithm>
+#include "binding/options.gen.h"
 #include <cmath>
 #include <memory>
 #include <string>
@@ -279,7 +280,7 @@ Napi::Value PreparedMatrices(const Napi::CallbackInfo& info) {
   }
   job->threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   double pf = 0, pl = -1;
-  if (!optInt(env, opts, "threads", 1, 1024, &job->threads) || !optInt(env, opts, "rowFirst", 0, INT32_MAX, &job->rowFirst) ||
+  if (!optInt(env, opts, "threads", ms::opt::kThreadsMin, ms::opt::kThreadsMax, &job->threads) || !optInt(env, opts, "rowFirst", 0, INT32_MAX, &job->rowFirst) ||
       !optInt(env, opts, "rowLast", -1, INT32_MAX, &job->rowLast) || !optDouble(env, opts, "pairFirst", &pf) ||
       !optDouble(env, opts, "pairLast", &pl) || !readControl(env, info[2], &job->ctl)) return env.Undefined();
   if (pf < 0 || pf != std::floor(pf) || (pl != -1 && (pl < 0 || pl != std::floor(pl)))) {
@@ -336,9 +337,9 @@ Napi::Value PreparedResample(const Napi::CallbackInfo& info) {
   double seed = 0;
   job->threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (!columnIndex(env, opts.Get("x"), *job->p->store, "x", &job->x) || !columnIndex(env, opts.Get("y"), *job->p->store, "y", &job->y) ||
-      !optEnum(env, opts, "mode", {"bootstrap", "permutation"}, &mode) || !optInt(env, opts, "count", 1, 10000000, &job->count) ||
+      !optEnum(env, opts, "mode", {"bootstrap", "permutation"}, &mode) || !optInt(env, opts, "count", ms::opt::kReplicatesMin, ms::opt::kReplicatesMax, &job->count) ||
       !optInt(env, opts, "block", 1, INT32_MAX, &job->block) || !optDouble(env, opts, "seed", &seed) ||
-      !optInt(env, opts, "threads", 1, 1024, &job->threads)) return env.Undefined();
+      !optInt(env, opts, "threads", ms::opt::kThreadsMin, ms::opt::kThreadsMax, &job->threads)) return env.Undefined();
   job->permutation = mode == 1;
   job->seed = static_cast<uint64_t>(seed);
   return dispatch(env, std::move(job), info[3].ToBoolean().Value(), Napi::Object::New(env));
@@ -419,7 +420,7 @@ Napi::Value PreparedFromCounts(const Napi::CallbackInfo& info) {
   int maxLevels = 1;
   for (int c = 0; c < M; ++c) maxLevels = std::max(maxLevels, s.info()[c].levels);
   const size_t P = pi.ElementLength(), KK = static_cast<size_t>(std::max(1, K)) * std::max(1, K);
-  if (K < maxLevels || K > 1024 || pj.ElementLength() != P || counts.ElementLength() != P * KK) {
+  if (K < maxLevels || K > ms::opt::kMaxLevels || pj.ElementLength() != P || counts.ElementLength() != P * KK) {
     throwError(env, "MS_BAD_INPUT", "preparedFromCounts: K must cover every column's bins and counts hold K² entries per pair");
     return env.Undefined();
   }
@@ -466,7 +467,7 @@ Napi::Value PreparedFromCounts(const Napi::CallbackInfo& info) {
       throwError(env, "MS_INTERNAL", "the device returned more rows than the table has for pair " + std::to_string(i) + ", " + std::to_string(j));
       return env.Undefined();
     }
-    const ms::PairEntropies e = ms::pairEntropiesOf<1024>(joint.data(), K, K, xlogx.data(), p->millerMadow);
+    const ms::PairEntropies e = ms::pairEntropiesOf<ms::opt::kMaxLevels>(joint.data(), K, K, xlogx.data(), p->millerMadow);
     for (size_t m = 0; m < measures.size(); ++m) outs[m].put(0, static_cast<int>(i), static_cast<int>(j), ms::finalizeMeasure(e, measures[m]), e.rows);
   }
   Napi::Array a = Napi::Array::New(env, outs.size());
