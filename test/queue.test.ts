@@ -126,6 +126,16 @@ describe.skipIf(!REDIS)('queue on Redis (needs Debian redis-server; .ci/run inst
     w.kill('SIGTERM');
   }, 120_000);
 
+  it('workers wake a waiter when tiles complete: collect returns long before its 10-minute poll', async () => {
+    const input = csv('wake.csv', 12, 300, 8);
+    const info = await submitRun(input, { measure: 'nmi', threshold: 0.05 }, { redis: url, tiles: 4 });
+    const w = worker(url);
+    const merged = await collectRun(info.id, { redis: url, pollMs: 600_000 });
+    expect('i' in merged && merged.i.length).toBeGreaterThan(0);
+    expect((await runStatus(info.id, { redis: url })).done).toBe(true);
+    w.kill('SIGTERM');
+  }, 90_000);
+
   it('CLI: submit prints the run id last; wait and collect; bad or unreachable Redis is a clear error, exit 2', () => {
     const input = csv('cli.csv', 10, 200, 7);
     const sub = spawnSync(process.execPath, [bin, 'queue', 'submit', input, '--measure', 'nmi', '--tiles', '3', '--redis', url], { encoding: 'utf8' });
