@@ -6,7 +6,9 @@
  * time and peak RSS); sides compared are measured in the same run, one after the other.
  *
  *   node --import tsx bench/scale.ts                       # all three (about 10-20 minutes on 2 cores)
- *   node --import tsx bench/scale.ts single queue          # some of them
+ *   node --import tsx bench/scale.ts single                # the single process alone
+ *   node --import tsx bench/scale.ts queue --rounds 2 --conc   # single and queue runs alternated, 2 rounds;
+ *                                                          # --conc adds one worker process with --concurrency 2
  *   node --import tsx bench/scale.ts --metrics 2000        # a smaller file (quick check)
  *   node --import tsx bench/scale.ts gen                   # only write the CSV
  *   node --import tsx bench/scale.ts jsread                # the JS parser (fallback path) over the same file, in pieces
@@ -130,49 +132,89 @@ const node = process.execPath;
 const resDir = join(root, 'bench', 'results');
 const name = M === 10_000 && N === 10_080 ? `${new Date().toISOString().slice(0, 10)}-scale` : `${new Date().toISOString().slice(0, 10)}-scale-${M}x${N}`;
 const prev = existsSync(join(resDir, `${name}.json`)) ? JSON.parse(readFileSync(join(resDir, `${name}.json`), 'utf8')) as Record<string, unknown> : {};
-// The queue is compared with this run's single process, or with the day's earlier one.
-if (run('single') || (run('queue') && !prev.single)) {
-  const out = join(dir, 'single.csv');
-  const s = timed([node, bin, 'matrix', csv, ...matrixArgs, '--out', out]);
+const singleOut = join(dir, `single-${M}.csv`);
+const pairsTotal = (M * (M - 1)) / 2;
+const load = () => loadavg().map((x) => +x.toFixed(2));
+
+/** `matrix --threshold` in one fresh process (read, bin, all pairs, write). */
+function single(): Timed & { cpuS: number; pairsAbove: number; cpuPerPairNs: number; loadavg: number[] } {
+  const s = timed([node, bin, 'matrix', csv, ...matrixArgs, '--out', singleOut]);
   if (s.status !== 0) throw new Error(`matrix failed: ${s.stderr}`);
-  const pairs = readFileSync(out, 'utf8').split('\n').length - 2;
-  results.single = { ...s, stderr: undefined, pairsAbove: pairs, perPairNs: (s.wallS * 1e9) / ((M * (M - 1)) / 2), loadavg: loadavg().map((x) => +x.toFixed(2)) };
-  console.error(`single: ${s.wallS.toFixed(1)} s, peak ${s.peakRssMiB.toFixed(0)} MiB, ${pairs} pairs`);
+  const pairs = readFileSync(singleOut, 'utf8').split('\n').length - 2;
+  const cpuS = s.userS + s.sysS;
+  console.error(`single: ${s.wallS.toFixed(1)} s wall, ${cpuS.toFixed(1)} CPU-s, peak ${s.peakRssMiB.toFixed(0)} MiB, ${pairs} pairs`);
+  return { ...s, stderr: '', stdout: undefined, cpuS, pairsAbove: pairs, cpuPerPairNs: (cpuS * 1e9) / pairsTotal, loadavg: load() };
+}
+
+/** utime + stime of a live process, in seconds (clock ticks of 1/100 s). */
+function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(stat[11]) + Number(stat[12])) / 100;
+}
+
+/**
+ * The same run through the queue: `queue submit`, local workers started beforehand (`procs`: two
+ * worker processes of THREADS/2 native threads each; `conc`: one worker process with
+ * `--concurrency 2`, which reads and bins once), `queue collect`. CPU is every process of the run,
+ * Redis included; the output must be the single run's, byte for byte.
+ */
+async function queueRun(mode: 'procs' | 'conc', url: string, redisPid: number, tiles: number) {
+  const env = { ...process.env, METRICSIFT_REDIS: url };
+  const perWorker = mode === 'procs' ? Math.max(1, Math.floor(THREADS / 2)) : THREADS;
+  const workerArgs = mode === 'procs' ? [['--threads', String(perWorker)], ['--threads', String(perWorker)]] : [['--concurrency', '2']];
+  const redis0 = cpuOf(redisPid);
+  const t0 = performance.now();
+  const workers = workerArgs.map((a) => background([node, bin, 'worker', ...a, '--quiet'], env));
+  const sub = timed([node, bin, 'queue', 'submit', csv, ...matrixArgs, '--tiles', String(tiles)], env);
+  if (sub.status !== 0) throw new Error(`submit failed: ${sub.stderr}`);
+  const id = sub.stdout!.trim().split('\n').pop()!;
+  const submitS = (performance.now() - t0) / 1000;
+  const out = join(dir, `queue-${M}.csv`);
+  const col = timed([node, bin, 'queue', 'collect', id, '--quiet', '--out', out], env);
+  if (col.status !== 0) throw new Error(`collect failed: ${col.stderr}`);
+  const wallS = (performance.now() - t0) / 1000;
+  const ws = await Promise.all(workers.map((w) => w.stop()));
+  const redisCpuS = cpuOf(redisPid) - redis0;
+  const same = readFileSync(out).equals(readFileSync(singleOut));
+  const submitCpuS = sub.userS + sub.sysS, collectCpuS = col.userS + col.sysS;
+  const cpuS = ws.reduce((a, w) => a + w.cpuS, 0) + submitCpuS + collectCpuS + redisCpuS;
+  console.error(`queue (${mode}): ${wallS.toFixed(1)} s wall, ${cpuS.toFixed(1)} CPU-s (workers ${ws.map((w) => w.cpuS.toFixed(1)).join(' + ')}, submit ${submitCpuS.toFixed(1)}, collect ${collectCpuS.toFixed(1)}, redis ${redisCpuS.toFixed(1)}), identical: ${same}`);
+  return {
+    mode, wallS, submitS, cpuS, cpuPerPairNs: (cpuS * 1e9) / pairsTotal, tiles, workerProcesses: ws.length, threadsPerWorker: perWorker, identicalToSingle: same,
+    workerCpuS: ws.map((w) => +w.cpuS.toFixed(2)), submitCpuS, collectCpuS, redisCpuS: +redisCpuS.toFixed(2), workerPeakRssMiB: ws.map((w) => +w.peakRssMiB.toFixed(0)), loadavg: load(),
+  };
 }
 
 if (run('queue')) {
+  // Single and queue runs alternate (ROUNDS each), so a change in the machine's load hits both sides.
+  const rounds = opt('rounds', 1), tiles = opt('tiles', 32);
+  const modes = (args.includes('--conc') ? ['procs', 'conc'] : ['procs']) as ('procs' | 'conc')[];
   const port = await freePort();
   const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 500));
   const url = `redis://127.0.0.1:${port}`;
-  const env = { ...process.env, METRICSIFT_REDIS: url };
+  const singles: ReturnType<typeof single>[] = [], queues: Awaited<ReturnType<typeof queueRun>>[] = [];
   try {
-    const tiles = opt('tiles', 32);
-    const perWorker = Math.max(1, Math.floor(THREADS / 2));
-    const t0 = performance.now();
-    const workers = [0, 1].map(() => background([node, bin, 'worker', '--threads', String(perWorker), '--quiet'], env));
-    const sub = timed([node, bin, 'queue', 'submit', csv, ...matrixArgs, '--tiles', String(tiles)], env);
-    if (sub.status !== 0) throw new Error(`submit failed: ${sub.stderr}`);
-    const id = sub.stdout!.trim().split('\n').pop()!;
-    const subCpu = { cpuS: sub.userS + sub.sysS };
-    const submitS = (performance.now() - t0) / 1000;
-    const out = join(dir, 'queue.csv');
-    const col = timed([node, bin, 'queue', 'collect', id, '--quiet', '--out', out], env);
-    if (col.status !== 0) throw new Error(`collect failed: ${col.stderr}`);
-    const colCpu = { cpuS: col.userS + col.sysS };
-    const wallS = (performance.now() - t0) / 1000;
-    const ws = await Promise.all(workers.map((w) => w.stop()));
-    const same = readFileSync(out).equals(readFileSync(join(dir, 'single.csv')));
-    const single = (results.single ?? prev.single) as Timed;
-    const cpuS = ws.reduce((a, w) => a + w.cpuS, 0) + subCpu.cpuS + colCpu.cpuS;
-    results.queue = {
-      wallS, submitS, cpuS, singleCpuS: single.userS + single.sysS, cpuOverhead: cpuS / (single.userS + single.sysS) - 1, tiles, workers: 2, threadsPerWorker: perWorker, identicalToSingle: same, overhead: wallS / single.wallS - 1,
-      workerPeakRssMiB: ws.map((w) => +w.peakRssMiB.toFixed(0)), workerCpuS: ws.map((w) => +w.cpuS.toFixed(1)), loadavg: loadavg().map((x) => +x.toFixed(2)),
-    };
-    console.error(`queue: ${wallS.toFixed(1)} s (single ${single.wallS.toFixed(1)} s, overhead ${(100 * (wallS / single.wallS - 1)).toFixed(1)} %), identical: ${same}`);
+    for (let r = 0; r < rounds; r++) {
+      singles.push(single());
+      for (const mode of modes) queues.push(await queueRun(mode, url, redis.pid!, tiles));
+    }
   } finally {
     redis.kill('SIGTERM');
   }
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const sCpu = sum(singles.map((x) => x.cpuS)), sWall = sum(singles.map((x) => x.wallS));
+  const summary = Object.fromEntries(modes.map((mode) => {
+    const qs = queues.filter((q) => q.mode === mode);
+    return [mode, {
+      cpuOverhead: sum(qs.map((q) => q.cpuS)) / sCpu - 1, wallOverhead: sum(qs.map((q) => q.wallS)) / sWall - 1,
+      perRound: qs.map((q, k) => ({ cpu: q.cpuS / singles[k].cpuS - 1, wall: q.wallS / singles[k].wallS - 1 })), identical: qs.every((q) => q.identicalToSingle),
+    }];
+  }));
+  results.queueRounds = { rounds, tiles, pairs: pairsTotal, singles, queues, summary };
+  for (const [mode, v] of Object.entries(summary)) console.error(`queue ${mode} over ${rounds} rounds: CPU overhead ${(100 * v.cpuOverhead).toFixed(1)} %, wall ${(100 * v.wallOverhead).toFixed(1)} %`);
+} else if (run('single')) {
+  results.single = single();
 }
 
 if (wanted.includes('jsread')) {
@@ -188,19 +230,33 @@ console.log(t.rows, t.names.length, t.columns[0].chunks.length);`;
 }
 
 if (run('pool')) {
-  // The first RANK_M + 1 columns (a target and RANK_M metrics) of a file of the same shape.
+  // The first RANK_M + 1 columns (a target and RANK_M metrics) of a file of the same shape. The
+  // sides alternate (ROUNDS each) and must print the same ranking.
   const small = join(dir, `${RANK_M + 1}x${N}.csv`);
   writeCsv(small, RANK_M + 1, N);
   const rankArgs = ['rank', small, '--target', 'svc0/m0', '--permutations', String(opt('permutations', 99)), '--ci', '0.95', '--replicates', String(opt('replicates', 100)), '--threads', String(THREADS), '--json'];
-  const sides: Record<string, Timed & { md5?: string }> = {};
-  for (const w of [1, THREADS]) {
-    const t = timed([node, bin, ...rankArgs, ...(w > 1 ? ['--workers', String(w)] : [])]);
-    if (t.status !== 0) throw new Error(`rank failed: ${t.stderr}`);
-    sides[`workers${w}`] = { ...t, stderr: '' };
-    console.error(`rank ${RANK_M} metrics, workers ${w}: ${t.wallS.toFixed(1)} s`);
+  const rounds = opt('rounds', 1);
+  const sides: Record<string, (Omit<Timed, 'stdout'> & { cpuS: number; loadavg: number[] })[]> = { single: [], pool: [] };
+  let reference: string | undefined, identical = true;
+  for (let r = 0; r < rounds; r++) {
+    for (const side of ['single', 'pool'] as const) {
+      const t = timed([node, bin, ...rankArgs, ...(side === 'pool' ? ['--workers', String(THREADS)] : [])]);
+      if (t.status !== 0) throw new Error(`rank failed: ${t.stderr}`);
+      reference ??= t.stdout;
+      identical &&= t.stdout === reference;
+      sides[side].push({ ...t, stdout: undefined, stderr: '', cpuS: t.userS + t.sysS, loadavg: load() } as never);
+      console.error(`rank ${RANK_M} metrics, ${side}: ${t.wallS.toFixed(1)} s wall, ${(t.userS + t.sysS).toFixed(1)} CPU-s`);
+    }
   }
-  const one = sides.workers1, many = sides[`workers${THREADS}`];
-  results.pool = { metrics: RANK_M, args: rankArgs.slice(2).join(' '), sides, speedup: one.wallS / many.wallS, loadavg: loadavg().map((x) => +x.toFixed(2)) };
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const wall = (k: string) => sum(sides[k].map((x) => x.wallS)), cpu = (k: string) => sum(sides[k].map((x) => x.cpuS));
+  results.poolRounds = {
+    metrics: RANK_M, args: rankArgs.slice(2).join(' '), workers: THREADS, threadsPerTask: Math.max(1, Math.floor(THREADS / THREADS)), rounds, sides, identicalOutput: identical,
+    speedupWall: wall('single') / wall('pool'), cpuRatio: cpu('pool') / cpu('single'),
+    // CPU-s per wall-s: how many cores each side kept busy (on a shared machine, bounded by its share).
+    coresBusy: { single: cpu('single') / wall('single'), pool: cpu('pool') / wall('pool') },
+  };
+  console.error(`pool: speed-up ${(wall('single') / wall('pool')).toFixed(2)}x wall, CPU ratio ${(cpu('pool') / cpu('single')).toFixed(2)}, identical output: ${identical}`);
 }
 
 writeFileSync(join(resDir, `${name}.json`), JSON.stringify({ ...prev, ...results }, null, 1) + '\n');
