@@ -11,7 +11,9 @@
  * rewritten at each sample, so a run stopped by `--budget` minutes of wall time (or killed) still
  * leaves its table; the file says how many intervals ran.
  *
- *   node --expose-gc --import tsx bench/watch-soak.ts [--ticks 5760] [--metrics 1000] [--every 240] [--budget 90]
+ *   node --expose-gc --import tsx bench/watch-soak.ts [--ticks 5760] [--metrics 1000] [--every 240] [--budget 90] [--verbose]
+ *
+ * `--verbose` prints watch's log lines (selections and why) to stderr.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +26,7 @@ const arg = (k: string, d: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : d;
 };
 const M = arg('--metrics', 1000), TICKS = arg('--ticks', 5760), EVERY = arg('--every', 240), BUDGET = arg('--budget', Infinity), STEP = 15, WINDOW = 86_400;
+const VERBOSE = process.argv.includes('--verbose');
 const peer = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'peers/fake-prometheus.ts'), String(M)], { stdio: ['ignore', 'pipe', 'inherit'] });
 const port = await new Promise<number>((resolve) => peer.stdout!.once('data', (b: Buffer) => resolve(Number(b.toString().trim()))));
 const state = mkdtempSync(join(tmpdir(), 'metricsift-soak-'));
@@ -40,6 +43,7 @@ const date = new Date().toISOString().slice(0, 10);
 const wallStart = performance.now();
 const tickMs: number[] = [];
 let initS = NaN, ticks = 0, stopped = '';
+let selections = '';
 const write = (errors: string) => {
   const sorted = [...tickMs].sort((a, b) => a - b);
   const q = (f: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * f))].toFixed(1) : 'n/a');
@@ -48,7 +52,7 @@ const write = (errors: string) => {
     `- ${cpus()[0].model}, ${cpus().length} cores, Node ${process.version}; load average ${loadavg()[0].toFixed(2)} at the last sample (the machine is shared).`,
     `- ${M} metrics + 1 target at ${STEP} s, 24-h window (${WINDOW / STEP} rows), 16 bins, defaults otherwise; a synthetic Prometheus in its own process; simulated clock.`,
     `- Start-up (read the whole window in slices of ≤ 250,000 samples, fill it, first selection): ${initS.toFixed(1)} s.`,
-    `- Intervals run: ${ticks} of ${TICKS} asked (${((ticks * STEP) / 3600).toFixed(1)} h simulated, ${(ticks / (WINDOW / STEP)).toFixed(2)} window turnovers)${stopped}; per interval median ${q(0.5)} ms, p99 ${q(0.99)} ms; failed intervals: ${errors}. Wall time ${((performance.now() - wallStart) / 60_000).toFixed(1)} min.`,
+    `- Intervals run: ${ticks} of ${TICKS} asked (${((ticks * STEP) / 3600).toFixed(1)} h simulated, ${(ticks / (WINDOW / STEP)).toFixed(2)} window turnovers)${stopped}; per interval median ${q(0.5)} ms, p99 ${q(0.99)} ms; failed intervals: ${errors}; selections (first included): ${selections}. Wall time ${((performance.now() - wallStart) / 60_000).toFixed(1)} min.`,
     `- Command: \`node --expose-gc --import tsx bench/watch-soak.ts --ticks ${TICKS} --metrics ${M} --every ${EVERY}${Number.isFinite(BUDGET) ? ` --budget ${BUDGET}` : ''}\` (memory after a forced GC).`, '',
     '| when | intervals | RSS MiB | V8 heap used MiB | array buffers MiB |', '| --- | --- | --- | --- | --- |',
     ...samples.map(([s, k, [r, h, a]]) => `| ${s} | ${k} | ${r.toFixed(0)} | ${h.toFixed(0)} | ${a.toFixed(0)} |`), '',
@@ -57,8 +61,13 @@ const write = (errors: string) => {
   writeFileSync(join(import.meta.dirname, 'results', `${date}-watch-soak.md`), text);
   return text;
 };
+// Selections run since start-up, by reason (each reads the whole window: the slow intervals).
+const selectionsNow = async () => {
+  const m = [...(await w.registry.metrics()).matchAll(/metricsift_selections_total\{reason="([^"]*)"\} (\d+)/g)];
+  return m.length ? m.map((x) => `${x[2]} ${x[1]}`).join(', ') : 'none';
+};
 const errorsNow = async () => /metricsift_errors_total\{[^}]*\} (\d+)/.exec(await w.registry.metrics())?.[1] ?? '0';
-const w = new Watch({ url: `http://127.0.0.1:${port}`, queries: ['{job="soak"}'], targets: ['slo'], interval: STEP, window: WINDOW, lag: 0, stateDir: state, listen: '127.0.0.1:0', now: () => now, log: () => {} });
+const w = new Watch({ url: `http://127.0.0.1:${port}`, queries: ['{job="soak"}'], targets: ['slo'], interval: STEP, window: WINDOW, lag: 0, stateDir: state, listen: '127.0.0.1:0', now: () => now, log: VERBOSE ? (l) => process.stderr.write(`[interval ${ticks}] ${l}\n`) : () => {} });
 const t0 = performance.now();
 await w.init();
 initS = (performance.now() - t0) / 1000;
@@ -72,6 +81,7 @@ for (let k = 1; k <= TICKS; k++) {
   ticks = k;
   if (k % EVERY === 0) {
     samples.push([`${((k * STEP) / 3600).toFixed(2)} h simulated`, k, mem()]);
+    selections = await selectionsNow();
     write(await errorsNow());
   }
   if ((performance.now() - wallStart) / 60_000 > BUDGET) {
@@ -81,6 +91,7 @@ for (let k = 1; k <= TICKS; k++) {
 }
 if (ticks % EVERY !== 0) samples.push([`${((ticks * STEP) / 3600).toFixed(1)} h simulated (end)`, ticks, mem()]);
 const errors = await errorsNow();
+selections = await selectionsNow();
 await w.stop();
 peer.kill('SIGTERM');
 rmSync(state, { recursive: true, force: true });

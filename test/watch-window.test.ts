@@ -1,6 +1,7 @@
 // The sliding window of continuous mode: incremental counts equal a from-scratch recount of the
 // same window with the same edges (bit for bit) and the native estimators (to rounding); the
 // re-binning rule; snapshots; the delta-method interval's coverage.
+import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { SlidingWindow, normalQuantile, recomputeWindow } from '../src/watch/window.js';
 import { mutualInformation, entropy } from '../src/index.js';
@@ -131,6 +132,12 @@ describe('sliding window', () => {
     });
     expect(b.snapshot()).toEqual(a.snapshot());
     expect(Array.from(b.times())).toEqual(Array.from(a.times()));
+    // Without copies (watch's saves serialize it at once): the same content, the window's own arrays.
+    const live = a.snapshot({ copy: false });
+    expect(deserialize(serialize(live))).toEqual(a.snapshot());
+    expect(SlidingWindow.restore(deserialize(serialize(live))).snapshot()).toEqual(a.snapshot());
+    expect(a.snapshot({ copy: false }).values).toBe(live.values);
+    expect(a.snapshot().values).not.toBe(live.values);
     const s = a.snapshot();
     s.pairSums = s.pairSums.subarray(1);
     expect(errorOf(() => SlidingWindow.restore(s)).code).toBe('MS_BAD_FORMAT');

@@ -601,11 +601,13 @@ export class Watch {
     const dir = this.options.stateDir;
     if (!dir) return;
     this.#savedAt = this.#state.lastTime;
-    this.#state.window = this.#window.snapshot();
-    const tmp = join(dir, `state.v8.${process.pid}.tmp`);
-    await writeFile(tmp, serialize(this.#state));
-    await rename(tmp, join(dir, 'state.v8')); // atomic: a kill leaves the old state or the new one
+    // The window's own arrays, serialized at once: one transient copy of the window (the bytes), not two.
+    this.#state.window = this.#window.snapshot({ copy: false });
+    const bytes = serialize(this.#state);
     this.#state.window = null as unknown as WindowSnapshot;
+    const tmp = join(dir, `state.v8.${process.pid}.tmp`);
+    await writeFile(tmp, bytes);
+    await rename(tmp, join(dir, 'state.v8')); // atomic: a kill leaves the old state or the new one
   }
 
   /** The dashboards for the current state: targets and top signals (by MI to the first target, else the selection). */

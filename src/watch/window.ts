@@ -485,8 +485,20 @@ export class SlidingWindow {
     return { mi: v.mi * f, lower: Math.max(0, v.mi - z * se) * f, upper: (v.mi + z * se) * f, rows: n };
   }
 
-  /** A copy of the whole state, for {@link SlidingWindow.restore} (e.g. written to a state directory). */
-  snapshot(): WindowSnapshot {
+  /**
+   * A copy of the whole state, for {@link SlidingWindow.restore} (e.g. written to a state directory).
+   * With `copy: false`, the window's own arrays instead of copies: valid until the next push or track,
+   * for serializing at once (watch's state saves) without a second transient copy of the window.
+   */
+  snapshot(opts: { copy?: boolean } = {}): WindowSnapshot {
+    if (opts.copy === false) {
+      return {
+        names: this.names, options: this.options, head: this.#head, size: this.#size, added: this.#added,
+        times: this.#times, values: this.#values, codes: this.#codes, epochs: this.#epochs, pairs: this.#pairs,
+        metricCounts: this.#mCounts, metricN: this.#mN, metricSums: this.#mSums, outside: this.#outside, valid: this.#valid,
+        pairCounts: this.#pCounts, pairMarg: this.#pMarg, pairN: this.#pN, pairSums: this.#pSums,
+      };
+    }
     return {
       names: [...this.names], options: { ...this.options }, head: this.#head, size: this.#size, added: this.#added,
       times: Float64Array.from(this.#times), values: Float64Array.from(this.#values), codes: Int16Array.from(this.#codes),
