@@ -386,14 +386,22 @@ double corrPair(const CorrTable& t, int i, int j, uint32_t* rows) {
   if (t.method == CorrMethod::Spearman) {
     // The same ranks as re-ranking the pairwise-complete values (each column's value order was
     // found once), then Pearson's r of the ranks in row order: the same numbers, without a sort.
+    // A column whose valid rows all have a partner value (the common case: a complete partner, or
+    // one with the same gaps) keeps its own ranks, computed once.
     s.rowX.resize(t.n);
     s.rowY.resize(t.n);
     s.tmp.resize(t.n);
-    ranksOnCommonRows(x, t.rowsByValue[i].data(), t.valid[i], y, s.tmp.data(), s.rowX.data());
-    ranksOnCommonRows(y, t.rowsByValue[j].data(), t.valid[j], x, s.tmp.data(), s.rowY.data());
+    int64_t common = 0;
+    for (int64_t k = 0; k < t.n; ++k) common += !std::isnan(x[k]) && !std::isnan(y[k]);
+    const double* rx = s.rowX.data();
+    const double* ry = s.rowY.data();
+    if (common == t.valid[i] && !t.ownRank[i].empty()) rx = t.ownRank[i].data();
+    else ranksOnCommonRows(x, t.rowsByValue[i].data(), t.valid[i], y, s.tmp.data(), s.rowX.data());
+    if (common == t.valid[j] && !t.ownRank[j].empty()) ry = t.ownRank[j].data();
+    else ranksOnCommonRows(y, t.rowsByValue[j].data(), t.valid[j], x, s.tmp.data(), s.rowY.data());
     int64_t m = 0;
     for (int64_t k = 0; k < t.n; ++k) {
-      if (!std::isnan(x[k]) && !std::isnan(y[k])) { s.a[m] = s.rowX[k]; s.b[m] = s.rowY[k]; ++m; }
+      if (!std::isnan(x[k]) && !std::isnan(y[k])) { s.a[m] = rx[k]; s.b[m] = ry[k]; ++m; }
     }
     *rows = static_cast<uint32_t>(m);
     return pearsonComplete(s.a.data(), s.b.data(), m);
@@ -455,7 +463,10 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
       out->order = bigBuffer<int32_t>(cells);
     } else {
       out->z = bigBuffer<double>(cells);
-      if (method == CorrMethod::Spearman) out->rowsByValue.assign(M, {});
+      if (method == CorrMethod::Spearman) {
+        out->rowsByValue.assign(M, {});
+        out->ownRank.assign(M, {});
+      }
     }
   } catch (const std::bad_alloc&) {
     return Status::error(Code::OutOfMemory, "cannot allocate the prepared columns");
@@ -509,6 +520,16 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
           for (int64_t t = 0; t < n; ++t)
             if (!std::isnan(x[t])) ord.push_back(static_cast<int32_t>(t));
           radixArgsort(x.data(), ord.data(), valid);
+          // Its own average ranks on its valid rows, by row (what a pair that loses none of them uses).
+          std::vector<double>& own = out->ownRank[c];
+          own.assign(n, NAN);
+          for (int64_t s0 = 0; s0 < valid;) {
+            int64_t e = s0 + 1;
+            while (e < valid && x[ord[e]] == x[ord[s0]]) ++e;
+            const double avg = 0.5 * static_cast<double>(s0 + e + 1);
+            for (int64_t k = s0; k < e; ++k) own[ord[k]] = avg;
+            s0 = e;
+          }
         }
         continue;
       }
@@ -531,6 +552,7 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
     for (int c = 0; c < M; ++c) anyMissing |= out->valid[c] != n;
     if (!anyMissing) {
       std::vector<std::vector<int32_t>>().swap(out->rowsByValue);
+      std::vector<std::vector<double>>().swap(out->ownRank);
     } else {
       parallel(threads, [&](Team& team) {
         for (int c = team.begin(M, Schedule::Dynamic, 4); c < M; c = team.next(c)) {

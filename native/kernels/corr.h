@@ -34,6 +34,7 @@ struct CorrTable {
   // Spearman, when some column has missing cells: each column's valid rows in value order (ranks on
   // a pair's common rows then need no sort); empty otherwise.
   std::vector<std::vector<int32_t>> rowsByValue;
+  std::vector<std::vector<double>> ownRank;  // Spearman: a column with missing cells, its ranks on its valid rows (by row)
   const double* column(int c) const { return z.get() + static_cast<size_t>(c) * n; }
 };
 
