@@ -51,4 +51,8 @@ double corrDiagonal(const CorrTable& t, int i, uint32_t* rows);
 // Kendall's tau-b of two equally long integer-ranked sequences (exposed for tests of the counting).
 double kendallTauB(const int32_t* rx, const int32_t* ry, int64_t n);
 
+// For tests: the discordant-pair count's AVX-512 pass on (where the CPU has it) or off (the portable
+// AVX2/scalar pass). Returns whether the AVX-512 pass is now in use. Not thread-safe.
+bool kendallUseAvx512(bool on);
+
 }  // namespace ms
