@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import {
   discretize, miBootstrapIntervalSync, miMatrix, miPairsAbove, miPermutationTestSync, openDataset, prepare, rankToTarget, type ColumnTable,
 } from '../src/index.js';
+import { binding } from '../src/native.js';
 import { CORES } from './common.js';
 
 const argv = process.argv.slice(2);
@@ -67,6 +68,13 @@ async function rankNew() {
   await rankToTarget(small, target, ci);
 }
 
+/** Columns the native binning kernel codes during one run of `fn` (binding.columnsCoded). */
+async function codings(fn: () => Promise<void>): Promise<number> {
+  const before = binding.columnsCoded();
+  await fn();
+  return binding.columnsCoded() - before;
+}
+
 async function pairTimes(old: () => Promise<void>, neu: () => Promise<void>) {
   await old();
   await neu();  // warm-up
@@ -83,6 +91,11 @@ async function pairTimes(old: () => Promise<void>, neu: () => Promise<void>) {
   return { old: med(a), new: med(b), ratio: med(b) / med(a), oldAll: a, newAll: b };
 }
 
+const coded = {
+  scanOld: await codings(scanOld), scanNew: await codings(scanNew), rankOld: await codings(rankOld), rankNew: await codings(rankNew),
+};
+const perCol = (v: number, cols: number) => (v / cols).toFixed(2);
+process.stderr.write(`codings: scan ${coded.scanOld} → ${coded.scanNew} (${table.names.length} columns); rank --ci ${coded.rankOld} → ${coded.rankNew} (${small.names.length} columns)\n`);
 const scan = await pairTimes(scanOld, scanNew);
 process.stderr.write(`scan matrices: ${scan.old.toFixed(0)} ms → ${scan.new.toFixed(0)} ms (${(100 * scan.ratio).toFixed(0)} %)\n`);
 const rank = await pairTimes(rankOld, rankNew);
@@ -100,6 +113,14 @@ ${loadavg()[0].toFixed(1)} at the end (a shared machine: medians of ${reps} alte
 | scan's native matrices, shipped example (879 × 741): MI then NMI, each binning again → one prepare, one pass for both | ${scan.old.toFixed(0)} | ${scan.new.toFixed(0)} | ${(100 * scan.ratio).toFixed(0)} % |
 | rank --ci (95 %, 1,000 replicates, 999 permutations), 40 metrics of the example → one prepared table | ${rank.old.toFixed(0)} | ${rank.new.toFixed(0)} | ${(100 * rank.ratio).toFixed(0)} % |
 
+Columns coded by the native binning kernel in one run (\`binding.columnsCoded()\`, a counter in
+\`discretize\`):
+
+| what | columns | codings before | after | per column before → after |
+| --- | ---: | ---: | ---: | ---: |
+| scan's native matrices | ${table.names.length} | ${coded.scanOld} | ${coded.scanNew} | ${perCol(coded.scanOld, table.names.length)} → ${perCol(coded.scanNew, table.names.length)} |
+| rank --ci | ${small.names.length} | ${coded.rankOld} | ${coded.rankNew} | ${perCol(coded.rankOld, small.names.length)} → ${perCol(coded.rankNew, small.names.length)} |
+
 All repetitions (ms): scan before ${f(scan.oldAll)}; after ${f(scan.newAll)}. rank before ${f(rank.oldAll)}; after ${f(rank.newAll)}.
 
 Before is the previous commit's sequence of native calls, still reachable through public functions
@@ -109,4 +130,4 @@ and \`rankToTarget\`. Run: \`node --import tsx bench/prepared.ts\`.
 `;
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(join(import.meta.dirname, 'results', `${date}-prepared.md`), md);
-console.log(JSON.stringify({ scan: { old: scan.old, new: scan.new, ratio: scan.ratio }, rank: { old: rank.old, new: rank.new, ratio: rank.ratio } }));
+console.log(JSON.stringify({ scan: { old: scan.old, new: scan.new, ratio: scan.ratio }, rank: { old: rank.old, new: rank.new, ratio: rank.ratio }, coded }));
