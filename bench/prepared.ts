@@ -75,20 +75,29 @@ async function codings(fn: () => Promise<void>): Promise<number> {
   return binding.columnsCoded() - before;
 }
 
+/** CPU time of this process (main and native threads), ms: less sensitive than wall time to other processes on a shared machine. */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 async function pairTimes(old: () => Promise<void>, neu: () => Promise<void>) {
   await old();
   await neu();  // warm-up
-  const a: number[] = [], b: number[] = [];
+  const a: number[] = [], b: number[] = [], ca: number[] = [], cb: number[] = [];
   for (let r = 0; r < reps; r++) {
-    let t0 = performance.now();
+    let t0 = performance.now(), c0 = cpuMs();
     await old();
     a.push(performance.now() - t0);
+    ca.push(cpuMs() - c0);
     t0 = performance.now();
+    c0 = cpuMs();
     await neu();
     b.push(performance.now() - t0);
+    cb.push(cpuMs() - c0);
   }
   const med = (v: number[]) => v.slice().sort((x, y) => x - y)[Math.floor(v.length / 2)];
-  return { old: med(a), new: med(b), ratio: med(b) / med(a), oldAll: a, newAll: b };
+  return { old: med(a), new: med(b), ratio: med(b) / med(a), oldAll: a, newAll: b, cpuOld: med(ca), cpuNew: med(cb), cpuRatio: med(cb) / med(ca) };
 }
 
 const coded = {
@@ -97,7 +106,7 @@ const coded = {
 const perCol = (v: number, cols: number) => (v / cols).toFixed(2);
 process.stderr.write(`codings: scan ${coded.scanOld} → ${coded.scanNew} (${table.names.length} columns); rank --ci ${coded.rankOld} → ${coded.rankNew} (${small.names.length} columns)\n`);
 const scan = await pairTimes(scanOld, scanNew);
-process.stderr.write(`scan matrices: ${scan.old.toFixed(0)} ms → ${scan.new.toFixed(0)} ms (${(100 * scan.ratio).toFixed(0)} %)\n`);
+process.stderr.write(`scan matrices: ${scan.old.toFixed(0)} ms → ${scan.new.toFixed(0)} ms (${(100 * scan.ratio).toFixed(0)} %), CPU ${(100 * scan.cpuRatio).toFixed(0)} %\n`);
 const rank = await pairTimes(rankOld, rankNew);
 process.stderr.write(`rank --ci: ${rank.old.toFixed(0)} ms → ${rank.new.toFixed(0)} ms (${(100 * rank.ratio).toFixed(0)} %)\n`);
 
@@ -108,10 +117,13 @@ const md = `# Prepared table: before and after (${date})
 ${cpus()[0].model}, ${CORES} cores, Node ${process.version}; load average ${load0.toFixed(1)} at the start,
 ${loadavg()[0].toFixed(1)} at the end (a shared machine: medians of ${reps} alternating repetitions).
 
-| what | before (ms) | after (ms) | after / before |
-| --- | ---: | ---: | ---: |
-| scan's native matrices, shipped example (879 × 741): MI then NMI, each binning again → one prepare, one pass for both | ${scan.old.toFixed(0)} | ${scan.new.toFixed(0)} | ${(100 * scan.ratio).toFixed(0)} % |
-| rank --ci (95 %, 1,000 replicates, 999 permutations), 40 metrics of the example → one prepared table | ${rank.old.toFixed(0)} | ${rank.new.toFixed(0)} | ${(100 * rank.ratio).toFixed(0)} % |
+| what | before (ms) | after (ms) | after / before | CPU before (ms) | CPU after (ms) | CPU after / before |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| scan's native matrices, shipped example (879 × 741): MI then NMI, each binning again → one prepare, one pass for both | ${scan.old.toFixed(0)} | ${scan.new.toFixed(0)} | ${(100 * scan.ratio).toFixed(0)} % | ${scan.cpuOld.toFixed(0)} | ${scan.cpuNew.toFixed(0)} | ${(100 * scan.cpuRatio).toFixed(0)} % |
+| rank --ci (95 %, 1,000 replicates, 999 permutations), 40 metrics of the example → one prepared table | ${rank.old.toFixed(0)} | ${rank.new.toFixed(0)} | ${(100 * rank.ratio).toFixed(0)} % | ${rank.cpuOld.toFixed(0)} | ${rank.cpuNew.toFixed(0)} | ${(100 * rank.cpuRatio).toFixed(0)} % |
+
+Times are wall-clock medians; CPU is this process's user + system time (main and native threads),
+medians too.
 
 Columns coded by the native binning kernel in one run (\`binding.columnsCoded()\`, a counter in
 \`discretize\`):
@@ -130,4 +142,4 @@ and \`rankToTarget\`. Run: \`node --import tsx bench/prepared.ts\`.
 `;
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
 writeFileSync(join(import.meta.dirname, 'results', `${date}-prepared.md`), md);
-console.log(JSON.stringify({ scan: { old: scan.old, new: scan.new, ratio: scan.ratio }, rank: { old: rank.old, new: rank.new, ratio: rank.ratio }, coded }));
+console.log(JSON.stringify({ scan: { old: scan.old, new: scan.new, ratio: scan.ratio, cpuRatio: scan.cpuRatio }, rank: { old: rank.old, new: rank.new, ratio: rank.ratio, cpuRatio: rank.cpuRatio }, coded }));
