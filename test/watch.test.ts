@@ -177,6 +177,8 @@ describe.skipIf(!prometheusInstalled)('watch against Prometheus (Debian package 
     expect(JSON.stringify(w.dashboards().executive)).toContain('metricsift_leakage_fraction{job=\\"$job\\"}');
     type Pair = { pair: string; active: boolean; streak: number; baseline: [number, number]; current: { lower: number; upper: number } };
     const pairOf = (name: string) => (w.view('drift') as { pairs: Pair[] }).pairs.find((p) => p.pair.startsWith(`plant/plant_${name}`))!;
+    const gap = (w.view('drift') as { minDrift: number }).minDrift;
+    expect(gap).toBe(0.05);
     expect(pairOf('cpu').active).toBe(false);
     const outside: boolean[] = [], active: boolean[] = [];
     // Tick k reads the k-th row of the new regime (grid time TC + (k - 1) * 15 s).
@@ -185,7 +187,7 @@ describe.skipIf(!prometheusInstalled)('watch against Prometheus (Debian package 
       await w.tick();
       expect(w.lastTime).toBe(now);
       const cpu = pairOf('cpu');
-      outside.push(cpu.current.upper < cpu.baseline[0] || cpu.current.lower > cpu.baseline[1]);
+      outside.push(cpu.current.upper < cpu.baseline[0] - gap || cpu.current.lower > cpu.baseline[1] + gap);
       active.push(cpu.active);
       expect(pairOf('queue').active).toBe(false);
     }

@@ -24,6 +24,7 @@ interface WatchFlags {
   maxTargetSeries?: number;
   level?: number;
   persist?: number;
+  minDrift?: number;
   minCoverage?: number;
   lag?: string;
   saveEvery?: string;
@@ -86,6 +87,7 @@ export function watchCommand(): Command {
     .option('--max-target-series <n>', `metricsift_mi_to_target_* series per target at most (default ${W.maxTargetSeries})`, intArg('--max-target-series', 0))
     .option('--level <x>', `interval level (default ${DEFAULTS.level})`, numArg('--level'))
     .option('--persist <n>', `intervals outside the baseline before drift is flagged (default ${DEFAULTS.persist})`, intArg('--persist', 1))
+    .option('--min-drift <bits>', `how far (bits) an MI interval must clear its baseline's to count as outside it (default ${W.minDrift})`, numArg('--min-drift'))
     .option('--min-coverage <x>', `re-run the selection when its coverage falls below this (default ${W.minCoverage})`, numArg('--min-coverage'))
     .option('--lag <duration>', 'how far behind now a grid point is read (default: one interval)')
     .option('--save-every <duration>', 'how often the state is saved (default 5m, at least one interval; also at selections and on exit)')
@@ -114,7 +116,7 @@ Example:
         const w = await startWatch({
           url, queries: f.query, job: f.job, targets: f.target, interval, window, listen: f.listen, stateDir: f.state, headers: parseHeaders(f.header),
           bins: f.bins, topPairs: f.topPairs, maxMetrics: f.maxMetrics, maxPairSeries: f.maxPairSeries, maxTargetSeries: f.maxTargetSeries,
-          dashboardsDir: f.dashboards, leakage: f.leakage?.map(leakagePair), leakageQuery: f.leakageQuery, level: f.level, persist: f.persist, minCoverage: f.minCoverage, lag: f.lag === undefined ? undefined : durationSeconds('--lag', f.lag),
+          dashboardsDir: f.dashboards, leakage: f.leakage?.map(leakagePair), leakageQuery: f.leakageQuery, level: f.level, persist: f.persist, minDrift: f.minDrift, minCoverage: f.minCoverage, lag: f.lag === undefined ? undefined : durationSeconds('--lag', f.lag),
           saveEvery: f.saveEvery === undefined ? undefined : durationSeconds('--save-every', f.saveEvery),
         });
         if (f.dashboards) await w.writeDashboards(f.dashboards);

@@ -13,10 +13,12 @@
  * the state directory after every interval, atomically, so a restart resumes where it stopped.
  *
  * Drift rule. At each selection, every target pair's interval becomes its baseline. A pair drifts
- * when its current interval lies entirely below (or above) the baseline interval for `persist`
- * intervals in a row (a shorter excursion is a dip, not flagged); the flag stays on until the new
+ * when its current interval lies entirely below (or above) the baseline interval, by more than
+ * `minDrift` bits, for `persist` intervals in a row (a shorter excursion is a dip, not flagged; the
+ * margin keeps pairs near independence, whose delta-method intervals are very narrow, from
+ * flagging on noise); the flag stays on until the new
  * regime has filled the window (`capacity` intervals after it began), when the current interval
- * becomes the new baseline. Delay: if the window's MI interval first lies outside the baseline's at
+ * becomes the new baseline. Delay: if the window's MI interval first lies outside the baseline's (by the margin) at
  * the d-th interval after a change, and stays outside, the flag comes on at interval d + persist − 1
  * (the persist-th in a row), never earlier. d is at most the window (after `capacity` intervals the
  * window holds only the new regime), so a change whose new interval is disjoint from the baseline's
@@ -75,6 +77,8 @@ export interface WatchOptions {
   level?: number;
   /** Intervals outside the baseline in a row before drift is flagged (default 3). */
   persist?: number;
+  /** Bits by which the current interval must clear the baseline's to count as outside it (default 0.05). */
+  minDrift?: number;
   /** Coverage under which the selection is re-run (default 0.8). */
   minCoverage?: number;
   /** Seconds behind now that a grid point is read (scrape and ingestion delay; default: one interval). */
@@ -151,7 +155,7 @@ function configOf(o: Required<Pick<WatchOptions, 'interval' | 'window' | 'bins' 
 
 /** The running service. Create with {@link startWatch}; end with {@link Watch.stop}. */
 export class Watch {
-  readonly options: WatchOptions & Required<Pick<WatchOptions, 'interval' | 'window' | 'bins' | 'topPairs' | 'maxMetrics' | 'maxPairSeries' | 'maxTargetSeries' | 'level' | 'persist' | 'minCoverage' | 'lag' | 'saveEvery' | 'maxSamples'>>;
+  readonly options: WatchOptions & Required<Pick<WatchOptions, 'interval' | 'window' | 'bins' | 'topPairs' | 'maxMetrics' | 'maxPairSeries' | 'maxTargetSeries' | 'level' | 'persist' | 'minDrift' | 'minCoverage' | 'lag' | 'saveEvery' | 'maxSamples'>>;
   readonly registry = new Registry();
   #server: Server | null = null;
   #state!: WatchState;
@@ -198,6 +202,7 @@ export class Watch {
       maxTargetSeries: num('maxTargetSeries', o.maxTargetSeries, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0', W.maxTargetSeries),
       level: num('level', o.level, (x) => x > 0 && x < 1, 'a number in (0, 1)', DEFAULTS.level),
       persist: num('persist', o.persist, int, 'an integer ≥ 1', DEFAULTS.persist),
+      minDrift: num('minDrift', o.minDrift, (x) => x >= 0 && Number.isFinite(x), 'bits ≥ 0', W.minDrift),
       minCoverage: num('minCoverage', o.minCoverage, (x) => x >= 0 && x <= 1, 'a number in [0, 1]', W.minCoverage),
       lag: num('lag', o.lag, (x) => x >= 0 && Number.isFinite(x), 'seconds ≥ 0', interval),
       maxSamples: num('maxSamples', o.maxSamples, int, 'an integer ≥ 1', 250_000),
@@ -235,7 +240,7 @@ export class Watch {
       upper: g('metricsift_mi_to_target_upper_bits', 'Upper bound of the MI interval', ['metric', 'target']),
       baseLower: g('metricsift_mi_to_target_baseline_lower_bits', 'Lower bound of the baseline MI interval (set at selection)', ['metric', 'target']),
       baseUpper: g('metricsift_mi_to_target_baseline_upper_bits', 'Upper bound of the baseline MI interval', ['metric', 'target']),
-      drift: g('metricsift_drift_active', '1 while the MI to the target has left its baseline interval for --persist intervals or more', ['metric', 'target']),
+      drift: g('metricsift_drift_active', '1 while the MI to the target has left its baseline interval (by more than --min-drift bits) for --persist intervals or more', ['metric', 'target']),
       redundancy: g('metricsift_redundancy_index', 'Share of a service\'s metrics carried by another metric (NMI > theta, tracked pairs)', ['service']),
       coverage: g('metricsift_selection_coverage', 'Coverage of the current selection over the window (tracked pairs)'),
       selected: g('metricsift_selected', '1 for each selected metric', ['metric', 'service']),
@@ -514,7 +519,8 @@ export class Watch {
       const iv = w.miInterval(d.pair, this.options.level);
       // A pair with less than half a window of complete rows (a series that stopped) says nothing.
       const enough = iv.rows >= Math.max(8, this.capacity / 2);
-      const side = !enough ? 0 : iv.upper < d.baseline[0] ? -1 : iv.lower > d.baseline[1] ? 1 : 0;
+      const gap = this.options.minDrift;
+      const side = !enough ? 0 : iv.upper < d.baseline[0] - gap ? -1 : iv.lower > d.baseline[1] + gap ? 1 : 0;
       d.streak = side !== 0 && side === d.direction ? d.streak + 1 : side !== 0 ? 1 : 0;
       d.direction = side;
       if (!d.active && d.streak >= persist) {
@@ -645,7 +651,7 @@ export class Watch {
     }
     if (which === 'drift') {
       return {
-        persist: this.options.persist, level: this.options.level,
+        persist: this.options.persist, level: this.options.level, minDrift: this.options.minDrift,
         pairs: Object.entries(s.drift).map(([k, d]) => ({ pair: k, active: d.active, since: Number.isFinite(d.since) && d.active ? new Date(d.since * 1000).toISOString() : null, streak: d.streak, direction: d.direction, baseline: d.baseline, current: w.miInterval(d.pair, this.options.level) })),
       };
     }
