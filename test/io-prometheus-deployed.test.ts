@@ -5,7 +5,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { columnValues } from '../src/analysis/codes.js';
+import { columnValues } from '../src/analysis/coding.js';
 import { promTime, readPrometheus } from '../src/io/prometheus.js';
 import { readPrometheusUrl } from '../src/io/read.js';
 import { selectMetrics } from '../src/select/index.js';

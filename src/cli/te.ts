@@ -2,7 +2,7 @@
 import { DEFAULTS } from '../options.js';
 import { Command, Option } from 'commander';
 import { transferEntropy } from '../analysis/transfer.js';
-import { columnValues } from '../analysis/codes.js';
+import { columnValues } from '../analysis/coding.js';
 import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { Binning } from '../estimators/binned.js';
 import type { InputFormat } from '../io/dataset.js';

@@ -10,7 +10,7 @@
  */
 import { serviceOfMetric } from '../service.js';
 import { readFile } from 'node:fs/promises';
-import { columnValues } from '../analysis/codes.js';
+import { columnValues } from '../analysis/coding.js';
 import { ErrorCode, MetricsiftError } from '../errors.js';
 import { fileError } from '../io/csv.js';
 import { podToService } from '../io/traces.js';
