@@ -46,50 +46,67 @@ export function podToService(pod: string): string {
 /** Builds the call graph, its call probabilities and entry probabilities from spans. */
 export function callGraphFromSpans(spans: Span[]): { graph: CallGraph; stats: TraceStats } {
   if (spans.length === 0) throw new MetricsiftError('the traces hold no span: no call graph can be built', ErrorCode.EMPTY_TRACES);
-  const byTrace = new Map<string, Map<string, Span>>();
-  for (const s of spans) {
-    if (!byTrace.has(s.traceId)) byTrace.set(s.traceId, new Map());
-    byTrace.get(s.traceId)!.set(s.spanId, s);
+  // Spans by trace, in order of first appearance; within a trace one span per ID (a repeated ID keeps
+  // its first place and its last span). Indices into `spans`, not maps of objects: a day has ~10^5.
+  const byTrace = new Map<string, number[]>();
+  for (let k = 0; k < spans.length; k++) {
+    const list = byTrace.get(spans[k].traceId);
+    if (list) list.push(k);
+    else byTrace.set(spans[k].traceId, [k]);
   }
   const invocations = new Map<string, number>();               // service → invocations
   const calls = new Map<string, Map<string, number>>();         // a → b → invocations of a that call b
   const rootsOf = new Map<string, number>();                    // service → traces rooted there
   let orphans = 0;
   const services = new Set<string>();
-  for (const trace of byTrace.values()) {
-    const entryOf = new Map<string, string>();  // spanId → its invocation's entry spanId
-    const entry = (s: Span): string => {
-      const known = entryOf.get(s.spanId);
-      if (known) return known;
-      // Walk up while the parent is in the same service (iteratively: traces can be deep).
-      const chain: Span[] = [];
-      let cur: Span = s;
+  const at = new Map<string, number>();  // spanId → position in `trace` (one trace at a time)
+  let trace: Span[] = [], parent = new Int32Array(0), entry = new Int32Array(0), chain = new Int32Array(0);
+  for (const list of byTrace.values()) {
+    at.clear();
+    trace.length = 0;
+    for (const k of list) {
+      const s = spans[k], p = at.get(s.spanId);
+      if (p === undefined) { at.set(s.spanId, trace.length); trace.push(s); } else trace[p] = s;
+    }
+    const n = trace.length;
+    if (parent.length < n) { parent = new Int32Array(2 * n); entry = new Int32Array(2 * n); chain = new Int32Array(2 * n); }
+    for (let u = 0; u < n; u++) {
+      const pid = trace[u].parentId;
+      parent[u] = pid === null ? -1 : at.get(pid) ?? -1;
+      entry[u] = -1;
+    }
+    // A span's invocation entry: walk up while the parent is in the same service (iteratively: traces can be deep).
+    const entryOf = (u: number): number => {
+      if (entry[u] >= 0) return entry[u];
+      let len = 0, cur = u, e = -1;
       for (;;) {
-        chain.push(cur);
-        const parent = cur.parentId === null ? undefined : trace.get(cur.parentId);
-        if (!parent || parent.service !== cur.service || chain.length > trace.size) break;
-        const k = entryOf.get(parent.spanId);
-        if (k) { for (const c of chain) entryOf.set(c.spanId, k); return k; }
-        cur = parent;
+        chain[len++] = cur;
+        const p = parent[cur];
+        if (p < 0 || trace[p].service !== trace[cur].service || len > n) break;
+        if (entry[p] >= 0) { e = entry[p]; break; }
+        cur = p;
       }
-      for (const c of chain) entryOf.set(c.spanId, cur.spanId);
-      return cur.spanId;
+      if (e < 0) e = cur;
+      for (let c = 0; c < len; c++) entry[chain[c]] = e;
+      return e;
     };
-    const called = new Map<string, Set<string>>();  // entry spanId → services it calls
-    for (const s of trace.values()) {
+    const called = new Map<number, Set<string>>();  // entry span → services it calls
+    for (let u = 0; u < n; u++) {
+      const s = trace[u];
       services.add(s.service);
-      const parent = s.parentId === null ? undefined : trace.get(s.parentId);
+      const p = parent[u];
       if (s.parentId === null) rootsOf.set(s.service, (rootsOf.get(s.service) ?? 0) + 1);
-      else if (!parent) orphans++;
-      if (entry(s) === s.spanId) invocations.set(s.service, (invocations.get(s.service) ?? 0) + 1);
-      if (parent && parent.service !== s.service) {
-        const e = entry(parent);
-        if (!called.has(e)) called.set(e, new Set());
-        called.get(e)!.add(s.service);
+      else if (p < 0) orphans++;
+      if (entryOf(u) === u) invocations.set(s.service, (invocations.get(s.service) ?? 0) + 1);
+      if (p >= 0 && trace[p].service !== s.service) {
+        const e = entryOf(p);
+        const set = called.get(e);
+        if (set) set.add(s.service);
+        else called.set(e, new Set([s.service]));
       }
     }
     for (const [e, targets] of called) {
-      const a = trace.get(e)!.service;
+      const a = trace[e].service;
       if (!calls.has(a)) calls.set(a, new Map());
       for (const b of targets) calls.get(a)!.set(b, (calls.get(a)!.get(b) ?? 0) + 1);
     }
@@ -99,10 +116,10 @@ export function callGraphFromSpans(spans: Span[]): { graph: CallGraph; stats: Tr
     for (const [b, k] of [...targets].sort()) edges.push({ from: a, to: b, probability: k / invocations.get(a)! });
   }
   const rootTraces = [...rootsOf.values()].reduce((x, y) => x + y, 0);
-  const entry: Record<string, number> = {};
-  for (const [s, k] of rootsOf) entry[s] = k / rootTraces;
+  const entryP: Record<string, number> = {};
+  for (const [s, k] of rootsOf) entryP[s] = k / rootTraces;
   return {
-    graph: { edges, entry, services: [...services].sort() },
+    graph: { edges, entry: entryP, services: [...services].sort() },
     stats: { traces: byTrace.size, spans: spans.length, orphans, services: [...services].sort() },
   };
 }
