@@ -116,6 +116,13 @@ inline int64_t digitInversions(const int32_t* v, int32_t s, int32_t e, int shift
 #endif
 }
 
+// 5-bit radix levels that cover values 0..maxV.
+inline int radixLevels(int32_t maxV) {
+  int bits = 1;
+  while (bits < 31 && (int64_t{1} << bits) <= maxV) ++bits;
+  return (bits + kDigitBits - 1) / kDigitBits;
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define MS_KENDALL_AVX512 1
 // The same pass with the 32 counters as 16-bit lanes of one AVX-512 register: an element's own
@@ -148,17 +155,10 @@ __attribute__((target("avx512f,avx512bw"))) inline int64_t digitInversions16(con
 // level) for the next level. Three levels cover ranks below 2^15, about 2.8× faster than a
 // branchless merge sort here. v and tmp are both overwritten.
 template <bool Wide>
-inline int64_t countInversionsImpl(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next, int64_t n) {
-  int32_t maxV = 0;
-  for (int64_t t = 0; t < n; ++t) maxV = std::max(maxV, v[t]);
-  int bits = 1;
-  while (bits < 31 && (int64_t{1} << bits) <= maxV) ++bits;
-  const int levels = (bits + kDigitBits - 1) / kDigitBits;
+inline int64_t countInversionsLevels(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next, int64_t n, int levels, int firstLevel,
+                                     int64_t groups) {
   int64_t inv = 0;
-  int64_t groups = 1;
-  bounds[0] = 0;
-  bounds[1] = static_cast<int32_t>(n);
-  for (int level = 0; level < levels; ++level) {
+  for (int level = firstLevel; level < levels; ++level) {
     const int shift = kDigitBits * (levels - 1 - level);
     const bool last = level + 1 == levels;
     int64_t made = 0;
@@ -201,7 +201,52 @@ inline int64_t countInversionsImpl(int32_t* v, int32_t* tmp, int32_t* bounds, in
   return inv;
 }
 
+template <bool Wide>
+inline int64_t countInversionsImpl(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next, int64_t n) {
+  int32_t maxV = 0;
+  for (int64_t t = 0; t < n; ++t) maxV = std::max(maxV, v[t]);
+  bounds[0] = 0;
+  bounds[1] = static_cast<int32_t>(n);
+  return countInversionsLevels<Wide>(v, tmp, bounds, next, n, radixLevels(maxV), 0, 1);
+}
+
 #if defined(MS_KENDALL_AVX512)
+// Level 0 fused with the gather (the values are src[idx[t]]) and with the stable split, whose
+// destinations (start, from the digit counts known beforehand) need no counting pass: one pass over
+// the rows instead of three. n < 2^16.
+__attribute__((target("avx512f,avx512bw"))) inline int64_t gatherDigitSplit16(const int32_t* src, const int32_t* idx, int64_t n, int shift,
+                                                                            uint32_t* start, int32_t* out) {
+  const __m512i I = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
+                                     4, 3, 2, 1, 0);
+  const __m512i one = _mm512_set1_epi16(1);
+  __m512i A = _mm512_setzero_si512();
+  int64_t local = 0;
+  for (int64_t t = 0; t < n; ++t) {
+    const int32_t y = src[idx[t]];
+    const int d = (y >> shift) & (kDigits - 1);
+    const __m512i dv = _mm512_set1_epi16(static_cast<short>(d));
+    local += static_cast<uint16_t>(_mm_cvtsi128_si32(_mm512_castsi512_si128(_mm512_permutexvar_epi16(dv, A))));
+    A = _mm512_mask_add_epi16(A, _mm512_cmpgt_epi16_mask(dv, I), A, one);
+    out[start[d]++] = y;
+  }
+  return local;
+}
+
+__attribute__((target("avx512f,avx512bw"), flatten)) int64_t countInversionsGatheredAvx512(const int32_t* src, const int32_t* idx, int64_t n,
+                                                                                          int levels, const uint32_t* digits, int32_t* v,
+                                                                                          int32_t* tmp, int32_t* bounds, int32_t* next) {
+  uint32_t start[kDigits];
+  int64_t groups = 0;
+  for (uint32_t k = 0, at = 0; k < kDigits; ++k) {
+    start[k] = at;
+    if (digits[k]) bounds[groups++] = static_cast<int32_t>(at);
+    at += digits[k];
+  }
+  bounds[groups] = static_cast<int32_t>(n);
+  const int64_t inv = gatherDigitSplit16(src, idx, n, kDigitBits * (levels - 1), start, v);
+  return inv + countInversionsLevels<true>(v, tmp, bounds, next, n, levels, 1, groups);
+}
+
 // flatten: the generic level loop and the 16-bit pass are inlined here, compiled for AVX-512.
 __attribute__((target("avx512f,avx512bw"), flatten)) int64_t countInversionsAvx512(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next, int64_t n) {
   return countInversionsImpl<true>(v, tmp, bounds, next, n);
@@ -215,6 +260,18 @@ int64_t countInversions(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next
   if (kHasAvx512) return countInversionsAvx512(v, tmp, bounds, next, n);
 #endif
   return countInversionsImpl<false>(v, tmp, bounds, next, n);
+}
+
+// Inversions of src[idx[0]], …, src[idx[n-1]], whose largest value is maxV and whose top radix
+// digits (radixLevels(maxV) levels) occur digits[0..31] times; v and tmp are overwritten.
+int64_t countInversionsGathered(const int32_t* src, const int32_t* idx, int64_t n, int32_t maxV, const uint32_t* digits, int32_t* v,
+                                int32_t* tmp, int32_t* bounds, int32_t* next) {
+  const int levels = radixLevels(maxV);
+#if defined(MS_KENDALL_AVX512)
+  if (kHasAvx512 && levels > 1 && n < 65536) return countInversionsGatheredAvx512(src, idx, n, levels, digits, v, tmp, bounds, next);
+#endif
+  for (int64_t k = 0; k < n; ++k) v[k] = src[idx[k]];
+  return countInversions(v, tmp, bounds, next, n);
 }
 
 inline int64_t pairsOf(int64_t k) { return k * (k - 1) / 2; }
@@ -340,6 +397,13 @@ double kendallPair(const CorrTable& t, int i, int j, uint32_t* rows) {
     const int32_t* oi = t.order.get() + static_cast<size_t>(i) * t.n;
     // Untied x (every value distinct): no runs to sort, so x's ranks are not gathered.
     const bool untied = t.levels[i] == t.valid[i];
+    if (untied && t.valid[i] == t.n && t.valid[j] == t.n) {
+      // Every row in the pair: y's values and their top digits are column j's own, counted once.
+      *rows = static_cast<uint32_t>(t.n);
+      const int64_t dis = countInversionsGathered(rj, oi, t.n, t.levels[j] - 1, &t.topDigits[static_cast<size_t>(j) * kDigits], sy, s.tmp.data(),
+                                                  s.b1.data(), s.b2.data());
+      return tauB(t.n, 0, t.yTies[j], 0, dis);
+    }
     if (untied && t.valid[j] == t.n) {
       for (int64_t k = 0; k < t.valid[i]; ++k) sy[k] = rj[oi[k]];
       m = t.valid[i];
@@ -522,6 +586,7 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
     if (method == CorrMethod::Kendall) {
       out->rank = bigBuffer<int32_t>(cells);
       out->order = bigBuffer<int32_t>(cells);
+      out->topDigits.assign(static_cast<size_t>(M) * kDigits, 0);
     } else {
       out->z = bigBuffer<double>(cells);
       if (method == CorrMethod::Spearman) {
@@ -570,6 +635,12 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
         for (int64_t k = 0, run = 1; k < m; ++k, ++run)
           if (k + 1 == m || rk[ord[k + 1]] != rk[ord[k]]) { ties += pairsOf(run); run = 0; }
         out->yTies[c] = ties;
+        // Top radix digits of the ranks (see countInversionsGathered), for complete columns.
+        if (m == n && m > 0) {
+          uint32_t* dg = &out->topDigits[static_cast<size_t>(c) * kDigits];
+          const int shift = kDigitBits * (radixLevels(dense) - 1);
+          for (int64_t t = 0; t < n; ++t) dg[(rk[t] >> shift) & (kDigits - 1)]++;
+        }
         continue;
       }
       double* z = out->z.get() + static_cast<size_t>(c) * n;

@@ -30,6 +30,7 @@ struct CorrTable {
   BigPtr<int32_t> order;  // Kendall, M×n: rows sorted by value, missing rows left out
   std::vector<int32_t> levels;       // Kendall: distinct values per column (dense ranks are 0..levels-1)
   std::vector<int64_t> yTies;        // Kendall: pairs of a column's valid rows tied in value
+  std::vector<uint32_t> topDigits;   // Kendall, M×32: complete columns' ranks per top 5-bit radix digit
   std::vector<int64_t> valid;        // rows per column with a value
   // Spearman, when some column has missing cells: each column's valid rows in value order (ranks on
   // a pair's common rows then need no sort); empty otherwise.

@@ -139,6 +139,36 @@ void kendallCountingPaths() {
   }
 }
 
+// The matrix path on complete columns (where the gather, the top digit and the split are one pass),
+// untied and tied columns on either side of a pair, below and above 2^16 rows, AVX-512 on and off.
+void kendallMatrixCompleteColumns() {
+  std::mt19937_64 rng(17);
+  for (const int64_t n : {int64_t{3000}, int64_t{70000}}) {
+    std::vector<double> latent(n);
+    for (auto& v : latent) v = std::normal_distribution<double>()(rng);
+    std::vector<std::vector<int32_t>> ints;
+    for (const int32_t levels : {0, 40, 0, 1024}) {  // 0: untied
+      std::vector<double> noisy(n);
+      for (int64_t k = 0; k < n; ++k) noisy[k] = latent[k] + std::normal_distribution<double>()(rng);
+      std::vector<int64_t> ord(n);
+      for (int64_t k = 0; k < n; ++k) ord[k] = k;
+      std::sort(ord.begin(), ord.end(), [&](int64_t a, int64_t b) { return noisy[a] < noisy[b]; });
+      std::vector<int32_t> c(n);
+      for (int64_t k = 0; k < n; ++k) c[ord[k]] = levels ? static_cast<int32_t>(k * levels / n) : static_cast<int32_t>(k);
+      ints.push_back(c);
+    }
+    std::vector<std::vector<double>> cols;
+    for (const auto& c : ints) cols.emplace_back(c.begin(), c.end());
+    for (bool wide : {true, false}) {
+      ms::kendallUseAvx512(wide);
+      const auto r = matrix(cols, ms::CorrMethod::Kendall, 2);
+      for (int i = 0; i < 4; ++i)
+        for (int j = i + 1; j < 4; ++j) CHECK(r.at({i, j}) == tauBReference(ints[i], ints[j]));
+    }
+    ms::kendallUseAvx512(true);
+  }
+}
+
 void infiniteValuesNameTheirColumn() {
   std::vector<double> ok = {1, 2, 3, 4}, inf = {1, INFINITY, 3, 4};
   std::vector<ms::ColumnView> views = {mstest::view(ok), mstest::view(inf)};
@@ -159,4 +189,4 @@ void columnsOfDifferentLengths() {
 
 }  // namespace
 
-TEST_MAIN(pearsonAtExtremeMagnitudes, pearsonByHandAndConstantColumns, kendallTauBCounts, kendallCountingPaths, infiniteValuesNameTheirColumn, columnsOfDifferentLengths)
+TEST_MAIN(pearsonAtExtremeMagnitudes, pearsonByHandAndConstantColumns, kendallTauBCounts, kendallCountingPaths, kendallMatrixCompleteColumns, infiniteValuesNameTheirColumn, columnsOfDifferentLengths)
