@@ -130,6 +130,10 @@ export function report(dir: string, date: string, checkList: Check[]): string {
       const note = p?.extrapolated ? ` (${p.sampledColumns} columns = ${p.sampledPairs} pairs timed, ${(p.perPairSeconds * 1e3).toFixed(2)} ms a pair, extrapolated)` : '';
       return [k, times(corr[k].time), peers[k] + note, p ? times(p.time) : '—', p ? x(p.time.median / corr[k].time.median) : '—'];
     })), '');
+    const kc = corr.kendall?.cpuSeconds, pc = cp?.kendall?.cpuSeconds;
+    if (kc && pc) {
+      lines.push(`Kendall in CPU time (user + system, all threads; what a shared machine inflates least): metricsift ${sec(kc)}, pandas ${sec(pc)} (extrapolated from the same pairs): ${x(pc / kc)} less CPU. pandas runs one thread, so on ${corr.threads} otherwise idle cores the wall-time ratio would be about ${corr.threads}× that if metricsift's threads scale.`, '');
+    }
   }
 
   if (checkList.length) {
