@@ -725,9 +725,11 @@ Status corrAllPairs(const CorrTable& t, int threads, int rowFirst, int rowLast, 
             v = NAN;  // a constant column: correlation undefined
           } else if (!dense) {
             // Row i's ranks are the ones gathered (read at random), column j's row order the one
-            // read in sequence: i stays fixed along this loop, so its ranks stay in cache. Tau-b
-            // comes from the same integer counts either way round, so the value is the same.
-            v = kendallPair(t, j, i, &rows);
+            // read in sequence: i stays fixed along this loop, so its ranks stay in cache. But the
+            // order comes from the complete untied column where only one is (the fastest path).
+            // Tau-b comes from the same integer counts either way round, so the value is the same.
+            const bool iFast = t.levels[i] == t.n && t.valid[i] == t.n, jFast = t.levels[j] == t.n && t.valid[j] == t.n;
+            v = iFast && !jFast ? kendallPair(t, i, j, &rows) : kendallPair(t, j, i, &rows);
           } else {
             v = corrPair(t, i, j, &rows);
           }
