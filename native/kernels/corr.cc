@@ -10,8 +10,8 @@
 #include <new>
 #include <numeric>
 
-#if defined(__AVX2__)
-#include <immintrin.h>
+#if defined(__x86_64__)
+#include <immintrin.h>  // also for the AVX-512 functions compiled with a target attribute
 #endif
 
 namespace ms {
@@ -138,7 +138,7 @@ __attribute__((target("avx512f,avx512bw"))) inline int64_t digitInversions16(con
   int64_t local = 0;
   for (int32_t t = s; t < e; ++t) {
     const __m512i dv = _mm512_set1_epi16(static_cast<short>((v[t] >> shift) & (kDigits - 1)));
-    local += static_cast<uint16_t>(_mm_cvtsi128_si32(_mm512_castsi512_si128(_mm512_permutexvar_epi16(dv, A))));
+    local += static_cast<uint16_t>(_mm512_cvtsi512_si32(_mm512_permutexvar_epi16(dv, A)));
     A = _mm512_mask_add_epi16(A, _mm512_cmpgt_epi16_mask(dv, I), A, one);
   }
   alignas(64) uint16_t a[kDigits];
@@ -225,7 +225,7 @@ __attribute__((target("avx512f,avx512bw"))) inline int64_t gatherDigitSplit16(co
     const int32_t y = src[idx[t]];
     const int d = (y >> shift) & (kDigits - 1);
     const __m512i dv = _mm512_set1_epi16(static_cast<short>(d));
-    local += static_cast<uint16_t>(_mm_cvtsi128_si32(_mm512_castsi512_si128(_mm512_permutexvar_epi16(dv, A))));
+    local += static_cast<uint16_t>(_mm512_cvtsi512_si32(_mm512_permutexvar_epi16(dv, A)));
     A = _mm512_mask_add_epi16(A, _mm512_cmpgt_epi16_mask(dv, I), A, one);
     out[start[d]++] = y;
   }
