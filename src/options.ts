@@ -66,6 +66,8 @@ export const WATCH_DEFAULTS = {
   maxTargetSeries: 100,
   /** Re-run the selection when its coverage falls below this. */
   minCoverage: 0.8,
+  /** Samples per Prometheus response when `watch` reads its window or catches up (time slices). */
+  maxSamples: 250_000,
   /** Bits by which an MI interval must clear the baseline's to count as outside it (drift). */
   minDrift: 0.05,
 };

@@ -205,7 +205,7 @@ export class Watch {
       minDrift: num('minDrift', o.minDrift, (x) => x >= 0 && Number.isFinite(x), 'bits ≥ 0', W.minDrift),
       minCoverage: num('minCoverage', o.minCoverage, (x) => x >= 0 && x <= 1, 'a number in [0, 1]', W.minCoverage),
       lag: num('lag', o.lag, (x) => x >= 0 && Number.isFinite(x), 'seconds ≥ 0', interval),
-      maxSamples: num('maxSamples', o.maxSamples, int, 'an integer ≥ 1', 250_000),
+      maxSamples: num('maxSamples', o.maxSamples, int, 'an integer ≥ 1', W.maxSamples),
       saveEvery: num('saveEvery', o.saveEvery, (x) => x >= 0 && Number.isFinite(x), 'seconds ≥ 0', Math.max(interval, 300)),
     };
     connection(o); // a bad URL is a start-up error
