@@ -26,18 +26,24 @@ inline v4d load4(const double* p) {
   return v;
 }
 
+// Average ranks (1-based, ties share their mean rank) of the rows order[0, n), which lists them in
+// ascending order of x, into r[row].
+inline void ranksInOrder(const double* x, const int32_t* order, int64_t n, double* r) {
+  for (int64_t s = 0; s < n;) {
+    int64_t e = s + 1;
+    while (e < n && x[order[e]] == x[order[s]]) ++e;
+    const double avg = 0.5 * static_cast<double>(s + e + 1);
+    for (int64_t k = s; k < e; ++k) r[order[k]] = avg;
+    s = e;
+  }
+}
+
 // Average ranks (1-based, ties share their mean rank) of x[0, n) into r (no NaN in x).
 void averageRanks(const double* x, int64_t n, double* r, std::vector<int32_t>& idx) {
   idx.resize(n);
   for (int64_t k = 0; k < n; ++k) idx[k] = static_cast<int32_t>(k);
   radixArgsort(x, idx.data(), n);
-  for (int64_t s = 0; s < n;) {
-    int64_t e = s + 1;
-    while (e < n && x[idx[e]] == x[idx[s]]) ++e;
-    const double avg = 0.5 * static_cast<double>(s + e + 1);
-    for (int64_t k = s; k < e; ++k) r[idx[k]] = avg;
-    s = e;
-  }
+  ranksInOrder(x, idx.data(), n, r);
 }
 
 // Pearson's r of complete data by two passes (mean, then centred sums), each variable scaled by a
@@ -477,13 +483,7 @@ void ranksOnCommonRows(const double* x, const int32_t* ord, int64_t count, const
     const int32_t r = ord[q];
     if (!std::isnan(other[r])) kept[p++] = r;
   }
-  for (int64_t s = 0; s < p;) {
-    int64_t e = s + 1;
-    while (e < p && x[kept[e]] == x[kept[s]]) ++e;
-    const double avg = 0.5 * static_cast<double>(s + e + 1);
-    for (int64_t k = s; k < e; ++k) rowRank[kept[k]] = avg;
-    s = e;
-  }
+  ranksInOrder(x, kept, p, rowRank);
 }
 
 }  // namespace
