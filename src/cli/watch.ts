@@ -4,11 +4,12 @@ import { ErrorCode, MetricsiftError } from '../errors.js';
 import { parseHeaders } from '../io/read.js';
 import { writeFile } from 'node:fs/promises';
 import { watchAlertRulesYaml } from '../watch/alerts.js';
-import { startWatch } from '../watch/service.js';
+import { startWatch, type WatchOptions } from '../watch/service.js';
 import { DEFAULTS, WATCH_DEFAULTS as W } from '../options.js';
 import { intArg, numArg, rangeArg, runCommand } from './common.js';
 
-interface WatchFlags {
+/** The flags as commander parses them: the numeric ones are the library's options as they are. */
+interface WatchFlags extends Pick<WatchOptions, 'bins' | 'topPairs' | 'maxMetrics' | 'maxPairSeries' | 'maxTargetSeries' | 'level' | 'persist' | 'minDrift' | 'minCoverage'> {
   query?: string[];
   job?: string;
   target?: string[];
@@ -17,15 +18,6 @@ interface WatchFlags {
   listen: string;
   state?: string;
   header?: string[];
-  bins?: number;
-  topPairs?: number;
-  maxMetrics?: number;
-  maxPairSeries?: number;
-  maxTargetSeries?: number;
-  level?: number;
-  persist?: number;
-  minDrift?: number;
-  minCoverage?: number;
   lag?: string;
   saveEvery?: string;
   alertRules?: string;
