@@ -49,14 +49,23 @@ export class CoverageScorer {
   }
 }
 
+/** Set bits of one 32-bit word (SWAR). */
+function bits32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
 export function popcount(a: Uint32Array): number {
   let c = 0;
-  for (let w = 0; w < a.length; w++) {
-    let x = a[w];
-    x -= (x >>> 1) & 0x55555555;
-    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-    c += (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-  }
+  for (let w = 0; w < a.length; w++) c += bits32(a[w]);
+  return c;
+}
+
+/** Bits set in `a` and not in `b` (same length): what a metric's row adds to a covered set. */
+function popcountAndNot(a: Uint32Array, b: Uint32Array): number {
+  let c = 0;
+  for (let w = 0; w < a.length; w++) c += bits32(a[w] & ~b[w]);
   return c;
 }
 
@@ -162,17 +171,7 @@ export function greedyCover(
   if (forced.length) points.push({ epsilon: null, size: order.length, coverage: total ? popcount(covered) / total : NaN });
   const alive = candidates.filter((c) => !forced.includes(c) && !forced.some((f) => duplicate(c, f)));
   const rank = new Map(candidates.map((c, i) => [c, i]));
-  const gainOf = (m: number) => {
-    const r = scorer.row(m);
-    let g = 0;
-    for (let w = 0; w < W; w++) {
-      let x = r[w] & ~covered[w];
-      x -= (x >>> 1) & 0x55555555;
-      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-      g += (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-    }
-    return g;
-  };
+  const gainOf = (m: number) => popcountAndNot(scorer.row(m), covered);
   const better = (a: number, ga: number, b: number, gb: number) => ga > gb || (ga === gb && (
     tieBreak.level(a) < tieBreak.level(b) || (tieBreak.level(a) === tieBreak.level(b) && (
       tieBreak.entropy[a] > tieBreak.entropy[b] || (tieBreak.entropy[a] === tieBreak.entropy[b] && rank.get(a)! < rank.get(b)!)))));
@@ -260,17 +259,7 @@ export function topologyCover(
   };
   for (const f of forced) add(f, undefined);
   if (forced.length) points.push({ epsilon: null, size: order.length, coverage: total ? popcount(covered) / total : NaN });
-  const gainOf = (m: number) => {
-    const r = scorer.row(m);
-    let g = 0;
-    for (let w = 0; w < W; w++) {
-      let x = r[w] & ~covered[w];
-      x -= (x >>> 1) & 0x55555555;
-      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-      g += (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-    }
-    return g;
-  };
+  const gainOf = (m: number) => popcountAndNot(scorer.row(m), covered);
   // Gain toward the floors: the new members of each group, up to what the group still lacks.
   const newIn = new Float64Array(floors ? floors.quota.length : 0);
   const touched: number[] = [];
