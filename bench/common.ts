@@ -3,9 +3,10 @@
  * run.ts: progress on stderr, one JSON object on stdout, big outputs (matrices) as files in
  * bench/.data/out/ for the agreement checks.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { toColumnTable, type ColumnTable } from '../src/table.js';
 import { DATA_DIR } from './data.js';
 
 export const OUT_DIR = join(DATA_DIR, 'out');
@@ -62,4 +63,24 @@ export function saveMatrix(name: string, values: Float64Array | Float32Array): s
   const p = join(OUT_DIR, `${name}.f64`);
   writeFileSync(p, values instanceof Float64Array ? values : Float64Array.from(values));
   return relative(join(DATA_DIR, '..', '..'), p);
+}
+
+/** CPU seconds (user + system) of this process's finished children, from /proc (Linux). */
+export function childCpu(): number {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(f[13]) + Number(f[14])) / 100;  // cutime, cstime in clock ticks (USER_HZ = 100)
+}
+
+/** Rows of several tables one after the other; a metric absent from a table is missing there. */
+export function joinRows(tables: ColumnTable[]): ColumnTable {
+  const names = [...new Set(tables.flatMap((t) => t.names))].sort();
+  const cols: Record<string, Float64Array> = {};
+  const rows = tables.reduce((s, t) => s + t.rows, 0);
+  for (const n of names) cols[n] = new Float64Array(rows).fill(NaN);
+  let at = 0;
+  for (const t of tables) {
+    t.names.forEach((n, i) => cols[n].set(t.columns[i].chunks[0].values, at));
+    at += t.rows;
+  }
+  return { ...toColumnTable(cols), time: tables.flatMap((t) => t.time ?? []) };
 }

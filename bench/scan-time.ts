@@ -14,10 +14,11 @@
  * bench/results/<date>-scan-time.{md,json}.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { readPetshopMetrics, toColumnTable, type ColumnTable } from '../src/index.js';
+import { readPetshopMetrics, type ColumnTable } from '../src/index.js';
+import { childCpu, joinRows } from './common.js';
 
 const DATA = '../shared/datasets';
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
@@ -51,24 +52,7 @@ async function inputs(): Promise<{ dataset: string; args: string[] }[]> {
   return out;
 }
 
-function joinRows(tables: ColumnTable[]): ColumnTable {
-  const names = [...new Set(tables.flatMap((t) => t.names))].sort();
-  const cols: Record<string, Float64Array> = {};
-  const rows = tables.reduce((s, t) => s + t.rows, 0);
-  for (const n of names) cols[n] = new Float64Array(rows).fill(NaN);
-  let at = 0;
-  for (const t of tables) {
-    t.names.forEach((n, i) => cols[n].set(t.columns[i].chunks[0].values, at));
-    at += t.rows;
-  }
-  return { ...toColumnTable(cols), time: tables.flatMap((t) => t.time ?? []) };
-}
 
-/** CPU seconds (user + system) of this process's finished children, from /proc (Linux). */
-function childCpu(): number {
-  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-  return (Number(f[13]) + Number(f[14])) / 100;  // cutime, cstime in clock ticks (USER_HZ = 100)
-}
 
 interface Run { wall: number; cpu: number }
 function scanOnce(root: string, args: string[]): Run {

@@ -14,15 +14,16 @@
  */
 import { execFileSync } from 'node:child_process';
 
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CoverageScorer, analyzeTopology, anomalousMetrics, callGraphFromSpans, candidates, correlationMatrix, faultRows, greedyCover,
   groupByService, maxWeightClique, miMatrix, mrmr, readFaultList, readGraphCsv, readPetshopMetrics, readTrainTicketDay, readTraces,
-  relevanceTo, selectKBest, selectMetrics, selectTopology, SELECT_DEFAULTS, thetaFor, toColumnTable, tuneEpsilon,
+  relevanceTo, selectKBest, selectMetrics, selectTopology, SELECT_DEFAULTS, thetaFor, tuneEpsilon,
   type CallGraph, type ColumnTable, type SelectionData,
 } from '../src/index.js';
+import { childCpu, joinRows } from './common.js';
 
 const DATA = '../shared/datasets';
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -157,25 +158,7 @@ if (only !== 'tt') {
   }
 }
 
-/** CPU seconds (user + system) of this process's finished children, from /proc (Linux). */
-function childCpu(): number {
-  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-  return (Number(f[13]) + Number(f[14])) / 100;  // cutime, cstime in clock ticks (USER_HZ = 100)
-}
 
-/** Rows of several tables one after the other; a metric absent from a table is missing there. */
-function joinRows(tables: ColumnTable[]): ColumnTable {
-  const names = [...new Set(tables.flatMap((t) => t.names))].sort();
-  const cols: Record<string, Float64Array> = {};
-  const rows = tables.reduce((s, t) => s + t.rows, 0);
-  for (const n of names) cols[n] = new Float64Array(rows).fill(NaN);
-  let at = 0;
-  for (const t of tables) {
-    t.names.forEach((n, i) => cols[n].set(t.columns[i].chunks[0].values, at));
-    at += t.rows;
-  }
-  return { ...toColumnTable(cols), time: tables.flatMap((t) => t.time ?? []) };
-}
 
 // ---- report ----
 const date = new Date().toISOString().slice(0, 10);
