@@ -1,7 +1,7 @@
 // Distributed runs on a real Redis (Debian's redis-server, started here on loopback): tiles
 // computed by separate worker processes, one killed with SIGKILL mid-tile, merge = single run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +51,10 @@ function csv(name: string, cols: number, rows: number, seed: number): string {
     lines.push([r, ...Array.from({ length: cols }, (_, c) => (c % 3 === 0 ? b * (c + 1) + 0.2 * rnd() : rnd()).toFixed(6))].join(','));
   }
   const f = join(dir, name);
-  writeFileSync(f, lines.join('\n') + '\n');
+  // Written beside and renamed: a worker reading the file while a test changes it sees the old or
+  // the new file, never half of one.
+  writeFileSync(`${f}.part`, lines.join('\n') + '\n');
+  renameSync(`${f}.part`, f);
   return f;
 }
 
