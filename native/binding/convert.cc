@@ -75,20 +75,7 @@ std::string label(const std::vector<std::string>& names, size_t i) {
   return i < names.size() ? "column \"" + names[i] + "\"" : "column " + std::to_string(i);
 }
 
-bool outOfMemory(Napi::Env env, const std::vector<std::string>& names, size_t c, size_t bytes) {
-  throwError(env, "MS_OUT_OF_MEMORY", label(names, c) + ": could not allocate " + std::to_string(bytes) + " bytes for a copy of its values");
-  return false;
-}
-
 }  // namespace
-
-const uint8_t* OwnedInputs::copy(const void* data, size_t bytes) {
-  uint8_t* p = new (std::nothrow) uint8_t[bytes];
-  if (!p) return nullptr;
-  blocks.emplace_back(p);
-  std::memcpy(p, data, bytes);
-  return p;
-}
 
 bool readNames(Napi::Env env, Napi::Value v, std::vector<std::string>* out) {
   if (v.IsUndefined() || v.IsNull()) return true;
@@ -102,6 +89,15 @@ bool readColumns(Napi::Env env, Napi::Value v, const std::vector<std::string>& n
   if (!v.IsArray()) { throwError(env, "MS_BAD_INPUT", "columns must be an array"); return false; }
   Napi::Array cols = v.As<Napi::Array>();
   out->resize(cols.Length());
+  // With `own`: what to copy, gathered first so that one block holds it all.
+  struct Copy {
+    uint32_t col;
+    size_t seg;
+    bool validity;
+    const uint8_t* from;
+    size_t bytes;
+  };
+  std::vector<Copy> copies;
   for (uint32_t c = 0; c < cols.Length(); ++c) {
     Napi::Value cv = cols.Get(c);
     if (!cv.IsArray()) { throwError(env, "MS_BAD_INPUT", label(names, c) + ": expected an array of chunks"); return false; }
@@ -133,7 +129,7 @@ bool readColumns(Napi::Env env, Napi::Value v, const std::vector<std::string>& n
       }
       seg.length = static_cast<int64_t>(vi.length);
       seg.data = vi.data;
-      if (own && seg.length && !(seg.data = own->copy(vi.data, vi.length * elementBytes(seg.type)))) return outOfMemory(env, names, c, vi.length * elementBytes(seg.type));
+      if (own && seg.length) copies.push_back({c, view.segments.size(), false, vi.data, vi.length * elementBytes(seg.type)});
       Napi::Value vb = so.Get("validity");
       if (!vb.IsUndefined() && !vb.IsNull()) {
         ViewInfo bi;
@@ -157,8 +153,7 @@ bool readColumns(Napi::Env env, Napi::Value v, const std::vector<std::string>& n
         if (own && seg.length) {
           // Only the bytes holding this segment's bits; the offset keeps its bit position in the first.
           const int64_t first = off >> 3, last = (off + seg.length - 1) >> 3;
-          seg.validity = own->copy(bi.data + first, static_cast<size_t>(last - first + 1));
-          if (!seg.validity) return outOfMemory(env, names, c, static_cast<size_t>(last - first + 1));
+          copies.push_back({c, view.segments.size(), true, bi.data + first, static_cast<size_t>(last - first + 1)});
           seg.validityOffset = off & 7;
         }
       }
@@ -174,6 +169,24 @@ bool readColumns(Napi::Env env, Napi::Value v, const std::vector<std::string>& n
       throwError(env, "MS_BAD_INPUT", label(names, c) + ": more than 2^31-1 rows are not supported");
       return false;
     }
+  }
+  if (copies.empty()) return true;
+  const auto padded = [](size_t b) { return (b + 63) & ~size_t{63}; };  // each piece cache-line aligned
+  size_t total = 0;
+  for (const Copy& k : copies) total += padded(k.bytes);
+  try {
+    own->block = ms::bigBuffer<uint8_t>(total);
+  } catch (const std::bad_alloc&) {
+    throwError(env, "MS_OUT_OF_MEMORY", "could not allocate " + std::to_string(total) + " bytes for a copy of the columns' values");
+    return false;
+  }
+  uint8_t* at = own->block.get();
+  for (const Copy& k : copies) {
+    std::memcpy(at, k.from, k.bytes);
+    ms::Segment& seg = (*out)[k.col].segments[k.seg];
+    if (k.validity) seg.validity = at;
+    else seg.data = at;
+    at += padded(k.bytes);
   }
   return true;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/binning.h"
+#include "kernels/buffer.h"
 #include "kernels/column.h"
 #include "kernels/mi_tile.h"
 #include "kernels/status.h"
@@ -28,9 +29,11 @@ void throwError(Napi::Env env, const char* code, const std::string& message);
 // JavaScript may transfer (detach) an input buffer, and V8 may free it after a GC: a reference to
 // the view does not keep the memory. A copy taken on the main thread, before the call returns,
 // cannot change or vanish. N-API (version 8) offers no way to pin an ArrayBuffer's backing store.
+// Every segment of a call lands in one huge-page-advised block: one allocation per column (each
+// above malloc's mmap threshold) cost a fresh mapping and a page fault per 4 KiB, ~0.2 s of main
+// thread for a 58 MB table.
 struct OwnedInputs {
-  std::vector<std::unique_ptr<uint8_t[]>> blocks;
-  const uint8_t* copy(const void* data, size_t bytes);
+  ms::BigPtr<uint8_t> block;
 };
 
 // Columns: an array of columns, each an array of segments {values, validity?, validityOffset?}.
