@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <new>
+#include <bit>
 #include <numeric>
 
 #if defined(__x86_64__)
@@ -79,10 +80,23 @@ inline __m256i blend32(__m256i a, __m256i b, __m256i m) {
 }
 #endif
 
+// With distinct values, the last digit needs no pass of its own: the members sharing this digit d
+// also share all higher ones, so their last digits are distinct, and a 32-bit mask per d of the
+// last digits seen so far gives an element's inversions among them (the seen ones above its own)
+// in a popcount. Called at the second-to-last level (shift 5) only.
+inline uint32_t lowerDigitInversions(uint32_t* seen, int d, int32_t value) {
+  const uint32_t low = static_cast<uint32_t>(value) & (kDigits - 1);
+  const uint32_t above = static_cast<uint32_t>(std::popcount(seen[d] >> low));
+  seen[d] |= 1u << low;
+  return above;
+}
+
 // One group's pass at one digit: the inversions between its members' digits, and above[k] = the
 // members whose digit is > k. Each element reads its own digit's counter, then bumps the counters
 // of all digits below its own (a few vector ops, no branch).
+template <bool Distinct = false>
 inline int64_t digitInversions(const int32_t* v, int32_t s, int32_t e, int shift, uint32_t* above) {
+  [[maybe_unused]] uint32_t seen[kDigits] = {};
 #if defined(__AVX2__)
   // The 32 counters stay in four registers (A[q] holds digits 8q..8q+7); an element's own counter is
   // picked by two blends and a lane permute. Kept in memory instead, every element would wait on
@@ -94,7 +108,9 @@ inline int64_t digitInversions(const int32_t* v, int32_t s, int32_t e, int shift
   __m256i A0 = _mm256_setzero_si256(), A1 = A0, A2 = A0, A3 = A0;
   int64_t local = 0;
   for (int32_t t = s; t < e; ++t) {
-    const __m256i dv = _mm256_set1_epi32((v[t] >> shift) & (kDigits - 1));
+    const int d = (v[t] >> shift) & (kDigits - 1);
+    if constexpr (Distinct) local += lowerDigitInversions(seen, d, v[t]);
+    const __m256i dv = _mm256_set1_epi32(d);
     // above[d]: A[d >> 3] chosen by the digit's bits 3 and 4 (moved to each lane's sign bit), lane d & 7.
     const __m256i m8 = _mm256_slli_epi32(dv, 28), m16 = _mm256_slli_epi32(dv, 27);
     const __m256i a01 = blend32(A0, A1, m8), a23 = blend32(A2, A3, m8);
@@ -104,6 +120,7 @@ inline int64_t digitInversions(const int32_t* v, int32_t s, int32_t e, int shift
     A2 = _mm256_sub_epi32(A2, _mm256_cmpgt_epi32(dv, I2));
     A3 = _mm256_sub_epi32(A3, _mm256_cmpgt_epi32(dv, I3));
   }
+  if constexpr (Distinct) return local;  // the last level: no split follows
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(above), A0);
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(above + 8), A1);
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(above + 16), A2);
@@ -114,9 +131,11 @@ inline int64_t digitInversions(const int32_t* v, int32_t s, int32_t e, int shift
   int64_t local = 0;
   for (int32_t t = s; t < e; ++t) {
     const int d = (v[t] >> shift) & (kDigits - 1);
+    if constexpr (Distinct) local += lowerDigitInversions(seen, d, v[t]);
     local += a[d];
     for (int k = 0; k < kDigits; ++k) a[k] += d > k;
   }
+  if constexpr (Distinct) return local;
   std::memcpy(above, a, sizeof a);
   return local;
 #endif
@@ -135,18 +154,23 @@ inline int radixLevels(int32_t maxV) {
 // counter is one vpermw, the update one masked add, about half the instructions of the AVX2 pass.
 // Only for groups below 2^16 members (the counters cannot overflow); chosen at run time, so the
 // addon stays x86-64-v3 and gives the same integers on every CPU.
+template <bool Distinct = false>
 __attribute__((target("avx512f,avx512bw"))) inline int64_t digitInversions16(const int32_t* v, int32_t s, int32_t e, int shift,
                                                                                            uint32_t* above) {
+  [[maybe_unused]] uint32_t seen[kDigits] = {};
   const __m512i I = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
                                      4, 3, 2, 1, 0);
   const __m512i one = _mm512_set1_epi16(1);
   __m512i A = _mm512_setzero_si512();
   int64_t local = 0;
   for (int32_t t = s; t < e; ++t) {
-    const __m512i dv = _mm512_set1_epi16(static_cast<short>((v[t] >> shift) & (kDigits - 1)));
+    const int d = (v[t] >> shift) & (kDigits - 1);
+    if constexpr (Distinct) local += lowerDigitInversions(seen, d, v[t]);
+    const __m512i dv = _mm512_set1_epi16(static_cast<short>(d));
     local += static_cast<uint16_t>(_mm512_cvtsi512_si32(_mm512_permutexvar_epi16(dv, A)));
     A = _mm512_mask_add_epi16(A, _mm512_cmpgt_epi16_mask(dv, I), A, one);
   }
+  if constexpr (Distinct) return local;  // the last level: no split follows
   alignas(64) uint16_t a[kDigits];
   _mm512_store_si512(a, A);
   for (int k = 0; k < kDigits; ++k) above[k] = a[k];
@@ -162,11 +186,26 @@ __attribute__((target("avx512f,avx512bw"))) inline int64_t digitInversions16(con
 // branchless merge sort here. v and tmp are both overwritten.
 template <bool Wide>
 inline int64_t countInversionsLevels(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next, int64_t n, int levels, int firstLevel,
-                                     int64_t groups) {
+                                     int64_t groups, bool distinct = false) {
   int64_t inv = 0;
   for (int level = firstLevel; level < levels; ++level) {
     const int shift = kDigitBits * (levels - 1 - level);
     const bool last = level + 1 == levels;
+    if (distinct && level + 2 == levels) {
+      // Distinct values: this level and the last in one pass per group (lowerDigitInversions).
+      for (int64_t g = 0; g < groups; ++g) {
+        const int32_t s = bounds[g], e = bounds[g + 1];
+        if (e - s < 2) continue;
+#if defined(MS_KENDALL_AVX512)
+        if constexpr (Wide) {
+          inv += e - s < 65536 ? digitInversions16<true>(v, s, e, shift, nullptr) : digitInversions<true>(v, s, e, shift, nullptr);
+          continue;
+        }
+#endif
+        inv += digitInversions<true>(v, s, e, shift, nullptr);
+      }
+      return inv;
+    }
     int64_t made = 0;
     for (int64_t g = 0; g < groups; ++g) {
       const int32_t s = bounds[g], e = bounds[g + 1];
@@ -208,12 +247,12 @@ inline int64_t countInversionsLevels(int32_t* v, int32_t* tmp, int32_t* bounds, 
 }
 
 template <bool Wide>
-inline int64_t countInversionsImpl(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next, int64_t n) {
+inline int64_t countInversionsImpl(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next, int64_t n, bool distinct) {
   int32_t maxV = 0;
   for (int64_t t = 0; t < n; ++t) maxV = std::max(maxV, v[t]);
   bounds[0] = 0;
   bounds[1] = static_cast<int32_t>(n);
-  return countInversionsLevels<Wide>(v, tmp, bounds, next, n, radixLevels(maxV), 0, 1);
+  return countInversionsLevels<Wide>(v, tmp, bounds, next, n, radixLevels(maxV), 0, 1, distinct);
 }
 
 #if defined(MS_KENDALL_AVX512)
@@ -240,7 +279,8 @@ __attribute__((target("avx512f,avx512bw"))) inline int64_t gatherDigitSplit16(co
 
 __attribute__((target("avx512f,avx512bw"), flatten)) int64_t countInversionsGatheredAvx512(const int32_t* src, const int32_t* idx, int64_t n,
                                                                                           int levels, const uint32_t* digits, int32_t* v,
-                                                                                          int32_t* tmp, int32_t* bounds, int32_t* next) {
+                                                                                          int32_t* tmp, int32_t* bounds, int32_t* next,
+                                                                                          bool distinct) {
   uint32_t start[kDigits];
   int64_t groups = 0;
   for (uint32_t k = 0, at = 0; k < kDigits; ++k) {
@@ -250,34 +290,36 @@ __attribute__((target("avx512f,avx512bw"), flatten)) int64_t countInversionsGath
   }
   bounds[groups] = static_cast<int32_t>(n);
   const int64_t inv = gatherDigitSplit16(src, idx, n, kDigitBits * (levels - 1), start, v);
-  return inv + countInversionsLevels<true>(v, tmp, bounds, next, n, levels, 1, groups);
+  return inv + countInversionsLevels<true>(v, tmp, bounds, next, n, levels, 1, groups, distinct);
 }
 
 // flatten: the generic level loop and the 16-bit pass are inlined here, compiled for AVX-512.
-__attribute__((target("avx512f,avx512bw"), flatten)) int64_t countInversionsAvx512(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next, int64_t n) {
-  return countInversionsImpl<true>(v, tmp, bounds, next, n);
+__attribute__((target("avx512f,avx512bw"), flatten)) int64_t countInversionsAvx512(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next, int64_t n,
+                                                                                  bool distinct) {
+  return countInversionsImpl<true>(v, tmp, bounds, next, n, distinct);
 }
 const bool kCpuAvx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 bool kHasAvx512 = kCpuAvx512;
 #endif
 
-int64_t countInversions(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next, int64_t n) {
+// distinct: no two values of v are equal (a faster last level; see lowerDigitInversions).
+int64_t countInversions(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next, int64_t n, bool distinct = false) {
 #if defined(MS_KENDALL_AVX512)
-  if (kHasAvx512) return countInversionsAvx512(v, tmp, bounds, next, n);
+  if (kHasAvx512) return countInversionsAvx512(v, tmp, bounds, next, n, distinct);
 #endif
-  return countInversionsImpl<false>(v, tmp, bounds, next, n);
+  return countInversionsImpl<false>(v, tmp, bounds, next, n, distinct);
 }
 
 // Inversions of src[idx[0]], …, src[idx[n-1]], whose largest value is maxV and whose top radix
 // digits (radixLevels(maxV) levels) occur digits[0..31] times; v and tmp are overwritten.
 int64_t countInversionsGathered(const int32_t* src, const int32_t* idx, int64_t n, int32_t maxV, const uint32_t* digits, int32_t* v,
-                                int32_t* tmp, int32_t* bounds, int32_t* next) {
+                                int32_t* tmp, int32_t* bounds, int32_t* next, bool distinct) {
   const int levels = radixLevels(maxV);
 #if defined(MS_KENDALL_AVX512)
-  if (kHasAvx512 && levels > 1 && n < 65536) return countInversionsGatheredAvx512(src, idx, n, levels, digits, v, tmp, bounds, next);
+  if (kHasAvx512 && levels > 1 && n < 65536) return countInversionsGatheredAvx512(src, idx, n, levels, digits, v, tmp, bounds, next, distinct);
 #endif
   for (int64_t k = 0; k < n; ++k) v[k] = src[idx[k]];
-  return countInversions(v, tmp, bounds, next, n);
+  return countInversions(v, tmp, bounds, next, n, distinct);
 }
 
 inline int64_t pairsOf(int64_t k) { return k * (k - 1) / 2; }
@@ -325,7 +367,7 @@ double tauBOrdered(const int32_t* rx, int32_t* ry, int64_t n, int32_t* tmp, int3
       if (c) { n2 += pairsOf(c); yCount[ry[t]] = 0; }
     }
   }
-  return tauB(n, n1, n2, n3, countInversions(ry, tmp, b1, b2, n));
+  return tauB(n, n1, n2, n3, countInversions(ry, tmp, b1, b2, n, n2 == 0));
 }
 
 struct Scratch {
@@ -407,7 +449,7 @@ double kendallPair(const CorrTable& t, int i, int j, uint32_t* rows) {
       // Every row in the pair: y's values and their top digits are column j's own, counted once.
       *rows = static_cast<uint32_t>(t.n);
       const int64_t dis = countInversionsGathered(rj, oi, t.n, t.levels[j] - 1, &t.topDigits[static_cast<size_t>(j) * kDigits], sy, s.tmp.data(),
-                                                  s.b1.data(), s.b2.data());
+                                                  s.b1.data(), s.b2.data(), t.levels[j] == t.n);
       return tauB(t.n, 0, t.yTies[j], 0, dis);
     }
     if (untied && t.valid[j] == t.n) {
