@@ -3,7 +3,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <new>
+#include <unordered_map>
 
 namespace msb {
 
@@ -23,6 +25,24 @@ void throwError(Napi::Env env, const char* code, const std::string& message) {
 }
 
 namespace {
+
+// The external buffers alive now, by their data pointer (any thread may finalize one).
+struct ExternalRegistry {
+  std::mutex mu;
+  std::unordered_map<const void*, std::weak_ptr<void>> blocks;
+};
+ExternalRegistry& externals() {
+  static ExternalRegistry* r = new ExternalRegistry;  // never destroyed: finalizers may run at exit
+  return *r;
+}
+
+// The owner of an external buffer whose memory starts at `base`, or null.
+std::shared_ptr<void> externalOwner(const void* base) {
+  ExternalRegistry& r = externals();
+  std::lock_guard<std::mutex> lock(r.mu);
+  auto it = r.blocks.find(base);
+  return it == r.blocks.end() ? nullptr : it->second.lock();
+}
 
 bool dtypeOf(napi_typedarray_type t, ms::DType* out) {
   switch (t) {
@@ -47,6 +67,7 @@ struct ViewInfo {
   size_t length = 0;
   const uint8_t* data = nullptr;
   bool detached = false;
+  const void* base = nullptr;  // the ArrayBuffer's start (null for a SharedArrayBuffer)
 };
 
 bool viewInfo(Napi::Env env, Napi::Value v, ViewInfo* out) {
@@ -59,6 +80,11 @@ bool viewInfo(Napi::Env env, Napi::Value v, ViewInfo* out) {
   if (napi_is_arraybuffer(env, buffer, &isArrayBuffer) != napi_ok) return false;
   // A SharedArrayBuffer cannot be detached; an ArrayBuffer can (transfer, structuredClone).
   if (isArrayBuffer && napi_is_detached_arraybuffer(env, buffer, &out->detached) != napi_ok) return false;
+  if (isArrayBuffer && !out->detached) {
+    void* base = nullptr;
+    if (napi_get_arraybuffer_info(env, buffer, &base, nullptr) != napi_ok) return false;
+    out->base = base;
+  }
   return true;
 }
 
@@ -76,6 +102,37 @@ std::string label(const std::vector<std::string>& names, size_t i) {
 }
 
 }  // namespace
+
+Napi::ArrayBuffer externalArrayBuffer(Napi::Env env, std::shared_ptr<void> owner, void* data, size_t bytes) {
+  auto* hint = new std::shared_ptr<void>(owner);
+  napi_value ab;
+  const napi_status st = napi_create_external_arraybuffer(
+      env, data, bytes,
+      [](napi_env, void* data, void* hint) {
+        auto* keep = static_cast<std::shared_ptr<void>*>(hint);
+        {
+          ExternalRegistry& r = externals();
+          std::lock_guard<std::mutex> lock(r.mu);
+          auto it = r.blocks.find(data);
+          if (it != r.blocks.end() && !it->second.owner_before(*keep) && !keep->owner_before(it->second)) r.blocks.erase(it);
+        }
+        delete keep;  // the memory goes when the last call borrowing it ends
+      },
+      hint, &ab);
+  if (st != napi_ok) {  // external buffers not allowed in this runtime: copy
+    delete hint;
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+    Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, bytes);
+    std::memcpy(buf.Data(), data, bytes);
+    return buf;
+  }
+  {
+    ExternalRegistry& r = externals();
+    std::lock_guard<std::mutex> lock(r.mu);
+    r.blocks[data] = owner;
+  }
+  return Napi::ArrayBuffer(env, ab);
+}
 
 bool readNames(Napi::Env env, Napi::Value v, std::vector<std::string>* out) {
   if (v.IsUndefined() || v.IsNull()) return true;
@@ -129,7 +186,11 @@ bool readColumns(Napi::Env env, Napi::Value v, const std::vector<std::string>& n
       }
       seg.length = static_cast<int64_t>(vi.length);
       seg.data = vi.data;
-      if (own && seg.length) copies.push_back({c, view.segments.size(), false, vi.data, vi.length * elementBytes(seg.type)});
+      if (own && seg.length) {
+        std::shared_ptr<void> owner = vi.base ? externalOwner(vi.base) : nullptr;
+        if (owner) own->borrowed.push_back(std::move(owner));
+        else copies.push_back({c, view.segments.size(), false, vi.data, vi.length * elementBytes(seg.type)});
+      }
       Napi::Value vb = so.Get("validity");
       if (!vb.IsUndefined() && !vb.IsNull()) {
         ViewInfo bi;

@@ -32,9 +32,19 @@ void throwError(Napi::Env env, const char* code, const std::string& message);
 // Every segment of a call lands in one huge-page-advised block: one allocation per column (each
 // above malloc's mmap threshold) cost a fresh mapping and a page fault per 4 KiB, ~0.2 s of main
 // thread for a 58 MB table.
+// Buffers the addon itself made and handed to JS (externalArrayBuffer: the CSV reader's values)
+// are not copied: the call keeps their memory alive (`borrowed`), so a transfer or a GC during the
+// job frees nothing under it. Writing into such a table while a call on it runs is a race, as with
+// any memory two threads share.
 struct OwnedInputs {
   ms::BigPtr<uint8_t> block;
+  std::vector<std::shared_ptr<void>> borrowed;
 };
+
+// An ArrayBuffer over native memory that `owner` keeps alive, without a copy; async calls given
+// views of it borrow the memory (see OwnedInputs) instead of copying it. Falls back to a copy
+// where the runtime refuses external buffers.
+Napi::ArrayBuffer externalArrayBuffer(Napi::Env env, std::shared_ptr<void> owner, void* data, size_t bytes);
 
 // Columns: an array of columns, each an array of segments {values, validity?, validityOffset?}.
 // Checks types, detached buffers, bitmap sizes and equal lengths. `names` (optional) improves messages.

@@ -109,16 +109,10 @@ class CsvWorker : public Napi::AsyncWorker {
     if (count == 0) {
       buf = Napi::ArrayBuffer::New(env, 0);
     } else {
-      // Handed over without a copy; freed with the ArrayBuffer.
-      double* data = table_.values.release();
-      napi_value ab;
-      if (napi_create_external_arraybuffer(env, data, count * sizeof(double), [](napi_env, void* p, void*) { std::free(p); }, nullptr, &ab) == napi_ok) {
-        buf = Napi::ArrayBuffer(env, ab);
-      } else {  // external buffers not allowed in this runtime: copy
-        buf = Napi::ArrayBuffer::New(env, count * sizeof(double));
-        std::memcpy(buf.Data(), data, count * sizeof(double));
-        std::free(data);
-      }
+      // Handed over without a copy (freed when JS and every call reading it are done with it).
+      double* data = table_.values.get();
+      std::shared_ptr<void> owner(table_.values.release(), [](void* p) { std::free(p); });
+      buf = externalArrayBuffer(env, std::move(owner), data, count * sizeof(double));
     }
     o.Set("values", Napi::Float64Array::New(env, count, buf, 0));
     if (in_.timeColumn) {
