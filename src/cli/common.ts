@@ -7,7 +7,8 @@ import { InvalidArgumentError, Option } from 'commander';
 import { MetricsiftError } from '../errors.js';
 import { INPUT_FORMATS, openDataset, type Dataset, type OpenOptions, type InputFormat } from '../io/dataset.js';
 import { envDefaults } from './env.js';
-import { WorkerPool } from '../pool/pool.js';
+// piscina is loaded only when a command asks for workers (--workers > 1).
+import type { WorkerPool } from '../pool/pool.js';
 
 /** Exit codes: 0 success, 2 bad input or usage (the user can fix it), 1 internal failure. */
 export const EXIT_BAD_INPUT = 2;
@@ -128,6 +129,7 @@ export function workersOption(): Option {
  */
 export async function withPool<T>(workers: number | undefined, threads: number | undefined, fn: (pool: WorkerPool | undefined) => Promise<T>): Promise<T> {
   if (!workers || workers <= 1) return fn(undefined);
+  const { WorkerPool } = await import('../pool/pool.js');
   const pool = new WorkerPool({ workers, threads });
   try {
     return await fn(pool);

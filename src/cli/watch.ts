@@ -4,7 +4,8 @@ import { ErrorCode, MetricsiftError } from '../errors.js';
 import { parseHeaders } from '../io/read.js';
 import { writeFile } from 'node:fs/promises';
 import { watchAlertRulesYaml } from '../watch/alerts.js';
-import { startWatch, type WatchOptions } from '../watch/service.js';
+// The service (prom-client, the HTTP server) is loaded when `watch` runs, not at every start-up.
+import type { WatchOptions } from '../watch/service.js';
 import { DEFAULTS, WATCH_DEFAULTS as W } from '../options.js';
 import { intArg, numArg, rangeArg, runCommand } from './common.js';
 
@@ -105,6 +106,7 @@ Example:
             throw new MetricsiftError(`--alert-rules ${f.alertRules}: ${(e as Error).message}`, ErrorCode.WRITE_FAILED);
           });
         }
+        const { startWatch } = await import('../watch/service.js');
         const w = await startWatch({
           url, queries: f.query, job: f.job, targets: f.target, interval, window, listen: f.listen, stateDir: f.state, headers: parseHeaders(f.header),
           bins: f.bins, topPairs: f.topPairs, maxMetrics: f.maxMetrics, maxPairSeries: f.maxPairSeries, maxTargetSeries: f.maxTargetSeries,

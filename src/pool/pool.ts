@@ -13,8 +13,9 @@
  *   get `threadsPerTask = ⌊threads / workers⌋` threads, so `workers × threadsPerTask ≤ threads`:
  *   on 2 cores, 2 workers × 1 native thread, never 2 × 2.
  */
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { ErrorCode, MetricsiftError, badOption } from '../errors.js';
 import { columnValues } from '../analysis/coding.js';
 import type { ColumnTable } from '../table.js';
@@ -154,7 +155,9 @@ export class WorkerPool {
     this.threadsPerTask = b.threadsPerTask;
     this.threads = b.threads;
     const { filename, execArgv } = workerFile();
-    this.#piscina = new Piscina({ filename, execArgv, minThreads: this.workers, maxThreads: this.workers, idleTimeout: 60_000 });
+    // piscina is loaded with the first pool, not by every module that imports this one (start-up).
+    const { Piscina: Pool } = createRequire(import.meta.url)('piscina') as typeof import('piscina');
+    this.#piscina = new Pool({ filename, execArgv, minThreads: this.workers, maxThreads: this.workers, idleTimeout: 60_000 });
   }
 
   /**
