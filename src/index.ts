@@ -34,6 +34,7 @@ export {
   type SelectionData, type Selection, type AimdOptions, type AimdStep, type AimdResult, type SweepTracker, type ServiceOptions,
   type CurvePoint, type Pick, type PickRequest, type SweptPoint, type CounterConversion, type CounterOptions, type CounterReason, type NamePattern,
 } from './select/index.js';
+export { loadCallGraph, type TraceGraph } from './io/span-graph.js';
 export { readTraces, loadTraces, traceSummary, parseTraceJson, parseTraceText, parseZipkin, normalizeId, TRACE_SHAPES, callGraphFromSpans, parseJaeger, parseOtlp, parseSpanCsv, podToService, readGraph, readGraphCsv, type Span, type TraceStats, type TraceRead, type TraceReadOptions, type TraceSummary } from './io/traces.js';
 export { selectKBest, mrmr, maxWeightClique, relevanceTo, type CliqueResult } from './select/baselines.js';
 export { readFaultList, faultRows, withoutRows, anomalousMetrics, type Fault, type AnomalyOptions } from './select/labels.js';

@@ -104,6 +104,25 @@ export interface RawCsv {
   deferredText: string[];
 }
 
+/** Call-graph counts of span CSVs (native/binding/spans.cc): indices are into `services`. */
+export interface RawSpanCounts {
+  services: string[];
+  /** 1 where a span kept after duplicate IDs has the service. */
+  present: Int32Array;
+  invocations: Float64Array;
+  /** Services with root spans, in order of the first one counted, and their root counts. */
+  rootService: Int32Array;
+  rootCount: Float64Array;
+  callFrom: Int32Array;
+  callTo: Int32Array;
+  callCount: Float64Array;
+  traces: number;
+  spans: number;
+  orphans: number;
+}
+/** An opaque handle to a native span-graph builder. */
+export type RawSpanGraphHandle = { readonly __spanGraph: unique symbol };
+
 /** Options of `cmiResample`: levels of the three aligned code arrays and the draws (seeded per draw). */
 export interface RawCmiOptions { la: number; lb: number; lc: number; mode: 'bootstrap' | 'stratified'; count: number; block?: number; seed: number; threads: number }
 /** Options of `teNull`: TE(X → Y) at `lag`, surrogate sources as circular blocks (or a shift). */
@@ -148,6 +167,10 @@ export interface Binding {
   teNull(x: Int32Array, y: Int32Array, options: RawTeOptions, async: true): Promise<RawDraws>;
   teNull(x: Int32Array, y: Int32Array, options: RawTeOptions, async: false): RawDraws;
   parseCsv(input: Uint8Array | string, options: { delimiter?: string; timeColumn?: boolean; threads?: number }): Promise<RawCsv>;
+  spanGraphNew(): RawSpanGraphHandle;
+  /** Counts one span CSV file's spans; null, or why the JS reader must decide (then the builder is spent). */
+  spanGraphAdd(handle: RawSpanGraphHandle, bytes: Uint8Array): Promise<string | null>;
+  spanGraphCount(handle: RawSpanGraphHandle): Promise<RawSpanCounts>;
   hardwareConcurrency: number;
   /** The kernels' threads: OpenMP's, or the portable pool (same results). */
   threading: 'openmp' | 'pool';

@@ -41,6 +41,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cmiResample", Napi::Function::New(env, CmiResample));
   exports.Set("teNull", Napi::Function::New(env, TeNull));
   exports.Set("parseCsv", Napi::Function::New(env, ParseCsv));
+  exports.Set("spanGraphNew", Napi::Function::New(env, SpanGraphNew));
+  exports.Set("spanGraphAdd", Napi::Function::New(env, SpanGraphAdd));
+  exports.Set("spanGraphCount", Napi::Function::New(env, SpanGraphCount));
   exports.Set("hardwareConcurrency", Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
   // Which threads the kernels run on: "openmp", or "pool" (the portable pool; same results).
   exports.Set("threading", Napi::String::New(env, ms::usesOpenMP() ? "openmp" : "pool"));

@@ -38,4 +38,9 @@ Napi::Value PreparedFromCounts(const Napi::CallbackInfo& info);
 // csv.cc — the wide-CSV reader
 Napi::Value ParseCsv(const Napi::CallbackInfo& info);
 
+// spans.cc — span CSVs → call-graph counts
+Napi::Value SpanGraphNew(const Napi::CallbackInfo& info);
+Napi::Value SpanGraphAdd(const Napi::CallbackInfo& info);
+Napi::Value SpanGraphCount(const Napi::CallbackInfo& info);
+
 }  // namespace msb

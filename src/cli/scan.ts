@@ -6,7 +6,8 @@ import { STDOUT_JSON, checkOutputDir, writeDirectory } from '../io/write.js';
 import { Command, Option } from 'commander';
 import type { InputFormat } from '../io/dataset.js';
 import { parseHeaders } from '../io/read.js';
-import { callGraphFromSpans, loadTraces, readGraph, traceSummary, type TraceSummary } from '../io/traces.js';
+import { readGraph, traceSummary, type TraceSummary } from '../io/traces.js';
+import { loadCallGraph } from '../io/span-graph.js';
 import { writeMatrix } from '../io/write.js';
 import { writeReport } from '../report/html.js';
 import { buildAlertRules, writeAlertRules } from '../report/rules.js';
@@ -137,10 +138,9 @@ async function scan(input: string, f: ScanFlags): Promise<void> {
   let graphP: Promise<CallGraph | undefined> | undefined;
   if (traces) {
     graphP = (async () => {
-      const read = await withPool(f.workers, f.threads, (pool) => loadTraces(traces, { lenient: f.lenient, pool }));
-      const built = callGraphFromSpans(read.spans);
+      const built = await withPool(f.workers, f.threads, (pool) => loadCallGraph(traces, { lenient: f.lenient, pool }));
       const metricServices = [...new Set(data.table.names.map(serviceOrUnmapped))];
-      traceStats = traceSummary(read, built.stats, built.graph, metricServices);
+      traceStats = traceSummary(built, built.stats, built.graph, metricServices);
       return built.graph;
     })();
     graphFrom = `traces ${traces}`;

@@ -111,16 +111,35 @@ export function callGraphFromSpans(spans: Span[]): { graph: CallGraph; stats: Tr
       for (const b of targets) calls.get(a)!.set(b, (calls.get(a)!.get(b) ?? 0) + 1);
     }
   }
+  return graphFromCounts({ calls, invocations, rootsOf, services, traces: byTrace.size, spans: spans.length, orphans });
+}
+
+/** What the call graph is computed from: counts over the spans (see {@link callGraphFromSpans}). @internal */
+export interface SpanCountMaps {
+  /** a → b → invocations of a that call b. */
+  calls: Map<string, Map<string, number>>;
+  /** Service → invocations. */
+  invocations: Map<string, number>;
+  /** Service → traces rooted there, in order of the first root span counted. */
+  rootsOf: Map<string, number>;
+  services: Iterable<string>;
+  traces: number;
+  spans: number;
+  orphans: number;
+}
+
+/** The call graph and its statistics from the counts (shared with the native span reader, src/io/span-graph.ts). @internal */
+export function graphFromCounts(c: SpanCountMaps): { graph: CallGraph; stats: TraceStats } {
   const edges = [];
-  for (const [a, targets] of [...calls].sort()) {
-    for (const [b, k] of [...targets].sort()) edges.push({ from: a, to: b, probability: k / invocations.get(a)! });
+  for (const [a, targets] of [...c.calls].sort()) {
+    for (const [b, k] of [...targets].sort()) edges.push({ from: a, to: b, probability: k / c.invocations.get(a)! });
   }
-  const rootTraces = [...rootsOf.values()].reduce((x, y) => x + y, 0);
+  const rootTraces = [...c.rootsOf.values()].reduce((x, y) => x + y, 0);
   const entryP: Record<string, number> = {};
-  for (const [s, k] of rootsOf) entryP[s] = k / rootTraces;
+  for (const [s, k] of c.rootsOf) entryP[s] = k / rootTraces;
   return {
-    graph: { edges, entry: entryP, services: [...services].sort() },
-    stats: { traces: byTrace.size, spans: spans.length, orphans, services: [...services].sort() },
+    graph: { edges, entry: entryP, services: [...c.services].sort() },
+    stats: { traces: c.traces, spans: c.spans, orphans: c.orphans, services: [...c.services].sort() },
   };
 }
 
@@ -364,6 +383,13 @@ export function parseSpanCsv(text: string, source: string): Span[] {
 }
 
 async function readText(path: string): Promise<string> {
+  const buf = await readTraceBytes(path);
+  // ASCII (span CSVs are): latin1 gives the same string without UTF-8 decoding.
+  return (isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8')).replace(/^\uFEFF/, '');
+}
+
+/** A trace file's bytes, inflated when gzipped (by content, not by name). @internal */
+export async function readTraceBytes(path: string): Promise<Buffer> {
   let buf: Buffer;
   try {
     buf = await readFile(path);
@@ -380,8 +406,7 @@ async function readText(path: string): Promise<string> {
       bad(path, `corrupt or truncated gzip (${(e as Error).message})`);
     }
   }
-  // ASCII (span CSVs are): latin1 gives the same string without UTF-8 decoding.
-  return (isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8')).replace(/^\uFEFF/, '');
+  return buf;
 }
 
 /** A JSON document, or JSON Lines (one document a line) when the whole text is not one. */
@@ -424,12 +449,8 @@ export interface TraceRead {
 
 const TRACE_FILE = /\.(csv|json|jsonl|ndjson)(\.gz)?$/i;
 
-/**
- * Spans from a file or a directory of them (every `*.csv`, `*.json`, `*.jsonl`, `*.ndjson`,
- * gzipped or not, inside; other files ignored), with how many files were read and which were
- * skipped. JSON of any shape in {@link TRACE_SHAPES}, told apart by content.
- */
-export async function loadTraces(path: string, opts: TraceReadOptions = {}): Promise<TraceRead> {
+/** The trace files a path names: itself, or a directory's trace files by name, sorted. @internal */
+export async function traceFiles(path: string): Promise<string[]> {
   let info;
   try {
     info = await stat(path);
@@ -440,6 +461,16 @@ export async function loadTraces(path: string, opts: TraceReadOptions = {}): Pro
     ? (await readdir(path)).filter((f) => TRACE_FILE.test(f)).sort().map((f) => join(path, f))
     : [path];
   if (files.length === 0) bad(path, 'no trace files (*.csv, *.json, *.jsonl, *.ndjson, gzipped or not) in this directory');
+  return files;
+}
+
+/**
+ * Spans from a file or a directory of them (every `*.csv`, `*.json`, `*.jsonl`, `*.ndjson`,
+ * gzipped or not, inside; other files ignored), with how many files were read and which were
+ * skipped. JSON of any shape in {@link TRACE_SHAPES}, told apart by content.
+ */
+export async function loadTraces(path: string, opts: TraceReadOptions = {}): Promise<TraceRead> {
+  const files = await traceFiles(path);
   const spans: Span[] = [];
   const skipped: TraceRead['skipped'] = [];
   // With a pool the files are read and parsed in its workers, all at once; collected in file order.
@@ -503,7 +534,7 @@ export interface TraceSummary {
 }
 
 /** The summary of a trace read against the services that have metrics. */
-export function traceSummary(read: TraceRead, stats: TraceStats, graph: CallGraph, metricServices: string[]): TraceSummary {
+export function traceSummary(read: Pick<TraceRead, 'files' | 'skipped'>, stats: TraceStats, graph: CallGraph, metricServices: string[]): TraceSummary {
   const inGraph = new Set([...stats.services, ...graph.edges.flatMap((e) => [e.from, e.to])]);
   const withMetrics = new Set(metricServices);
   return {
