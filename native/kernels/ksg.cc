@@ -389,19 +389,42 @@ Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int
                                                "; KSG needs finite values (clean the data or leave the row out)");
     }
   }
-  // Tiles of 16 × 16 columns: the sorted marginals of a tile's complete columns are built once and
-  // serve its (up to) 256 pairs — a few per cent of the tile's time — while memory stays at two
-  // tiles' columns a thread, whatever M.
+  // Tiles of 16 × 16 columns. The sorted marginals of complete columns are built once for the whole
+  // matrix when they fit in kShared bytes (253 columns × 28,800 rows: 120 MiB; building them per
+  // tile redid each about 17 times, 6 % of the time); otherwise per tile, where they serve its (up
+  // to) 256 pairs while memory stays at two tiles' columns a thread, whatever M.
   constexpr int kTile = 16;
+  constexpr double kShared = 512.0 * (1 << 20);
   const std::vector<Tile> tiles = upperTriangleTiles(M, kTile, rowFirst, rowLast);
   const Digamma psi(n);
   const bool enoughRows = checkRows(n, o).ok();
+  const double marginalBytes = 17.0 * static_cast<double>(n + Marginal::B);  // sorted, order, rank, last, density
+  std::vector<Marginal> shared;
+  std::vector<char> sharedUsable;  // its preparation succeeded (not constant, enough rows)
+  if (static_cast<double>(std::count(complete.begin(), complete.end(), 1)) * marginalBytes <= kShared) {
+    // Only the columns this shard's tiles use (a row shard of a big matrix needs all of them anyway).
+    std::vector<char> used(M, 0);
+    for (const Tile& t : tiles) {
+      std::fill(used.begin() + t.r0, used.begin() + t.r1, 1);
+      std::fill(used.begin() + t.c0, used.begin() + t.c1, 1);
+    }
+    shared.resize(M);
+    sharedUsable.assign(M, 0);
+    parallel(threads, [&](Team& team) {
+      std::vector<double> one;
+      for (int c = team.begin(M, Schedule::Dynamic, 1); c < M; c = team.next(c)) {
+        if (!complete[c] || !used[c] || ctl.cancelled()) continue;
+        sharedUsable[c] = enoughRows && prepareDim(raw[c].data(), n, o, 0, &one).ok();
+        if (sharedUsable[c]) shared[c].build(one);
+      }
+    });
+  }
   parallel(threads, [&](Team& team) {
     const int tid = team.id();
     std::vector<double> a, b;
     std::vector<std::vector<double>> prepared;
     std::vector<double> one;
-    std::vector<Marginal> cache(2 * kTile);
+    std::vector<Marginal> cache(shared.empty() ? 2 * kTile : 0);
     std::vector<int> cached(2 * kTile, -1);   // column held by each cache slot
     std::vector<char> usable(2 * kTile, 0);  // its preparation succeeded (not constant, enough rows)
     Marginal mx, my;
@@ -411,26 +434,34 @@ Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int
         if (cached[s] == c) return s;
       return -1;
     };
+    // The prepared marginal of complete column c (null: constant or too few rows).
+    auto marginal = [&](int c) -> const Marginal* {
+      if (!shared.empty()) return sharedUsable[c] ? &shared[c] : nullptr;
+      const int s = marginalOf(c);
+      return usable[s] ? &cache[s] : nullptr;
+    };
     for (size_t t = team.begin(tiles.size(), Schedule::Dynamic, 1); t < tiles.size(); t = team.next(t)) {
       if (ctl.cancelled()) continue;
       const Tile& tile = tiles[t];
-      std::fill(cached.begin(), cached.end(), -1);
-      int slot = 0;
-      for (int part = 0; part < 2; ++part)
-        for (int c = part ? tile.c0 : tile.r0; c < (part ? tile.c1 : tile.r1); ++c) {
-          if (!complete[c] || marginalOf(c) >= 0) continue;
-          cached[slot] = c;
-          usable[slot] = enoughRows && prepareDim(raw[c].data(), n, o, 0, &one).ok();
-          if (usable[slot]) cache[slot].build(one);
-          ++slot;
-        }
+      if (shared.empty()) {
+        std::fill(cached.begin(), cached.end(), -1);
+        int slot = 0;
+        for (int part = 0; part < 2; ++part)
+          for (int c = part ? tile.c0 : tile.r0; c < (part ? tile.c1 : tile.r1); ++c) {
+            if (!complete[c] || marginalOf(c) >= 0) continue;
+            cached[slot] = c;
+            usable[slot] = enoughRows && prepareDim(raw[c].data(), n, o, 0, &one).ok();
+            if (usable[slot]) cache[slot].build(one);
+            ++slot;
+          }
+      }
       for (int i = tile.r0; i < tile.r1; ++i) {
         for (int j = std::max(tile.c0, i + 1); j < tile.c1; ++j) {
           double v = NAN;
           int64_t m = n;
           if (complete[i] && complete[j]) {
-            const int si = marginalOf(i), sj = marginalOf(j);
-            if (usable[si] && usable[sj]) v = scalarEstimate(cache[si], cache[sj], n, o, psi, scalar);
+            const Marginal *mi = marginal(i), *mj = marginal(j);
+            if (mi && mj) v = scalarEstimate(*mi, *mj, n, o, psi, scalar);
           } else {
             // Pairwise-complete rows: prepared for this pair alone, exactly as the single-pair call.
             a.clear();
