@@ -196,6 +196,29 @@ describe('coverage in every service (the default floor)', () => {
     for (const [s, c] of await perService(cols, res.selected)) expect(c, s).toBeGreaterThanOrEqual(0.9);
     expect(res.coverage).toBe(1);
   });
+  it('of metrics that each cover only themselves, the one left uncovered is the one the selection explains best', async () => {
+    // 8 metrics of one load, an echo of it (|ρs| ≈ 0.7: not covered) and an independent burst series
+    // of few levels (lower entropy): the floor (9 of 10) leaves one of the last two uncovered. The
+    // entropy order alone would keep the echo and leave the bursts, which nothing selected explains.
+    const r = rng(11), g = gaussian(r);
+    const z = Float64Array.from({ length: 500 }, g);
+    const cols: Record<string, Float64Array> = {};
+    for (let i = 0; i < 8; i++) cols[`svc/load${i}`] = Float64Array.from(z, (x) => x + 0.1 * g());
+    cols['svc/a_echo'] = Float64Array.from(z, (x) => 0.7 * x + 0.7 * g());
+    cols['svc/b_bursts'] = Float64Array.from(z, () => (r() < 0.1 ? 1 + Math.floor(r() * 3) : 0));
+    const names = Object.keys(cols);
+    const sp = await correlationMatrix(cols, { method: 'spearman' });
+    const rho = (a: string, b: string) => Math.abs(sp.values[names.indexOf(a) * names.length + names.indexOf(b)]);
+    expect(rho('svc/a_echo', 'svc/load0')).toBeGreaterThan(0.6);
+    expect(rho('svc/a_echo', 'svc/load0')).toBeLessThan(0.8);
+    const H = (await miMatrix(cols, { measure: 'nmi' })).columnEntropy.entropy;
+    expect(H[names.indexOf('svc/b_bursts')]).toBeLessThan(H[names.indexOf('svc/a_echo')]);
+    const res = await selectMetrics(cols);
+    expect(res.selected).toHaveLength(2);
+    expect(res.selected).toContain('svc/b_bursts');
+    expect(res.selected).not.toContain('svc/a_echo');
+    expect(res.coverage).toBeCloseTo(0.9, 12);
+  });
   it('the default pick is the smallest prefix of the curve with 90 % overall and in every service', async () => {
     const res = await selectMetrics(app.columns, { graph: app.graph, keepCurveSelections: true });
     let first = -1;

@@ -217,7 +217,10 @@ export interface CoverFloors {
  * order, whose gain reaches τ; what earlier services and the forced metrics chose is a pivot (its
  * coverage counts before a later service chooses). τ steps through every gain value, so each
  * addition has the largest gain left — the greedy set cover, with ties going to the lower level,
- * then the earlier service, then the higher entropy. Never adds a duplicate of a chosen metric
+ * then the earlier service, then the higher entropy. At gain 1 (each addition covers one member
+ * more) a service instead adds first the candidate whose new member the selection explains least
+ * (lowest largest |redundancy| with a chosen metric; ties: entropy), so what is left uncovered is
+ * what the selection comes closest to covering. Never adds a duplicate of a chosen metric
  * (`partners[m]`: the metrics at or above the duplicate bound with m). Each prefix is a curve point;
  * after full coverage the remaining candidates follow in the same order (gain 0).
  *
@@ -239,6 +242,9 @@ export function topologyCover(
   const dead = new Uint8Array(scorer.redundancy.size);
   // Members still short of their group's quota (per group), when floors are asked for.
   const short = floors ? Float64Array.from(floors.quota) : undefined;
+  // Per universe member: its largest |redundancy| with a chosen metric (how well the selection explains it).
+  const { size: n, values } = scorer.redundancy;
+  const explained = new Float64Array(total);
   const add = (m: number, s: string | undefined) => {
     const r = scorer.row(m);
     for (let w = 0; w < W; w++) {
@@ -254,6 +260,10 @@ export function topologyCover(
     }
     order.push(m);
     service.push(s);
+    for (let j = 0; j < total; j++) {
+      const a = Math.abs(values[scorer.universe[j] * n + m]);  // NaN (no common rows) explains nothing
+      if (a > explained[j]) explained[j] = a;
+    }
     dead[m] = 1;
     for (const d of partners[m] ?? []) dead[d] = 1;
   };
@@ -282,12 +292,28 @@ export function topologyCover(
     touched.length = 0;
     return g;
   };
+  // The lowest `explained` among the members c would newly cover (with floors: those of groups still short).
+  const leastExplained = (c: number, shortOnly: boolean) => {
+    const r = scorer.row(c);
+    let low = Infinity;
+    for (let w = 0; w < W; w++) {
+      let x = r[w] & ~covered[w];
+      while (x) {
+        const b = 31 - Math.clz32(x & -x);
+        x &= x - 1;
+        const j = (w << 5) + b;
+        if (shortOnly && !(short![floors!.group[j]] > 0)) continue;
+        if (explained[j] < low) low = explained[j];
+      }
+    }
+    return low;
+  };
   // Lazy evaluation: a gain only shrinks as more is covered, so a stale bound below τ is skipped.
   const bound = new Float64Array(scorer.redundancy.size);
   const passes = (gain: (m: number) => number) => {
     let top = 0;
     for (const s of services) for (const c of s.candidates) if (!dead[c]) top = Math.max(top, (bound[c] = gain(c)));
-    for (let tau = top; tau >= 1; tau--) {
+    for (let tau = top; tau > 1; tau--) {
       for (const s of services) {
         for (const c of s.candidates) {
           if (dead[c] || bound[c] < tau) continue;
@@ -296,6 +322,26 @@ export function topologyCover(
           add(c, s.name);
           points.push({ epsilon: null, size: order.length, coverage: popcount(covered) / total });
         }
+      }
+    }
+    // Gain 1: each addition covers one member more, so the objective cannot tell them apart (and
+    // entropy is log2(bins) for every continuous series). What stays uncovered should be what the
+    // selection comes closest to explaining: each service adds first the candidate whose new
+    // member is the least explained (ties: candidate order).
+    if (top < 1) return;
+    for (const s of services) {
+      for (;;) {
+        let best = -1, bestKey = Infinity;
+        for (const c of s.candidates) {
+          if (dead[c] || bound[c] < 1) continue;
+          const g = (bound[c] = gain(c));
+          if (g < 1) continue;
+          const key = leastExplained(c, gain === floorGainOf);
+          if (key < bestKey) { best = c; bestKey = key; }
+        }
+        if (best < 0) break;
+        add(best, s.name);
+        points.push({ epsilon: null, size: order.length, coverage: popcount(covered) / total });
       }
     }
   };
