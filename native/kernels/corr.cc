@@ -83,7 +83,8 @@ inline __m256i blend32(__m256i a, __m256i b, __m256i m) {
 // With distinct values, the last digit needs no pass of its own: the members sharing this digit d
 // also share all higher ones, so their last digits are distinct, and a 32-bit mask per d of the
 // last digits seen so far gives an element's inversions among them (the seen ones above its own)
-// in a popcount. Called at the second-to-last level (shift 5) only.
+// in a popcount. Called at the second-to-last level only (its shift is 1 to 5: bits the last digit
+// shares with d are equal among the members sharing d).
 inline uint32_t lowerDigitInversions(uint32_t* seen, int d, int32_t value) {
   const uint32_t low = static_cast<uint32_t>(value) & (kDigits - 1);
   const uint32_t above = static_cast<uint32_t>(std::popcount(seen[d] >> low));
@@ -141,12 +142,18 @@ inline int64_t digitInversions(const int32_t* v, int32_t s, int32_t e, int shift
 #endif
 }
 
-// 5-bit radix levels that cover values 0..maxV.
-inline int radixLevels(int32_t maxV) {
+// Bits that cover values 0..maxV, and the 5-bit radix levels over them.
+inline int radixBits(int32_t maxV) {
   int bits = 1;
   while (bits < 31 && (int64_t{1} << bits) <= maxV) ++bits;
-  return (bits + kDigitBits - 1) / kDigitBits;
+  return bits;
 }
+inline int radixLevels(int bits) { return (bits + kDigitBits - 1) / kDigitBits; }
+
+// Level `level`'s digit is (v >> shift) & 31. Digits are aligned to the top bit, so the first level
+// always has up to 32 groups (a y of 40 levels: 20 groups of 2 values, not 2 of 32); the last
+// digit may then overlap the one before, harmlessly: the overlapping bits are equal within a group.
+inline int digitShift(int bits, int level) { return std::max(0, bits - kDigitBits * (level + 1)); }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define MS_KENDALL_AVX512 1
@@ -185,11 +192,12 @@ __attribute__((target("avx512f,avx512bw"))) inline int64_t digitInversions16(con
 // level) for the next level. Three levels cover ranks below 2^15, about 2.8× faster than a
 // branchless merge sort here. v and tmp are both overwritten.
 template <bool Wide>
-inline int64_t countInversionsLevels(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next, int64_t n, int levels, int firstLevel,
+inline int64_t countInversionsLevels(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next, int64_t n, int bits, int firstLevel,
                                      int64_t groups, bool distinct = false) {
   int64_t inv = 0;
+  const int levels = radixLevels(bits);
   for (int level = firstLevel; level < levels; ++level) {
-    const int shift = kDigitBits * (levels - 1 - level);
+    const int shift = digitShift(bits, level);
     const bool last = level + 1 == levels;
     if (distinct && level + 2 == levels) {
       // Distinct values: this level and the last in one pass per group (lowerDigitInversions).
@@ -252,7 +260,7 @@ inline int64_t countInversionsImpl(int32_t* v, int32_t* tmp, int32_t* bounds, in
   for (int64_t t = 0; t < n; ++t) maxV = std::max(maxV, v[t]);
   bounds[0] = 0;
   bounds[1] = static_cast<int32_t>(n);
-  return countInversionsLevels<Wide>(v, tmp, bounds, next, n, radixLevels(maxV), 0, 1, distinct);
+  return countInversionsLevels<Wide>(v, tmp, bounds, next, n, radixBits(maxV), 0, 1, distinct);
 }
 
 #if defined(MS_KENDALL_AVX512)
@@ -278,7 +286,7 @@ __attribute__((target("avx512f,avx512bw"))) inline int64_t gatherDigitSplit16(co
 }
 
 __attribute__((target("avx512f,avx512bw"), flatten)) int64_t countInversionsGatheredAvx512(const int32_t* src, const int32_t* idx, int64_t n,
-                                                                                          int levels, const uint32_t* digits, int32_t* v,
+                                                                                          int bits, const uint32_t* digits, int32_t* v,
                                                                                           int32_t* tmp, int32_t* bounds, int32_t* next,
                                                                                           bool distinct) {
   uint32_t start[kDigits];
@@ -289,8 +297,8 @@ __attribute__((target("avx512f,avx512bw"), flatten)) int64_t countInversionsGath
     at += digits[k];
   }
   bounds[groups] = static_cast<int32_t>(n);
-  const int64_t inv = gatherDigitSplit16(src, idx, n, kDigitBits * (levels - 1), start, v);
-  return inv + countInversionsLevels<true>(v, tmp, bounds, next, n, levels, 1, groups, distinct);
+  const int64_t inv = gatherDigitSplit16(src, idx, n, digitShift(bits, 0), start, v);
+  return inv + countInversionsLevels<true>(v, tmp, bounds, next, n, bits, 1, groups, distinct);
 }
 
 // flatten: the generic level loop and the 16-bit pass are inlined here, compiled for AVX-512.
@@ -311,12 +319,12 @@ int64_t countInversions(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next
 }
 
 // Inversions of src[idx[0]], …, src[idx[n-1]], whose largest value is maxV and whose top radix
-// digits (radixLevels(maxV) levels) occur digits[0..31] times; v and tmp are overwritten.
+// digits (digitShift(radixBits(maxV), 0)) occur digits[0..31] times; v and tmp are overwritten.
 int64_t countInversionsGathered(const int32_t* src, const int32_t* idx, int64_t n, int32_t maxV, const uint32_t* digits, int32_t* v,
                                 int32_t* tmp, int32_t* bounds, int32_t* next, bool distinct) {
-  const int levels = radixLevels(maxV);
+  const int bits = radixBits(maxV);
 #if defined(MS_KENDALL_AVX512)
-  if (kHasAvx512 && levels > 1 && n < 65536) return countInversionsGatheredAvx512(src, idx, n, levels, digits, v, tmp, bounds, next, distinct);
+  if (kHasAvx512 && radixLevels(bits) > 1 && n < 65536) return countInversionsGatheredAvx512(src, idx, n, bits, digits, v, tmp, bounds, next, distinct);
 #endif
   for (int64_t k = 0; k < n; ++k) v[k] = src[idx[k]];
   return countInversions(v, tmp, bounds, next, n, distinct);
@@ -680,7 +688,7 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
         // Top radix digits of the ranks (see countInversionsGathered), for complete columns.
         if (m == n && m > 0) {
           uint32_t* dg = &out->topDigits[static_cast<size_t>(c) * kDigits];
-          const int shift = kDigitBits * (radixLevels(dense) - 1);
+          const int shift = digitShift(radixBits(dense), 0);
           for (int64_t t = 0; t < n; ++t) dg[(rk[t] >> shift) & (kDigits - 1)]++;
         }
         continue;
