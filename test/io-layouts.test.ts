@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
-import { readPetshopMetrics, readTrainTicketDay } from '../src/io/layouts.js';
+import { metricFileJs, nativeMetricFile, pieces, readPetshopMetrics, readTrainTicketDay } from '../src/io/layouts.js';
 import { errorOfAsync, fixtures, repoRoot, useTempDir } from './helpers.js';
 
 const tempDir = useTempDir('layouts');
@@ -46,6 +46,56 @@ describe('Train Ticket layout', () => {
     const text = await errorOfAsync(readTrainTicketDay(dir));
     expect(text.code).toBe('MS_NON_NUMERIC');
     expect(text.message).toMatch(/ts-x-service-1-2_metric\.csv line 3, column "Cpu": "abc" is not a number/);
+  });
+});
+
+describe('Train Ticket metric files: the native reader = the JS parser', () => {
+  // Seeded random files with the cells the JS parser takes (plain and odd number spellings, the
+  // missing ones, TimeStamps with spaces), and the ones it words an error for.
+  function randomFile(seed: number): string {
+    let s = seed;
+    const r = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+    const odd = ['', 'NaN', 'nan', 'null', 'N/A', ' 1.5', '2 ', 'Infinity', '-inf', '1e400', '-0', '0.1e-5', '.5', '5.', '+3', '123456789012345678901234567890'];
+    const bad = ['1_0', '0x1f', 'abc'];
+    const cols = 2 + Math.floor(r() * 5);
+    const header = ['Time', 'TimeStamp', 'PodName', ...Array.from({ length: cols }, (_, c) => (r() < 0.1 ? 'PodName' : `M${c}(%)`))];
+    if (r() < 0.2) [header[0], header[3]] = [header[3], header[0]];
+    const lines = [header.join(',')];
+    for (let l = 0; l < 5 + Math.floor(r() * 30); l++) {
+      const ts = r() < 0.005 ? pick(['', ' 1674981670', 'NaN', '1e9', '0x10', 'x']) : String(1674981600 + Math.floor(r() * 600));
+      const cells = header.map((h) => (h === 'TimeStamp' ? ts : h === 'Time' || h === 'PodName' ? `t ${l}` : r() < 0.004 ? pick(bad) : r() < 0.15 ? pick(odd) : String(r() < 0.5 ? Math.floor(r() * 1000) : r() * 100)));
+      if (r() < 0.003) cells.pop();
+      lines.push(cells.join(','));
+      if (r() < 0.05) lines.push('');
+    }
+    return lines.join('\n') + (r() < 0.5 ? '\n' : '');
+  }
+  it('gives the same header, minutes and values on 300 seeded files, and hands back every file the JS parser rejects', async () => {
+    let native = 0, handedBack = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const buf = Buffer.from(randomFile(seed));
+      let js: ReturnType<typeof metricFileJs> | undefined;
+      try {
+        js = metricFileJs('f.csv', pieces(buf));
+      } catch {
+        js = undefined;
+      }
+      const got = await nativeMetricFile(buf);
+      if (got === undefined) { handedBack++; continue; }
+      native++;
+      expect(js, `seed ${seed}: the JS parser rejects a file the native reader took`).toBeDefined();
+      expect(got.header).toEqual(js!.header);
+      expect(Array.from(got.minutes)).toEqual(Array.from(js!.minutes));
+      expect(got.cols.map((c) => (c ? Array.from(c) : null))).toEqual(js!.cols.map((c) => (c ? Array.from(c) : null)));
+    }
+    expect(native).toBeGreaterThan(150);
+    expect(handedBack).toBeGreaterThan(30);
+  });
+  it('hands back a byte-order mark, quotes and carriage returns', async () => {
+    for (const t of ['\uFEFFTime,TimeStamp,M\na,60,1\n', 'Time,TimeStamp,M\n"a",60,1\n', 'Time,TimeStamp,M\r\na,60,1\r\n', 'Time,TimeStamp,M\na,60,1\rb,120,2\n']) {
+      expect(await nativeMetricFile(Buffer.from(t))).toBeUndefined();
+    }
   });
 });
 
