@@ -139,6 +139,53 @@ describe('native CSV reader: same tables and errors as the JS parser', () => {
     await same(text.replace('2023-01-01T5000,', '2023-01-01T5000,"2"'));
     await same(text.replace(/\n2023-01-01T1200,/, '\n\n\n2023-01-01T1200,'));
   });
+
+  /** readCsv of `gz` (inflated natively, beside the parsing) gives what parseCsv gives on `text`. */
+  async function sameGzip(text: string, gz: Uint8Array, options: CsvOptions = {}): Promise<Outcome> {
+    const f = join(tempDir(), 'g.csv.gz');
+    writeFileSync(f, gz);
+    const js = await outcome(() => parseCsv(text, f, options));
+    for (const threads of [1, 3]) {
+      expect(await outcome(() => readCsv(f, { ...options, threads })), `threads ${threads}: ${JSON.stringify(text.slice(0, 80))}`).toEqual(js);
+    }
+    return js;
+  }
+
+  it('on gzip files: every case above, one member or several', async () => {
+    for (const [text, options] of cases) {
+      await sameGzip(text, gzipSync(text), options);
+      const cut = text.length >> 1; // two members (`cat a.gz b.gz`): the trailer's size is only the last one's
+      await sameGzip(text, Buffer.concat([gzipSync(text.slice(0, cut)), gzipSync(text.slice(cut))]), options);
+    }
+  });
+
+  it('on large gzip files (parsed in pieces while inflating), with quotes, CRLF, a bad cell late', async () => {
+    const rows = 80_000;
+    const lines = ['time,a,b,c'];
+    for (let i = 0; i < rows; i++) lines.push(`2023-01-01T${i},${(i * 0.37).toFixed(i % 17)},${i % 11 === 0 ? 'NaN' : -i / 7},${i % 5 === 0 ? '' : i}`);
+    const text = lines.join('\n') + '\n';
+    expect(text.length).toBeGreaterThan(3 << 20); // pieces of 1-4 MiB
+    const ok = await sameGzip(text, gzipSync(text, { level: 1 }));
+    expect('ok' in ok && ok.ok.rows).toBe(rows);
+    for (const t of [
+      text.replace(/\n/g, '\r\n'), text + 'late,1,2', text.replace('2023-01-01T70000,', '2023-01-01T70000,x'),
+      text.replace('2023-01-01T60000,', '"2023-01-01\n60000",'),
+    ]) await sameGzip(t, gzipSync(t, { level: 1 }));
+  });
+
+  it('on broken gzip: truncated, corrupt or with trailing bytes, as the JS reader says', async () => {
+    const text = 'time,a\n' + Array.from({ length: 5000 }, (_, i) => `${i},${i / 3}`).join('\n') + '\n';
+    const gz = gzipSync(text);
+    const f = join(tempDir(), 'broken.csv.gz');
+    writeFileSync(f, gz.subarray(0, gz.length - 100));
+    await expect(readCsv(f)).rejects.toMatchObject({ code: 'MS_BAD_FORMAT' });
+    const corrupt = Buffer.from(gz);
+    corrupt.fill(0x55, 100, 140);
+    writeFileSync(f, corrupt);
+    await expect(readCsv(f)).rejects.toMatchObject({ code: 'MS_BAD_FORMAT' });
+    writeFileSync(f, Buffer.concat([gz, Buffer.from('garbage')]));
+    expect(await outcome(() => readCsv(f))).toBeDefined(); // whatever the JS reader decides: no crash
+  });
 });
 
 describe('readCsv with the native reader', () => {

@@ -1,5 +1,5 @@
 // parseCsv(bytes | path, {delimiter, timeColumn, threads}): the wide-CSV kernel on a libuv thread.
-// Resolves {fallback: why} when the JS side must decide (a gzip file, an unreadable one, anything
+// Resolves {fallback: why} when the JS side must decide (invalid gzip data, an unreadable file, anything
 // the JS parser words an error for), else {header, rows, values, time?, deferredCol, deferredRow,
 // deferredText}: values is one Float64Array, column j at j·rows.
 //
@@ -72,16 +72,19 @@ class CsvWorker : public Napi::AsyncWorker {
         return;
       }
       MappedFile file(path_);
-      // Unreadable, empty or gzip: the JS side reads it (and words any error).
-      if (file.empty() || (file.size() >= 2 && static_cast<unsigned char>(file.data()[0]) == 0x1f && static_cast<unsigned char>(file.data()[1]) == 0x8b)) {
+      // Unreadable or empty: the JS side reads it (and words any error).
+      if (file.empty()) {
         table_.fallback = true;
-        table_.why = file.empty() ? "unmapped" : "gzip";
+        table_.why = "unmapped";
         return;
       }
       ms::CsvInput in = in_;
       in.data = file.data();
       in.size = file.size();
-      status_ = ms::parseWideCsv(in, &table_);
+      // gzip (by its magic bytes, whatever the name) is inflated here, beside the parsing; invalid
+      // data comes back as a fallback for the JS reader to word.
+      const bool gz = file.size() >= 2 && static_cast<unsigned char>(file.data()[0]) == 0x1f && static_cast<unsigned char>(file.data()[1]) == 0x8b;
+      status_ = gz ? ms::parseWideCsvGzip(in, &table_) : ms::parseWideCsv(in, &table_);
     } catch (const std::exception& e) {
       status_ = ms::Status::error(ms::Code::Internal, std::string("internal error reading CSV: ") + e.what());
     }

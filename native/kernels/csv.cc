@@ -3,9 +3,16 @@
 #include "parallel.h"
 
 #include <charconv>
+#include <climits>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <new>
+
+#if defined(MS_HAVE_ZLIB)
+#include <zlib.h>
+#endif
 
 namespace ms {
 namespace {
@@ -269,23 +276,30 @@ void runChunks(std::vector<Chunk>& chunks, F&& fn) {
   });
 }
 
+// Reads the header row from `p` (after a BOM and blank lines) into out->header and out->M; leaves
+// `p` at the first byte of the body. Returns false with out->fallback set where the JS side decides.
+bool parseHeader(const char*& p, const char* end, const CsvInput& in, CsvTable* out) {
+  if (end - p >= 3 && std::memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;  // UTF-8 BOM
+  while (p < end && isEol(*p)) ++p;
+  if (p >= end) { out->fallback = true; out->why = "no header"; return false; }
+  Field f;
+  Term term;
+  do {
+    if (!readField(p, end, in.delim, &f, &term)) { out->fallback = true; out->why = "quoting"; return false; }
+    out->header.push_back(unquote(f));
+  } while (term == Delim);
+  out->M = static_cast<int>(out->header.size()) - (in.timeColumn ? 1 : 0);
+  if (out->M <= 0) { out->fallback = true; out->why = "no metric column"; return false; }
+  return true;
+}
+
 }  // namespace
 
 Status parseWideCsv(const CsvInput& in, CsvTable* out) {
   const char* p = in.data;
   const char* end = in.data + in.size;
-  if (in.size >= 3 && std::memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;  // UTF-8 BOM
-  while (p < end && isEol(*p)) ++p;
-  if (p >= end) { out->fallback = true; out->why = "no header"; return {}; }
-  Field f;
-  Term term;
-  do {
-    if (!readField(p, end, in.delim, &f, &term)) { out->fallback = true; out->why = "quoting"; return {}; }
-    out->header.push_back(unquote(f));
-  } while (term == Delim);
-  const int M = static_cast<int>(out->header.size()) - (in.timeColumn ? 1 : 0);
-  if (M <= 0) { out->fallback = true; out->why = "no metric column"; return {}; }
-  out->M = M;
+  if (!parseHeader(p, end, in, out)) return {};
+  const int M = out->M;
 
   // Chunks start right after a line feed. A quote anywhere in the body could hide a line break, so
   // such files are read in one chunk (the line count is then only an upper bound on the rows).
@@ -349,6 +363,244 @@ Status parseWideCsv(const CsvInput& in, CsvTable* out) {
     for (CsvDeferred& d : c.deferred) out->deferred.push_back(std::move(d));
   }
   return {};
+}
+
+#if defined(MS_HAVE_ZLIB)
+namespace {
+
+// A run of whole lines of the inflated text, parsed on its own into its own column-major block.
+struct Piece {
+  Piece(const char* b, const char* e) : chunk(b, e) {}
+  Chunk chunk;
+  int64_t lines = 0;
+  BigPtr<double> values;
+  std::vector<std::string> time;
+};
+
+// What the inflating thread and the parsing threads share.
+struct GzipState {
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t avail = 0;      // bytes of text inflated so far
+  bool done = false;     // inflation over (see ok, overflow)
+  bool ok = false;       // the gzip data was whole and valid
+  bool overflow = false; // more text than the trailer announced: `rest` holds the remainder
+  bool abandon = false;  // a piece needs the whole-buffer path (quotes, an odd row): stop taking pieces
+  bool headerRead = false;
+  size_t next = 0;       // the first text byte not yet handed out
+  std::vector<std::unique_ptr<Piece>> pieces;  // in text order
+};
+
+// Inflates the whole gzip input (one or more members) into text[0, cap), then into `rest` past
+// cap, publishing progress to the parsers.
+void inflateAll(const unsigned char* gz, size_t gzSize, char* text, size_t cap, GzipState& st, std::string* rest) {
+  z_stream zs{};
+  bool ok = false, overflow = false;
+  if (inflateInit2(&zs, 16 + MAX_WBITS) == Z_OK) {
+    size_t consumed = 0, pos = 0;
+    std::vector<char> spill;
+    constexpr size_t kStep = size_t{1} << 20;
+    for (;;) {
+      if (zs.avail_in == 0 && consumed < gzSize) {
+        zs.next_in = const_cast<unsigned char*>(gz + consumed);
+        zs.avail_in = static_cast<uInt>(std::min<size_t>(gzSize - consumed, UINT_MAX));
+        consumed += zs.avail_in;
+      }
+      char* to;
+      size_t room;
+      if (pos < cap) {
+        to = text + pos;
+        room = std::min(kStep, cap - pos);
+      } else {
+        spill.resize(kStep);
+        to = spill.data();
+        room = kStep;
+      }
+      zs.next_out = reinterpret_cast<unsigned char*>(to);
+      zs.avail_out = static_cast<uInt>(room);
+      const int r = inflate(&zs, Z_NO_FLUSH);
+      const size_t wrote = room - zs.avail_out;
+      if (pos < cap) {
+        pos += wrote;
+        std::lock_guard<std::mutex> lock(st.mu);
+        st.avail = pos;
+        st.cv.notify_all();
+      } else if (wrote) {
+        overflow = true;
+        rest->append(spill.data(), wrote);
+      }
+      if (r == Z_STREAM_END) {
+        const size_t left = static_cast<size_t>(gz + gzSize - zs.next_in);
+        if (left == 0) { ok = true; break; }
+        // Another member follows (what `cat a.gz b.gz` makes); anything else is left to the JS reader.
+        if (left < 2 || zs.next_in[0] != 0x1f || zs.next_in[1] != 0x8b || inflateReset(&zs) != Z_OK) break;
+        continue;
+      }
+      if (r == Z_OK) continue;
+      // No progress: more input to feed, or the data ends before the stream does (truncated).
+      if (r == Z_BUF_ERROR && !(zs.avail_in == 0 && consumed >= gzSize)) continue;
+      break;  // corrupt data, truncated, out of memory
+    }
+    inflateEnd(&zs);
+  }
+  std::lock_guard<std::mutex> lock(st.mu);
+  st.ok = ok;
+  st.overflow = overflow;
+  st.done = true;
+  st.cv.notify_all();
+}
+
+// Takes and parses pieces of the text as it is inflated, until none is left or the path is abandoned.
+void parsePieces(const CsvInput& in, const char* text, GzipState& st, CsvTable* head) {
+  constexpr size_t kPiece = size_t{4} << 20, kMinPiece = size_t{1} << 20;
+  std::unique_lock<std::mutex> lock(st.mu);
+  for (;;) {
+    if (st.abandon || (st.done && (!st.ok || st.overflow))) return;
+    if (!st.headerRead) {
+      // The header once its line is out (a quoted line break in it waits for the whole text).
+      const char* e = st.done ? text + st.avail : static_cast<const char*>(std::memchr(text, '\n', st.avail));
+      const char* p = text;
+      if (e) {
+        if (!st.done) ++e;
+        CsvTable h;
+        if (parseHeader(p, e, in, &h) && (st.done || p == e)) {
+          *head = std::move(h);
+          st.headerRead = true;
+          st.next = static_cast<size_t>(p - text);
+          continue;
+        }
+        if (st.done) { st.abandon = true; return; }  // the whole-buffer path words it
+      }
+      st.cv.wait(lock);
+      continue;
+    }
+    const size_t have = st.avail, start = st.next;
+    if (start >= have && st.done) return;
+    size_t end;
+    if (st.done && have - start <= kPiece) {
+      end = have;
+    } else {
+      const size_t limit = std::min(have, start + kPiece);
+      size_t lf = limit;
+      while (lf > start && text[lf - 1] != '\n') --lf;
+      if (lf == start || (!st.done && limit - start < kMinPiece)) {
+        if (st.done && lf == start) { end = have; }  // no line feed in a whole piece: the rest is one
+        else { st.cv.wait(lock); continue; }
+      } else {
+        end = lf;
+      }
+    }
+    st.next = end;
+    st.pieces.push_back(std::make_unique<Piece>(text + start, text + end));
+    Piece& pc = *st.pieces.back();
+    lock.unlock();
+    bool bad = std::memchr(text + start, kQuote, end - start) != nullptr;  // the whole-buffer path reads quotes
+    if (!bad) {
+      try {
+        pc.lines = countLines(pc.chunk.b, pc.chunk.e);
+        pc.values = bigBuffer<double>(static_cast<size_t>(std::max<int64_t>(1, pc.lines)) * head->M);
+        if (in.timeColumn) pc.time.resize(static_cast<size_t>(pc.lines));
+        parseChunk(pc.chunk, in, head->M, pc.lines, pc.values.get(), in.timeColumn ? pc.time.data() : nullptr);
+        bad = pc.chunk.fallback || pc.chunk.rows != pc.lines;
+      } catch (const std::bad_alloc&) {
+        bad = true;
+      }
+    }
+    lock.lock();
+    if (bad) {
+      st.abandon = true;
+      st.cv.notify_all();
+      return;
+    }
+  }
+}
+
+}  // namespace
+#endif
+
+Status parseWideCsvGzip(const CsvInput& in, CsvTable* out) {
+#if !defined(MS_HAVE_ZLIB)
+  out->fallback = true;
+  out->why = "gzip (built without zlib)";
+  return {};
+#else
+  const auto* gz = reinterpret_cast<const unsigned char*>(in.data);
+  const size_t gzSize = in.size;
+  if (gzSize < 18 || gz[0] != 0x1f || gz[1] != 0x8b) { out->fallback = true; out->why = "gzip data"; return {}; }
+  // The trailer's ISIZE: the last member's size mod 2^32, exact for one member under 4 GiB; a
+  // wrong guess only costs the whole-buffer path.
+  const size_t isize = static_cast<size_t>(gz[gzSize - 4]) | static_cast<size_t>(gz[gzSize - 3]) << 8 |
+                       static_cast<size_t>(gz[gzSize - 2]) << 16 | static_cast<size_t>(gz[gzSize - 1]) << 24;
+  const size_t cap = std::max<size_t>(isize, 1);
+  BigPtr<char> text;
+  try {
+    text = bigBuffer<char>(cap);
+  } catch (const std::bad_alloc&) {
+    return Status::error(Code::OutOfMemory, "out of memory reading the CSV");
+  }
+  GzipState st;
+  std::string rest;
+  CsvTable head;
+  // One thread inflates (then parses what is left); the others parse the lines already out.
+  const int threads = std::max(1, in.threads);
+  ms::parallel(threads, [&](ms::Team& team) {
+    if (team.id() == 0) inflateAll(gz, gzSize, text.get(), cap, st, &rest);
+    parsePieces(in, text.get(), st, &head);
+  });
+  if (!st.ok) { out->fallback = true; out->why = "gzip data"; return {}; }
+  if (st.overflow || st.abandon) {
+    // The whole text, then the plain path (which decides quotes, odd rows and errors as for a file).
+    CsvInput whole = in;
+    std::string joined;
+    if (st.overflow) {
+      try {
+        joined.reserve(cap + rest.size());
+        joined.append(text.get(), cap).append(rest);
+      } catch (const std::bad_alloc&) {
+        return Status::error(Code::OutOfMemory, "out of memory reading the CSV");
+      }
+      text.reset();
+      whole.data = joined.data();
+      whole.size = joined.size();
+    } else {
+      whole.data = text.get();
+      whole.size = st.avail;
+    }
+    return parseWideCsv(whole, out);
+  }
+  // Every piece parsed: join the blocks, column by column.
+  *out = std::move(head);
+  const int M = out->M;
+  int64_t rows = 0;
+  std::vector<int64_t> first(st.pieces.size());
+  for (size_t k = 0; k < st.pieces.size(); ++k) { first[k] = rows; rows += st.pieces[k]->lines; }
+  try {
+    out->values = bigBuffer<double>(static_cast<size_t>(std::max<int64_t>(1, rows)) * M);
+  } catch (const std::bad_alloc&) {
+    return Status::error(Code::OutOfMemory, "out of memory reading the CSV");
+  }
+  double* values = out->values.get();
+  ms::parallel(threads, [&](ms::Team& team) {
+    for (int j = team.begin(M, ms::Schedule::Static); j < M; j = team.next(j)) {
+      for (size_t k = 0; k < st.pieces.size(); ++k) {
+        const Piece& pc = *st.pieces[k];
+        if (pc.lines) std::memcpy(values + static_cast<size_t>(j) * rows + first[k], pc.values.get() + static_cast<size_t>(j) * pc.lines, static_cast<size_t>(pc.lines) * sizeof(double));
+      }
+    }
+  });
+  if (in.timeColumn) {
+    out->time.reserve(static_cast<size_t>(rows));
+    for (auto& pc : st.pieces) for (std::string& t : pc->time) out->time.push_back(std::move(t));
+  }
+  for (size_t k = 0; k < st.pieces.size(); ++k) {
+    for (CsvDeferred& d : st.pieces[k]->chunk.deferred) {
+      d.row += static_cast<uint32_t>(first[k]);
+      out->deferred.push_back(std::move(d));
+    }
+  }
+  out->rows = rows;
+  return {};
+#endif
 }
 
 }  // namespace ms

@@ -47,6 +47,12 @@ struct CsvTable {
 // Parses the bytes. Never throws (out-of-memory becomes a status); `out->fallback` is not an error.
 Status parseWideCsv(const CsvInput& in, CsvTable* out);
 
+// Parses gzip-compressed CSV bytes (one member or several): one thread inflates while the others
+// parse the lines already inflated, each run of lines into its own block, joined at the end. Quotes
+// in the body, an odd row or a size other than the trailer's send the whole text through
+// parseWideCsv; invalid gzip data (and a build without zlib) sets `out->fallback` (why "gzip ...").
+Status parseWideCsvGzip(const CsvInput& in, CsvTable* out);
+
 // One cell by the kernel's rule: true with *x when decided here (exactly what the JS cell rule,
 // Number() with missing/infinity spellings, gives), false when it must be deferred.
 bool parseCsvNumber(const char* s, size_t len, double* x);
