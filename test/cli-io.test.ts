@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { envDefaults } from '../src/cli/env.js';
+import { program } from '../src/cli/main.js';
 import { openDataset } from '../src/io/dataset.js';
 import { readStdinBytes } from '../src/io/stdin.js';
 import { cli, cliBuilt, cliWith, errorOf, errorOfAsync, fixtures, repoRoot, rng, useTempDir } from './helpers.js';
@@ -162,5 +163,16 @@ describe.skipIf(!cliBuilt)('one CLI (needs `npm run build:ts`)', () => {
     const file = join(tempDir(), '_metricsift');
     writeFileSync(file, (await cli('completion', 'zsh')).stdout);
     expect(spawnSync('zsh', ['-n', file]).status).toBe(0);
+  });
+});
+
+describe('the command tree, loaded lazily', () => {
+  it('holds every command for --help and completion, one command for a run of it, none for --version', async () => {
+    const all = ['scan', 'matrix', 'merge', 'queue', 'worker', 'entropy', 'rank', 'drift', 'leakage', 'te', 'watch', 'completion'];
+    expect((await program()).commands.map((c) => c.name())).toEqual(all);
+    expect((await program('--help')).commands.map((c) => c.name())).toEqual(all);
+    expect((await program('completion')).commands.map((c) => c.name())).toEqual(all);
+    for (const name of all.filter((n) => n !== 'completion')) expect((await program(name)).commands.map((c) => c.name())).toEqual([name]);
+    expect((await program('--version')).commands).toEqual([]);
   });
 });

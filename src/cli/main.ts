@@ -5,30 +5,43 @@ import { ErrorCode } from '../errors.js';
 import { writeFailure } from '../io/write.js';
 import { EXIT_BAD_INPUT, runCommand } from './common.js';
 import { completionCommand } from './completion.js';
-import { driftCommand } from './drift.js';
-import { entropyCommand } from './entropy.js';
 import { ENV_VARS, envDefaults } from './env.js';
-import { leakageCommand } from './leakage.js';
-import { matrixCommand } from './matrix.js';
-import { mergeCommand } from './merge.js';
-import { queueCommand, workerCommand } from './queue.js';
-import { rankCommand } from './rank.js';
-import { scanCommand } from './scan.js';
-import { teCommand } from './te.js';
-import { watchCommand } from './watch.js';
+
+/**
+ * Each command's module, loaded when it is needed: a run imports only its own command's code (the
+ * rest of the tree costs start-up), `--help` and `completion` load them all. In help order.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  scan: async () => (await import('./scan.js')).scanCommand(),
+  matrix: async () => (await import('./matrix.js')).matrixCommand(),
+  merge: async () => (await import('./merge.js')).mergeCommand(),
+  queue: async () => (await import('./queue.js')).queueCommand(),
+  worker: async () => (await import('./queue.js')).workerCommand(),
+  entropy: async () => (await import('./entropy.js')).entropyCommand(),
+  rank: async () => (await import('./rank.js')).rankCommand(),
+  drift: async () => (await import('./drift.js')).driftCommand(),
+  leakage: async () => (await import('./leakage.js')).leakageCommand(),
+  te: async () => (await import('./te.js')).teCommand(),
+  watch: async () => (await import('./watch.js')).watchCommand(),
+};
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-/** The whole command tree (also what `metricsift completion` describes). */
-export function program(): Command {
+/**
+ * The command tree (also what `metricsift completion` describes); with `only`, the root and that
+ * one command (what a run of it needs), or none for `--version`.
+ */
+export async function program(only?: string): Promise<Command> {
   const program = new Command('metricsift')
     .description('Entropy, mutual information and correlation over metric time series')
     .version(version())
     .addHelpText('after', `\nEnvironment:\n${Object.entries(ENV_VARS).map(([k, v]) => `  ${k}  ${v}`).join('\n')}`);
-  const commands = [scanCommand(), matrixCommand(), mergeCommand(), queueCommand(), workerCommand(), entropyCommand(), rankCommand(), driftCommand(), leakageCommand(), teCommand(), watchCommand(), completionCommand(program)];
+  const names = only === '--version' || only === '-V' ? [] : only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
+  const commands = await Promise.all(names.map((n) => COMMANDS[n]()));
+  if (names.length > 1) commands.push(completionCommand(program));
   for (const c of commands) program.addCommand(c);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) {
@@ -59,5 +72,6 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     return runCommand(false, () => Promise.reject(e));
   }
-  await program().parseAsync(argv);
+  // argv[2] is the command (the root has no options of its own but --help and --version).
+  await (await program(argv[2])).parseAsync(argv);
 }
