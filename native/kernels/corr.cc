@@ -95,8 +95,8 @@ inline uint32_t lowerDigitInversions(uint32_t* seen, int d, int32_t value) {
 // One group's pass at one digit: the inversions between its members' digits, and above[k] = the
 // members whose digit is > k. Each element reads its own digit's counter, then bumps the counters
 // of all digits below its own (a few vector ops, no branch).
-template <bool Distinct = false>
-inline int64_t digitInversions(const int32_t* v, int32_t s, int32_t e, int shift, uint32_t* above) {
+template <bool Distinct = false, typename T = int32_t>
+inline int64_t digitInversions(const T* v, int32_t s, int32_t e, int shift, uint32_t* above) {
   [[maybe_unused]] uint32_t seen[kDigits] = {};
 #if defined(__AVX2__)
   // The 32 counters stay in four registers (A[q] holds digits 8q..8q+7); an element's own counter is
@@ -161,8 +161,8 @@ inline int digitShift(int bits, int level) { return std::max(0, bits - kDigitBit
 // counter is one vpermw, the update one masked add, about half the instructions of the AVX2 pass.
 // Only for groups below 2^16 members (the counters cannot overflow); chosen at run time, so the
 // addon stays x86-64-v3 and gives the same integers on every CPU.
-template <bool Distinct = false>
-__attribute__((target("avx512f,avx512bw"))) inline int64_t digitInversions16(const int32_t* v, int32_t s, int32_t e, int shift,
+template <bool Distinct = false, typename T = int32_t>
+__attribute__((target("avx512f,avx512bw"))) inline int64_t digitInversions16(const T* v, int32_t s, int32_t e, int shift,
                                                                                            uint32_t* above) {
   [[maybe_unused]] uint32_t seen[kDigits] = {};
   const __m512i I = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
@@ -191,8 +191,8 @@ __attribute__((target("avx512f,avx512bw"))) inline int64_t digitInversions16(con
 // the group is then stably split by the digit (into the other buffer: v and tmp swap roles each
 // level) for the next level. Three levels cover ranks below 2^15, about 2.8× faster than a
 // branchless merge sort here. v and tmp are both overwritten.
-template <bool Wide>
-inline int64_t countInversionsLevels(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next, int64_t n, int bits, int firstLevel,
+template <bool Wide, typename T = int32_t>
+inline int64_t countInversionsLevels(T* v, T* tmp, int32_t* bounds, int32_t* next, int64_t n, int bits, int firstLevel,
                                      int64_t groups, bool distinct = false) {
   int64_t inv = 0;
   const int levels = radixLevels(bits);
@@ -267,8 +267,9 @@ inline int64_t countInversionsImpl(int32_t* v, int32_t* tmp, int32_t* bounds, in
 // Level 0 fused with the gather (the values are src[idx[t]]) and with the stable split, whose
 // destinations (start, from the digit counts known beforehand) need no counting pass: one pass over
 // the rows instead of three. n < 2^16.
-__attribute__((target("avx512f,avx512bw"))) inline int64_t gatherDigitSplit16(const int32_t* src, const int32_t* idx, int64_t n, int shift,
-                                                                            uint32_t* start, int32_t* out) {
+template <typename S, typename X, typename T>
+__attribute__((target("avx512f,avx512bw"))) inline int64_t gatherDigitSplit16(const S* src, const X* idx, int64_t n, int shift,
+                                                                            uint32_t* start, T* out) {
   const __m512i I = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
                                      4, 3, 2, 1, 0);
   const __m512i one = _mm512_set1_epi16(1);
@@ -285,7 +286,8 @@ __attribute__((target("avx512f,avx512bw"))) inline int64_t gatherDigitSplit16(co
   return local;
 }
 
-__attribute__((target("avx512f,avx512bw"), flatten)) int64_t countInversionsGatheredAvx512(const int32_t* src, const int32_t* idx, int64_t n,
+template <typename S, typename I>
+__attribute__((target("avx512f,avx512bw"), flatten)) int64_t countInversionsGatheredAvx512(const S* src, const I* idx, int64_t n,
                                                                                           int bits, const uint32_t* digits, int32_t* v,
                                                                                           int32_t* tmp, int32_t* bounds, int32_t* next,
                                                                                           bool distinct) {
@@ -297,8 +299,15 @@ __attribute__((target("avx512f,avx512bw"), flatten)) int64_t countInversionsGath
     at += digits[k];
   }
   bounds[groups] = static_cast<int32_t>(n);
-  const int64_t inv = gatherDigitSplit16(src, idx, n, digitShift(bits, 0), start, v);
-  return inv + countInversionsLevels<true>(v, tmp, bounds, next, n, bits, 1, groups, distinct);
+  if constexpr (sizeof(S) == 2) {
+    // 16-bit values: the levels' buffers as 16-bit too (half the bytes to split and read back).
+    uint16_t* v16 = reinterpret_cast<uint16_t*>(v);
+    const int64_t inv = gatherDigitSplit16(src, idx, n, digitShift(bits, 0), start, v16);
+    return inv + countInversionsLevels<true>(v16, reinterpret_cast<uint16_t*>(tmp), bounds, next, n, bits, 1, groups, distinct);
+  } else {
+    const int64_t inv = gatherDigitSplit16(src, idx, n, digitShift(bits, 0), start, v);
+    return inv + countInversionsLevels<true>(v, tmp, bounds, next, n, bits, 1, groups, distinct);
+  }
 }
 
 // flatten: the generic level loop and the 16-bit pass are inlined here, compiled for AVX-512.
@@ -320,7 +329,8 @@ int64_t countInversions(int32_t* v, int32_t* tmp, int32_t* bounds, int32_t* next
 
 // Inversions of src[idx[0]], …, src[idx[n-1]], whose largest value is maxV and whose top radix
 // digits (digitShift(radixBits(maxV), 0)) occur digits[0..31] times; v and tmp are overwritten.
-int64_t countInversionsGathered(const int32_t* src, const int32_t* idx, int64_t n, int32_t maxV, const uint32_t* digits, int32_t* v,
+template <typename S, typename I>
+int64_t countInversionsGathered(const S* src, const I* idx, int64_t n, int32_t maxV, const uint32_t* digits, int32_t* v,
                                 int32_t* tmp, int32_t* bounds, int32_t* next, bool distinct) {
   const int bits = radixBits(maxV);
 #if defined(MS_KENDALL_AVX512)
@@ -456,8 +466,12 @@ double kendallPair(const CorrTable& t, int i, int j, uint32_t* rows) {
     if (untied && t.valid[i] == t.n && t.valid[j] == t.n) {
       // Every row in the pair: y's values and their top digits are column j's own, counted once.
       *rows = static_cast<uint32_t>(t.n);
-      const int64_t dis = countInversionsGathered(rj, oi, t.n, t.levels[j] - 1, &t.topDigits[static_cast<size_t>(j) * kDigits], sy, s.tmp.data(),
-                                                  s.b1.data(), s.b2.data(), t.levels[j] == t.n);
+      const uint32_t* digits = &t.topDigits[static_cast<size_t>(j) * kDigits];
+      const size_t at = static_cast<size_t>(j) * t.n, ai = static_cast<size_t>(i) * t.n;
+      const int64_t dis = t.rank16 ? countInversionsGathered(t.rank16.get() + at, t.order16.get() + ai, t.n, t.levels[j] - 1, digits, sy, s.tmp.data(),
+                                                             s.b1.data(), s.b2.data(), t.levels[j] == t.n)
+                                   : countInversionsGathered(rj, oi, t.n, t.levels[j] - 1, digits, sy, s.tmp.data(), s.b1.data(), s.b2.data(),
+                                                             t.levels[j] == t.n);
       return tauB(t.n, 0, t.yTies[j], 0, dis);
     }
     if (untied && t.valid[j] == t.n) {
@@ -636,6 +650,10 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
     if (method == CorrMethod::Kendall) {
       out->rank = bigBuffer<int32_t>(cells);
       out->order = bigBuffer<int32_t>(cells);
+      if (n < 65536) {
+        out->rank16 = bigBuffer<uint16_t>(cells);
+        out->order16 = bigBuffer<uint16_t>(cells);
+      }
       out->topDigits.assign(static_cast<size_t>(M) * kDigits, 0);
     } else {
       out->z = bigBuffer<double>(cells);
@@ -690,6 +708,14 @@ Status prepareCorr(const std::vector<ColumnView>& cols, CorrMethod method, int t
           uint32_t* dg = &out->topDigits[static_cast<size_t>(c) * kDigits];
           const int shift = digitShift(radixBits(dense), 0);
           for (int64_t t = 0; t < n; ++t) dg[(rk[t] >> shift) & (kDigits - 1)]++;
+          if (out->rank16) {
+            uint16_t* r16 = out->rank16.get() + static_cast<size_t>(c) * n;
+            uint16_t* o16 = out->order16.get() + static_cast<size_t>(c) * n;
+            for (int64_t t = 0; t < n; ++t) {
+              r16[t] = static_cast<uint16_t>(rk[t]);
+              o16[t] = static_cast<uint16_t>(ord[t]);
+            }
+          }
         }
         continue;
       }

@@ -28,6 +28,9 @@ struct CorrTable {
   std::vector<uint8_t> constant;     // 1: no missing value and zero variance (every pair NaN)
   BigPtr<int32_t> rank;   // Kendall, M×n: dense rank per row (-1 missing)
   BigPtr<int32_t> order;  // Kendall, M×n: rows sorted by value, missing rows left out
+  // Kendall with n < 2^16: the same ranks and orders of complete columns as 16-bit integers (other
+  // columns' rows are not filled). Half the bytes for the all-pairs loop to stream and gather.
+  BigPtr<uint16_t> rank16, order16;
   std::vector<int32_t> levels;       // Kendall: distinct values per column (dense ranks are 0..levels-1)
   std::vector<int64_t> yTies;        // Kendall: pairs of a column's valid rows tied in value
   std::vector<uint32_t> topDigits;   // Kendall, M×32: complete columns' ranks per top 5-bit radix digit
