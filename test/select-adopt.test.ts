@@ -116,6 +116,25 @@ describe('the size/coverage curve and the point the user names', () => {
     expect(pickPoint(curve, { minCoverage: 0.95, maxMetrics: 5 })).toEqual({ index: 1, shortfall: 'coverage' });
     expect(pickPoint(curve, { maxMetrics: 1 })).toEqual({ index: 0, shortfall: 'size' });
   });
+  it('bad options: MS_BAD_OPTION naming the option and the value; the ends of the ranges that are in them are accepted', async () => {
+    const bad: [KimetrixOptions, string, RegExp][] = [
+      [{ minCoverage: 0 }, 'minCoverage', /received number 0\b/], [{ minCoverage: -0.1 }, 'minCoverage', /-0\.1/],
+      [{ minCoverage: 1.0001 }, 'minCoverage', /1\.0001/], [{ minCoverage: NaN }, 'minCoverage', /NaN/],
+      [{ maxMetrics: 0 }, 'maxMetrics', /received number 0\b/], [{ maxMetrics: -3 }, 'maxMetrics', /-3/], [{ maxMetrics: 2.5 }, 'maxMetrics', /2\.5/],
+      [{ duplicateBound: 0 }, 'duplicateBound', /received number 0\b/], [{ duplicateBound: 1.2 }, 'duplicateBound', /1\.2/],
+      [{ keep: ['/a(b/'] }, 'keep', /a\(b/], [{ exclude: ['/[/'] }, 'exclude', /\[/],
+    ];
+    for (const [o, name, value] of bad) {
+      const err = await selectMetrics(app.columns, o).then(() => null, (e: unknown) => e as { code: string; message: string });
+      expect(err, JSON.stringify(o)).toMatchObject({ code: 'MS_BAD_OPTION' });
+      expect(err!.message).toContain(name);
+      expect(err!.message).toMatch(value);
+    }
+    for (const o of [{ minCoverage: 1 }, { maxMetrics: 1 }, { duplicateBound: 1 }] as KimetrixOptions[]) {
+      const res = await selectMetrics(app.columns, { graph: app.graph, ...o });
+      checkAdoptable(res);
+    }
+  });
   it('--max-metrics above the informative metrics: every informative metric but duplicates, with a warning', async () => {
     const res = await selectMetrics(app.columns, { graph: app.graph, maxMetrics: 10_000 });
     expect(res.warnings.map((w) => w.code)).toContain('MS_MAX_METRICS_ABOVE_INFORMATIVE');
