@@ -43,7 +43,7 @@ function randomSpanFiles(seed: number, files: number, traces: number): string[] 
     const ids: string[] = [];
     const n = 1 + Math.floor(r() * 12);
     for (let k = 0; k < n; k++) {
-      const id = r() < 0.05 && ids.length ? pick(ids) : r() < 0.05 ? `span.${t}.${k}` : r() < 0.05 ? `0${hex(15)}` : hex(16);
+      const id = r() < 0.05 && ids.length ? pick(ids) : r() < 0.05 ? `span.${t}.${k}` : r() < 0.05 ? `0${hex(15)}` : r() < 0.05 ? hex(20) : r() < 0.05 ? hex(3) : hex(16);
       const u = r();
       const parent = k === 0 || u < 0.05 ? pick(['root', 'root', '', '0', '0000']) : u < 0.1 ? hex(16) : u < 0.13 ? spell(id) : spell(pick(ids));
       ids.push(id);
@@ -64,7 +64,7 @@ function writeFiles(dir: string, texts: string[], gz: (k: number) => boolean): v
 }
 
 describe('native span graph = the JS reader', () => {
-  it('on 40 seeded random span directories (duplicate IDs, orphans, cycles, ID spellings, CRLF, gzip)', async () => {
+  it('on 40 seeded random span directories (duplicate IDs, orphans, cycles, ID spellings and lengths, CRLF, gzip)', async () => {
     for (let seed = 1; seed <= 40; seed++) {
       const dir = join(tempDir(), `s${seed}`);
       writeFiles(dir, randomSpanFiles(seed, 1 + (seed % 4), 5 + seed * 3), (k) => (seed + k) % 2 === 0);

@@ -25,6 +25,17 @@ uint64_t hashBytes(std::string_view s) {
 
 inline bool isLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 inline bool isHex(char c) { return isLowerHex(c) || (c >= 'A' && c <= 'F'); }
+// Lowercase hex digit → its value; any other byte → 0xff (a table: branchless on random hex IDs).
+struct HexTable {
+  uint8_t v[256];
+  constexpr HexTable() : v() {
+    for (int c = 0; c < 256; ++c) v[c] = 0xff;
+    for (int c = '0'; c <= '9'; ++c) v[c] = static_cast<uint8_t>(c - '0');
+    for (int c = 'a'; c <= 'f'; ++c) v[c] = static_cast<uint8_t>(c - 'a' + 10);
+  }
+};
+constexpr HexTable kHexDigit;
+
 // String.prototype.trim's white space, restricted to ASCII (the kernel only reads ASCII files).
 inline bool isJsSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
@@ -93,9 +104,42 @@ std::string_view podService(std::string_view pod) {
   return second == std::string_view::npos ? pod : pod.substr(0, second);
 }
 
+void SpanGraphBuilder::idKey(std::string_view raw, std::string* scratch, uint64_t* v, uint8_t* kind) {
+  // Nearly every ID: 1–16 lowercase hex digits without a leading zero, already normal.
+  if (!raw.empty() && raw.size() <= 16 && raw[0] != '0') {
+    uint64_t x = 0;
+    uint8_t bad = 0;
+    for (char c : raw) {
+      const uint8_t d = kHexDigit.v[static_cast<unsigned char>(c)];
+      bad |= d;
+      x = (x << 4) | (d & 15u);
+    }
+    if (!(bad & 0xf0)) {
+      *v = x;
+      *kind = kHex;
+      return;
+    }
+  }
+  const std::string_view id = normalizeSpanId(raw, scratch);
+  // Normal hex has no leading zero (but "0"), so its value names it; up to 16 digits fit.
+  if (!id.empty() && id.size() <= 16 && std::all_of(id.begin(), id.end(), isLowerHex)) {
+    uint64_t x = 0;
+    for (char c : id) x = (x << 4) | static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+    *v = x;
+    *kind = kHex;
+    return;
+  }
+  *v = static_cast<uint64_t>(ids_.intern(id));
+  *kind = kOther;
+}
+
 bool SpanGraphBuilder::addCsv(const char* data, size_t size, std::string* why) {
-  for (size_t i = 0; i < size; ++i) {
-    if (static_cast<unsigned char>(data[i]) >= 0x80) { *why = "not ASCII"; return false; }
+  // Any byte ≥ 0x80, 64 bytes at a time (an OR the compiler vectorises).
+  for (size_t i = 0; i < size; i += 64) {
+    unsigned char any = 0;
+    const size_t stop = std::min(size, i + 64);
+    for (size_t j = i; j < stop; ++j) any |= static_cast<unsigned char>(data[j]);
+    if (any & 0x80) { *why = "not ASCII"; return false; }
   }
   const char* end = data + size;
   const char* nl = static_cast<const char*>(std::memchr(data, '\n', size));
@@ -157,15 +201,18 @@ bool SpanGraphBuilder::addCsv(const char* data, size_t size, std::string* why) {
         if (pod == static_cast<int32_t>(podService_.size())) podService_.push_back(services_.intern(podService(cells[3])));
         serviceId = podService_[static_cast<size_t>(pod)];
       }
-      const int32_t span = ids_.intern(normalizeSpanId(cells[1], &scratch));
-      int32_t parent = -1;
+      uint64_t span = 0, parent = 0;
+      uint8_t spanKind = kHex, parentKind = kNone;
+      idKey(cells[1], &scratch, &span, &spanKind);
       if (cells[2] != "root" && !cells[2].empty()) {
-        const std::string_view p = normalizeSpanId(cells[2], &scratch);
-        if (p != "0") parent = ids_.intern(p);
+        idKey(cells[2], &scratch, &parent, &parentKind);
+        if (parentKind == kHex && parent == 0) parentKind = kNone;  // "0", "000…": no parent
       }
       trace_.push_back(traceId);
       span_.push_back(span);
+      spanKind_.push_back(spanKind);
       parent_.push_back(parent);
+      parentKind_.push_back(parentKind);
       service_.push_back(serviceId);
     }
     start = next;
@@ -192,7 +239,16 @@ void SpanGraphBuilder::count(SpanCounts* out) const {
     std::vector<int64_t> at(first.begin(), first.end() - 1);
     for (size_t k = 0; k < N; ++k) order[static_cast<size_t>(at[static_cast<size_t>(trace_[k])]++)] = static_cast<int32_t>(k);
   }
-  std::vector<int32_t> pos(static_cast<size_t>(ids_.size()), -1);  // span ID → position in the trace
+  // Span ID → position in the trace: a small open-addressing table per trace (IDs are per trace).
+  struct Slot { uint64_t v; int32_t pos; uint8_t kind; };
+  std::vector<Slot> table(16, Slot{0, -1, 0});
+  size_t mask = 15;
+  auto slotOf = [&](uint64_t v, uint8_t kind) -> Slot& {
+    uint64_t h = (v ^ (static_cast<uint64_t>(kind) << 62)) * 0x9e3779b97f4a7c15ull;
+    size_t i = static_cast<size_t>(h >> 32) & mask;
+    while (table[i].pos >= 0 && (table[i].v != v || table[i].kind != kind)) i = (i + 1) & mask;
+    return table[i];
+  };
   std::vector<int32_t> roots(static_cast<size_t>(S), -1);          // service → index in rootService
   std::vector<int32_t> tr, parent, entry, chain;
   std::vector<std::pair<int32_t, int32_t>> called;                 // (entry span, service it calls)
@@ -200,12 +256,18 @@ void SpanGraphBuilder::count(SpanCounts* out) const {
   std::unordered_map<int64_t, int32_t> callAt;                     // from · S + to → index in callList
   for (int32_t t = 0; t < T; ++t) {
     tr.clear();
+    const int64_t count = first[static_cast<size_t>(t) + 1] - first[static_cast<size_t>(t)];
+    size_t cap = 16;
+    while (cap < static_cast<size_t>(count) * 2) cap <<= 1;
+    if (cap > table.size()) table.resize(cap);
+    mask = cap - 1;
+    std::fill(table.begin(), table.begin() + static_cast<std::ptrdiff_t>(cap), Slot{0, -1, 0});
     // One span per ID: a repeated ID keeps its first place and its last span.
     for (int64_t q = first[static_cast<size_t>(t)]; q < first[static_cast<size_t>(t) + 1]; ++q) {
       const int32_t k = order[static_cast<size_t>(q)];
-      int32_t& p = pos[static_cast<size_t>(span_[static_cast<size_t>(k)])];
-      if (p < 0) { p = static_cast<int32_t>(tr.size()); tr.push_back(k); }
-      else tr[static_cast<size_t>(p)] = k;
+      Slot& sl = slotOf(span_[static_cast<size_t>(k)], spanKind_[static_cast<size_t>(k)]);
+      if (sl.pos < 0) { sl = Slot{span_[static_cast<size_t>(k)], static_cast<int32_t>(tr.size()), spanKind_[static_cast<size_t>(k)]}; tr.push_back(k); }
+      else tr[static_cast<size_t>(sl.pos)] = k;
     }
     const int32_t n = static_cast<int32_t>(tr.size());
     parent.assign(static_cast<size_t>(n), -1);
@@ -213,8 +275,8 @@ void SpanGraphBuilder::count(SpanCounts* out) const {
     if (chain.size() < static_cast<size_t>(n) + 2) chain.resize(static_cast<size_t>(n) + 2);
     auto svc = [&](int32_t u) { return service_[static_cast<size_t>(tr[static_cast<size_t>(u)])]; };
     for (int32_t u = 0; u < n; ++u) {
-      const int32_t pid = parent_[static_cast<size_t>(tr[static_cast<size_t>(u)])];
-      parent[static_cast<size_t>(u)] = pid < 0 ? -1 : pos[static_cast<size_t>(pid)];
+      const size_t k = static_cast<size_t>(tr[static_cast<size_t>(u)]);
+      parent[static_cast<size_t>(u)] = parentKind_[k] == kNone ? -1 : slotOf(parent_[k], parentKind_[k]).pos;
     }
     // A span's invocation entry: up while the parent is in the same service (as the JS entryOf).
     auto entryOf = [&](int32_t u) -> int32_t {
@@ -236,7 +298,7 @@ void SpanGraphBuilder::count(SpanCounts* out) const {
       const int32_t s = svc(u);
       out->present[static_cast<size_t>(s)] = 1;
       const int32_t p = parent[static_cast<size_t>(u)];
-      if (parent_[static_cast<size_t>(tr[static_cast<size_t>(u)])] < 0) {
+      if (parentKind_[static_cast<size_t>(tr[static_cast<size_t>(u)])] == kNone) {
         if (roots[static_cast<size_t>(s)] < 0) {
           roots[static_cast<size_t>(s)] = static_cast<int32_t>(out->rootService.size());
           out->rootService.push_back(s);
@@ -258,7 +320,6 @@ void SpanGraphBuilder::count(SpanCounts* out) const {
       if (added) callList.emplace_back(key, 0.0);
       callList[static_cast<size_t>(it->second)].second += 1;
     }
-    for (int32_t k : tr) pos[static_cast<size_t>(span_[static_cast<size_t>(k)])] = -1;
   }
   out->callFrom.clear();
   out->callTo.clear();

@@ -53,10 +53,16 @@ class SpanGraphBuilder {
   int64_t spans() const { return static_cast<int64_t>(trace_.size()); }
 
  private:
+  // A span or parent ID as a key: a normalised hex ID of at most 16 digits is its value (kind
+  // kHex), any other ID its number in `ids_` (kind kOther); a missing parent has kind kNone.
+  static constexpr uint8_t kHex = 0, kOther = 1, kNone = 2;
+  void idKey(std::string_view raw, std::string* scratch, uint64_t* v, uint8_t* kind);
   Interner traces_, ids_, pods_;
   std::vector<int32_t> podService_;  // pod id → service id
   Interner services_;
-  std::vector<int32_t> trace_, span_, parent_, service_;  // per span; parent -1: none (a root)
+  std::vector<int32_t> trace_, service_;  // per span
+  std::vector<uint64_t> span_, parent_;   // per span: ID keys
+  std::vector<uint8_t> spanKind_, parentKind_;
 };
 
 // normalizeId of src/io/traces.ts on bytes: lowercase hex without leading zeros ("0" for zeros);
