@@ -98,7 +98,9 @@ export interface RawCsv {
   header: string[];
   rows: number;
   values: Float64Array;
-  time?: string[];
+  /** Time labels as UTF-8 bytes, label k at [timeEnds[k-1], timeEnds[k]). */
+  timeBytes?: Uint8Array;
+  timeEnds?: Float64Array;
   deferredCol: Uint32Array;
   deferredRow: Uint32Array;
   deferredText: string[];

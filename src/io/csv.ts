@@ -120,8 +120,30 @@ function nativeTable(r: RawCsv, source: string, hasTime: boolean): ColumnTable |
   // Views of one buffer, column j at j·rows (the native reader writes it column by column).
   const columns: Column[] = names.map((name, j) => ({ name, chunks: [{ values: values.subarray(j * rows, (j + 1) * rows) }], length: rows }));
   const table: ColumnTable = { names, columns, rows, source };
-  if (hasTime) table.time = r.time ?? [];
+  if (hasTime) lazyTime(table, r.timeBytes ?? new Uint8Array(0), r.timeEnds ?? new Float64Array(0));
   return table;
+}
+
+/**
+ * `table.time` made from the native reader's label bytes when first read (or replaced when first
+ * assigned): tens of thousands of strings cost young-generation collections a matrix run never needs.
+ */
+function lazyTime(table: ColumnTable, bytes: Uint8Array, ends: Float64Array): void {
+  const settle = (time: string[]) => Object.defineProperty(table, 'time', { value: time, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(table, 'time', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const time = new Array<string>(ends.length);
+      for (let k = 0, at = 0; k < ends.length; at = ends[k++]) time[k] = buf.toString('utf8', at, ends[k]);
+      settle(time);
+      return time;
+    },
+    set(time: string[]) {
+      settle(time);
+    },
+  });
 }
 
 
