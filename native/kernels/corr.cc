@@ -267,6 +267,22 @@ inline int64_t countInversionsImpl(int32_t* v, int32_t* tmp, int32_t* bounds, in
 // Level 0 fused with the gather (the values are src[idx[t]]) and with the stable split, whose
 // destinations (start, from the digit counts known beforehand) need no counting pass: one pass over
 // the rows instead of three. n < 2^16.
+// One level only (values below 32): the gather and the counting pass, nothing to split.
+template <typename S, typename X>
+__attribute__((target("avx512f,avx512bw"))) int64_t gatherInversions16(const S* src, const X* idx, int64_t n) {
+  const __m512i I = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5,
+                                     4, 3, 2, 1, 0);
+  const __m512i one = _mm512_set1_epi16(1);
+  __m512i A = _mm512_setzero_si512();
+  int64_t local = 0;
+  for (int64_t t = 0; t < n; ++t) {
+    const __m512i dv = _mm512_set1_epi16(static_cast<short>(src[idx[t]]));
+    local += static_cast<uint16_t>(_mm512_cvtsi512_si32(_mm512_permutexvar_epi16(dv, A)));
+    A = _mm512_mask_add_epi16(A, _mm512_cmpgt_epi16_mask(dv, I), A, one);
+  }
+  return local;
+}
+
 template <typename S, typename X, typename T>
 __attribute__((target("avx512f,avx512bw"))) inline int64_t gatherDigitSplit16(const S* src, const X* idx, int64_t n, int shift,
                                                                             uint32_t* start, T* out) {
@@ -334,7 +350,10 @@ int64_t countInversionsGathered(const S* src, const I* idx, int64_t n, int32_t m
                                 int32_t* tmp, int32_t* bounds, int32_t* next, bool distinct) {
   const int bits = radixBits(maxV);
 #if defined(MS_KENDALL_AVX512)
-  if (kHasAvx512 && radixLevels(bits) > 1 && n < 65536) return countInversionsGatheredAvx512(src, idx, n, bits, digits, v, tmp, bounds, next, distinct);
+  if (kHasAvx512 && n < 65536) {
+    return radixLevels(bits) > 1 ? countInversionsGatheredAvx512(src, idx, n, bits, digits, v, tmp, bounds, next, distinct)
+                                 : gatherInversions16(src, idx, n);
+  }
 #endif
   for (int64_t k = 0; k < n; ++k) v[k] = src[idx[k]];
   return countInversions(v, tmp, bounds, next, n, distinct);

@@ -140,14 +140,14 @@ void kendallCountingPaths() {
 }
 
 // The matrix path on complete columns (where the gather, the top digit and the split are one pass),
-// untied and tied columns on either side of a pair, below and above 2^16 rows, AVX-512 on and off.
+// untied and tied columns (one radix level or more) on either side of a pair, below and above 2^16 rows, AVX-512 on and off.
 void kendallMatrixCompleteColumns() {
   std::mt19937_64 rng(17);
   for (const int64_t n : {int64_t{3000}, int64_t{70000}}) {
     std::vector<double> latent(n);
     for (auto& v : latent) v = std::normal_distribution<double>()(rng);
     std::vector<std::vector<int32_t>> ints;
-    for (const int32_t levels : {0, 40, 0, 1024}) {  // 0: untied
+    for (const int32_t levels : {0, 40, 0, 1024, 9}) {  // 0: untied; 9: one radix level
       std::vector<double> noisy(n);
       for (int64_t k = 0; k < n; ++k) noisy[k] = latent[k] + std::normal_distribution<double>()(rng);
       std::vector<int64_t> ord(n);
@@ -162,8 +162,8 @@ void kendallMatrixCompleteColumns() {
     for (bool wide : {true, false}) {
       ms::kendallUseAvx512(wide);
       const auto r = matrix(cols, ms::CorrMethod::Kendall, 2);
-      for (int i = 0; i < 4; ++i)
-        for (int j = i + 1; j < 4; ++j) CHECK(r.at({i, j}) == tauBReference(ints[i], ints[j]));
+      for (int i = 0; i < 5; ++i)
+        for (int j = i + 1; j < 5; ++j) CHECK(r.at({i, j}) == tauBReference(ints[i], ints[j]));
     }
     ms::kendallUseAvx512(true);
   }
