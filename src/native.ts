@@ -170,8 +170,10 @@ export interface Binding {
   teNull(x: Int32Array, y: Int32Array, options: RawTeOptions, async: false): RawDraws;
   parseCsv(input: Uint8Array | string, options: { delimiter?: string; timeColumn?: boolean; threads?: number }): Promise<RawCsv>;
   spanGraphNew(): RawSpanGraphHandle;
-  /** Counts one span CSV file's spans; null, or why the JS reader must decide (then the builder is spent). */
-  spanGraphAdd(handle: RawSpanGraphHandle, bytes: Uint8Array): Promise<string | null>;
+  /** Counts one span CSV file's spans (a path: read, and inflated if gzipped, by the addon); null, or why the JS reader must decide (then the builder is spent). */
+  spanGraphAdd(handle: RawSpanGraphHandle, file: string | Uint8Array): Promise<string | null>;
+  /** Whether spanGraphAdd inflates a gzipped file given by path (the addon was built with zlib). */
+  spanGraphInflates: boolean;
   spanGraphCount(handle: RawSpanGraphHandle): Promise<RawSpanCounts>;
   hardwareConcurrency: number;
   /** The kernels' threads: OpenMP's, or the portable pool (same results). */

@@ -73,6 +73,22 @@ describe('native span graph = the JS reader', () => {
       same(native, await reference(dir));
     }
   });
+  it('files given by path (read and inflated by the addon) count as their bytes do; two gzip members as one file', async () => {
+    const dir = join(tempDir(), 'paths');
+    const texts = randomSpanFiles(11, 3, 60);
+    writeFiles(dir, texts, (k) => k !== 1);
+    const [head, ...rest] = texts[2].split('\n');
+    const half = Math.floor(rest.length / 2);
+    writeFileSync(join(dir, '02_trace.csv.gz'), Buffer.concat([gzipSync([head, ...rest.slice(0, half)].join('\n') + '\n'), gzipSync(rest.slice(half).join('\n'))]));
+    const counts = async (inputs: (string | Uint8Array)[]) => {
+      const h = binding.spanGraphNew();
+      for (const x of inputs) expect(await binding.spanGraphAdd(h, x)).toBeNull();
+      return binding.spanGraphCount(h);
+    };
+    const files = ['00_trace.csv.gz', '01_trace.csv', '02_trace.csv.gz'].map((f) => join(dir, f));
+    if (binding.spanGraphInflates) same(await counts(files), await counts(texts.map((t) => new TextEncoder().encode(t))));
+    same(await nativeCallGraph(dir), await reference(dir));
+  });
   it('on the Train Ticket span slices, and on one file', async () => {
     const tt = join(fixtures, 'trainticket/2023-01-30/trace');
     const native = await nativeCallGraph(tt);
@@ -100,6 +116,11 @@ describe('what the native path hands back to the JS reader', () => {
     const empty = join(dir, 'empty.csv');
     writeFileSync(empty, 'TraceID,SpanID,ParentID,PodName\n');
     expect((await errorOfAsync(loadCallGraph(empty))).code).toBe('MS_EMPTY_TRACES');
+    const trailing = join(dir, 'trailing.csv.gz');
+    writeFileSync(trailing, Buffer.concat([gzipSync('TraceID,SpanID,ParentID,PodName\nt,s,root,p-a-b\n'), Buffer.from('junk')]));
+    expect(await nativeCallGraph(trailing)).toBeUndefined();
+    const [got, want] = await Promise.allSettled([loadCallGraph(trailing), reference(trailing)]);
+    same(got.status === 'fulfilled' ? got.value : (got.reason as Error).message, want.status === 'fulfilled' ? want.value : (want.reason as Error).message);
     const corrupt = join(dir, 'corrupt.csv.gz');
     writeFileSync(corrupt, gzipSync('TraceID,SpanID,ParentID,PodName\nt,s,root,p\n').subarray(0, 20));
     expect((await errorOfAsync(loadCallGraph(corrupt))).message).toMatch(/corrupt or truncated gzip/);

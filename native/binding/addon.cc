@@ -44,6 +44,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spanGraphNew", Napi::Function::New(env, SpanGraphNew));
   exports.Set("spanGraphAdd", Napi::Function::New(env, SpanGraphAdd));
   exports.Set("spanGraphCount", Napi::Function::New(env, SpanGraphCount));
+#if defined(MS_HAVE_ZLIB)
+  exports.Set("spanGraphInflates", Napi::Boolean::New(env, true));
+#else
+  exports.Set("spanGraphInflates", Napi::Boolean::New(env, false));
+#endif
   exports.Set("hardwareConcurrency", Napi::Number::New(env, std::max(1u, std::thread::hardware_concurrency())));
   // Which threads the kernels run on: "openmp", or "pool" (the portable pool; same results).
   exports.Set("threading", Napi::String::New(env, ms::usesOpenMP() ? "openmp" : "pool"));

@@ -1,7 +1,7 @@
 /**
  * The call graph straight from trace files: span CSVs (Train Ticket's layout) are counted by the
  * native kernel (native/kernels/spans.cc: IDs interned to integers, no JS object per span, on
- * libuv's threads while the files are inflated), every other case by the JS reader
+ * libuv's threads, each file read and inflated there too), every other case by the JS reader
  * ({@link loadTraces} + {@link callGraphFromSpans}), which stays the reference: the kernel hands
  * back any file it would have to word an error for, and the JS reader then reads them all.
  */
@@ -40,7 +40,9 @@ export async function nativeCallGraph(path: string): Promise<TraceGraph | undefi
   }
   if (!files.every((f) => SPAN_CSV.test(f))) return undefined;
   const handle = binding.spanGraphNew();
-  // Files are read and inflated a few ahead (libuv's threads) of the one being counted.
+  // The addon reads (and inflates) each file itself where it was built with zlib; else files are
+  // read and inflated here a few ahead (libuv's threads) of the one being counted.
+  const byPath = binding.spanGraphInflates === true;
   const AHEAD = 4;
   const bytes: Promise<Buffer>[] = [];
   const fetch = (k: number) => {
@@ -48,8 +50,8 @@ export async function nativeCallGraph(path: string): Promise<TraceGraph | undefi
   };
   try {
     for (let k = 0; k < files.length; k++) {
-      for (let j = k; j <= k + AHEAD; j++) fetch(j);
-      const why = await binding.spanGraphAdd(handle, await bytes[k]);
+      if (!byPath) for (let j = k; j <= k + AHEAD; j++) fetch(j);
+      const why = await binding.spanGraphAdd(handle, byPath ? files[k] : await bytes[k]);
       delete bytes[k];
       if (why !== null) return undefined;
     }
