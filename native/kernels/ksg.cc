@@ -367,6 +367,15 @@ Status ksgPrepareDraws(const double* x, const double* y, int64_t n, const KsgOpt
   return {};
 }
 
+bool ksgUseAvx512(bool on) {
+#if defined(MS_KSG_AVX512)
+  kKsgAvx512 = on && kKsgCpuAvx512;
+  return kKsgAvx512;
+#else
+  return false;
+#endif
+}
+
 Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int threads, int rowFirst, int rowLast,
                    const Control& ctl, const PairSinkFn& sink, int* badColumn) {
   if (Status s = sameLength(cols, badColumn); !s.ok()) return s;

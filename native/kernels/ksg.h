@@ -58,4 +58,8 @@ Status ksgPrepareDraws(const double* x, const double* y, int64_t n, const KsgOpt
 Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int threads, int rowFirst, int rowLast,
                    const Control& ctl, const PairSinkFn& sink, int* badColumn = nullptr);
 
+// Whether the scalar KSG kernels may use their AVX-512 passes (when the processor has them; on by
+// default). Returns whether they will. For tests: both settings give the same bits.
+bool ksgUseAvx512(bool on);
+
 }  // namespace ms

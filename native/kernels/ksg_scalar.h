@@ -14,7 +14,38 @@
 
 #include "sort.h"
 
+// Wider passes for processors with AVX-512 (8 doubles a register), compiled as separate functions
+// and chosen at run time, so the addon stays x86-64-v3. Same integers and sums either way: they
+// find the same counts and add them in the same order (kernels' test: ksg_test.cc).
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MS_KSG_AVX512 1
+#define MS_KSG_AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
+#define MS_KSG_AVX512_INLINE __attribute__((always_inline, target("avx512f,avx512bw,avx512dq,avx512vl")))
+// GCC 12 warns of the undefined pass-through register inside every masked AVX-512 intrinsic.
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#endif
+
 namespace ms {
+
+#if defined(MS_KSG_AVX512)
+// Smallest and largest lane, by swaps of halves, quarters and neighbours (GCC 12's _mm512_reduce_*
+// warn of an undefined register).
+MS_KSG_AVX512_INLINE inline double hmin8(__m512d v) {
+  v = _mm512_min_pd(v, _mm512_shuffle_f64x2(v, v, 0x4E));
+  v = _mm512_min_pd(v, _mm512_shuffle_f64x2(v, v, 0xB1));
+  return _mm512_cvtsd_f64(_mm512_min_pd(v, _mm512_permute_pd(v, 0x55)));
+}
+MS_KSG_AVX512_INLINE inline double hmax8(__m512d v) {
+  v = _mm512_max_pd(v, _mm512_shuffle_f64x2(v, v, 0x4E));
+  v = _mm512_max_pd(v, _mm512_shuffle_f64x2(v, v, 0xB1));
+  return _mm512_cvtsd_f64(_mm512_max_pd(v, _mm512_permute_pd(v, 0x55)));
+}
+inline const bool kKsgCpuAvx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                                  __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+inline bool kKsgAvx512 = kKsgCpuAvx512;
+#endif
 
 // ψ(m) for integer m ≥ 1: −γ + Σ_{j<m} 1/j.
 struct Digamma {
@@ -75,6 +106,9 @@ struct Marginal {
   // variables take the previous position's window ends as guesses, one position after the other.
   double sumPsiStrict(const double* eps, const Digamma& psi, std::vector<int32_t>& gr, std::vector<int32_t>& gl) const {
     double s = 0;
+#if defined(MS_KSG_AVX512)
+    if (kKsgAvx512 && !tieHeavy()) return sumPsiStrict512(eps, psi);
+#endif
     if (tieHeavy()) {
       Ends ends;
       for (int64_t p = 0; p < n; ++p) s += psi(countWithin(p, eps[p], true, &ends) + 1);
@@ -93,6 +127,34 @@ struct Marginal {
     }
     return s;
   }
+
+#if defined(MS_KSG_AVX512)
+  // sumPsiStrict (not tie-heavy) eight positions at a time: both guesses for all eight in vector
+  // lanes (the second step's values by gathers), then each position's two window ends from 16
+  // values in two registers. Same guesses, same counts, same order of the sum.
+  MS_KSG_AVX512_TARGET double sumPsiStrict512(const double* eps, const Digamma& psi) const {
+    const __m512i LANE = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+    const double* S = sorted.data();
+    const double* Dn = density.data();
+    alignas(64) int64_t gr[8], gl[8];
+    double s = 0;
+    for (int64_t p0 = 0; p0 < n; p0 += 8) {
+      const int lanes = static_cast<int>(std::min<int64_t>(8, n - p0));
+      const __mmask8 live = static_cast<__mmask8>((1u << lanes) - 1);
+      const __m512d V = _mm512_maskz_loadu_pd(live, S + p0), E = _mm512_maskz_loadu_pd(live, eps + p0);
+      const __m512i P = _mm512_add_epi64(_mm512_set1_epi64(p0), LANE);
+      const __m512d D = _mm512_set1_pd(Dn[p0 / B]);  // p0 is a multiple of 8: one block of 16 for all lanes
+      _mm512_store_si512(gr, guess8(_mm512_add_pd(V, E), V, P, D));
+      _mm512_store_si512(gl, guess8(_mm512_sub_pd(V, E), V, P, D));
+      for (int l = 0; l < lanes; ++l) {
+        const double vp = S[p0 + l], e = eps[p0 + l];
+        const int64_t c = e > 0 ? prefix512<kBelowPlusLt>(gr[l], vp, e) - prefix512<kBelowMinusGe>(gl[l], vp, e) - 1 : 0;
+        s += psi(c + 1);
+      }
+    }
+    return s;
+  }
+#endif
 
   // Where most values are tied (split only by the jitter), a window is a run of equal values, which
   // the density cannot locate but the previous position of a sweep usually shares.
@@ -168,6 +230,38 @@ struct Marginal {
     if ((t > 0 || w == 0) && t < 16) return w + t;
     return prefixByBlocks<P>(guess, vp, e);
   }
+#if defined(MS_KSG_AVX512)
+  // guess() for the eight targets T of the positions P (values V, density D of their block); spare
+  // lanes stay in range.
+  [[gnu::always_inline]] MS_KSG_AVX512_TARGET __m512i guess8(__m512d T, __m512d V, __m512i P, __m512d D) const {
+    const __m512d LIMIT = _mm512_set1_pd(static_cast<double>(n)), NLIMIT = _mm512_set1_pd(-static_cast<double>(n));
+    const __m512i LAST = _mm512_set1_epi64(n - 1), ZERO = _mm512_setzero_si512();
+    __m512d step = _mm512_min_pd(_mm512_max_pd(_mm512_mul_pd(_mm512_sub_pd(T, V), D), NLIMIT), LIMIT);
+    const __m512i g = _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(P, _mm512_cvttpd_epi64(step)), ZERO), LAST);
+    const __m512d sg = _mm512_i64gather_pd(g, sorted.data(), 8), dg = _mm512_i64gather_pd(_mm512_srli_epi64(g, 4), density.data(), 8);
+    step = _mm512_min_pd(_mm512_max_pd(_mm512_mul_pd(_mm512_sub_pd(T, sg), dg), NLIMIT), LIMIT);
+    return _mm512_min_epi64(_mm512_max_epi64(_mm512_add_epi64(g, _mm512_cvttpd_epi64(step)), ZERO), LAST);
+  }
+  // prefix() with the 16 values in two AVX-512 registers.
+  template <Pred P>
+  MS_KSG_AVX512_TARGET int64_t prefix512(int64_t guess, double vp, double e) const {
+    const int64_t w = std::clamp<int64_t>(guess - 8, 0, blocks * B - 16);
+    const __m512d VP = _mm512_set1_pd(vp), E = _mm512_set1_pd(e);
+    const __m512d a = _mm512_loadu_pd(&sorted[w]), b = _mm512_loadu_pd(&sorted[w + 8]);
+    __mmask8 ma, mb;
+    if constexpr (P == kBelowPlusLt) {
+      ma = _mm512_cmp_pd_mask(_mm512_sub_pd(a, VP), E, _CMP_LT_OQ);
+      mb = _mm512_cmp_pd_mask(_mm512_sub_pd(b, VP), E, _CMP_LT_OQ);
+    } else {
+      static_assert(P == kBelowMinusGe);
+      ma = _mm512_cmp_pd_mask(_mm512_sub_pd(VP, a), E, _CMP_GE_OQ);
+      mb = _mm512_cmp_pd_mask(_mm512_sub_pd(VP, b), E, _CMP_GE_OQ);
+    }
+    const int t = __builtin_popcount(static_cast<unsigned>(ma) | (static_cast<unsigned>(mb) << 8));
+    if ((t > 0 || w == 0) && t < 16) return w + t;
+    return prefixByBlocks<P>(guess, vp, e);
+  }
+#endif
   template <Pred P>
   int64_t prefixByBlocks(int64_t guess, double vp, double e) const {
     const int64_t b = std::clamp<int64_t>(guess, 0, n) / B;
@@ -217,6 +311,21 @@ class ScalarKsg {
     const bool swap = Y0.nearTies < X0.nearTies;
     const Marginal& X = swap ? Y0 : X0;
     const Marginal& Y = swap ? X0 : Y0;
+#if defined(MS_KSG_AVX512)
+    if (algorithm == 1 && kKsgAvx512) {
+      switch (k) {
+        case 1: return fast8<1>(X, Y, psi);
+        case 2: return fast8<2>(X, Y, psi);
+        case 3: return fast8<3>(X, Y, psi);
+        case 4: return fast8<4>(X, Y, psi);
+        case 5: return fast8<5>(X, Y, psi);
+        case 6: return fast8<6>(X, Y, psi);
+        case 8: return fast8<8>(X, Y, psi);
+        case 10: return fast8<10>(X, Y, psi);
+        default: break;
+      }
+    }
+#endif
 #ifdef __AVX2__
     if (algorithm == 1) {
       switch (k) {
@@ -376,6 +485,101 @@ class ScalarKsg {
     }
     // ψ(n_x + 1) + ψ(n_y + 1) as two sweeps, in x order and in y order, each reading its sorted values
     // sequentially; summed apart, so that swapping X and Y gives the same bits.
+    const double sx = X.sumPsiStrict(epsX_.data(), psi, gr_, gl_);
+    const double sy = Y.sumPsiStrict(epsY_.data(), psi, gr_, gl_);
+    return sx + sy;
+  }
+#endif
+
+#if defined(MS_KSG_AVX512)
+  // fast4 with eight queries a group, one per AVX-512 lane: half the groups, so half the scan
+  // loops, strip entries and bound reductions a query, for a few more candidates a group. The
+  // same candidates reach every lane that needs them, so the same k-th distances and sums.
+  template <int K>
+  MS_KSG_AVX512_TARGET double fast8(const Marginal& X, const Marginal& Y, const Digamma& psi) {
+    const int64_t n = X.n;
+    const int64_t S = layout(X, Y, K);
+    const int64_t strips = (n + S - 1) / S;
+    const double* SX = sx_.data();
+    const double* SY = sy_.data();
+    epsX_.resize(n);
+    epsY_.resize(n);
+    seen_.assign(strips, -1);
+    const __m512d INF = _mm512_set1_pd(INFINITY);
+    for (int64_t s = 0; s < strips; ++s) {
+      const int64_t beg = s * S, end = std::min(n, beg + S);
+      for (int64_t q0 = beg; q0 < end; q0 += 8) {
+        const int lanes = static_cast<int>(std::min<int64_t>(8, end - q0));
+        // A short last group repeats its last query in the spare lanes (their results are unused).
+        const __mmask8 live = static_cast<__mmask8>((1u << lanes) - 1);
+        const int64_t last = q0 + lanes - 1;
+        const __m512d XQ = _mm512_mask_loadu_pd(_mm512_set1_pd(SX[last]), live, SX + q0);
+        const __m512d YQ = _mm512_mask_loadu_pd(_mm512_set1_pd(SY[last]), live, SY + q0);
+        __m512d bd[K];
+        for (int m = 0; m < K; ++m) bd[m] = INF;
+        auto offerDistance = [&](__m512d d) MS_KSG_AVX512_INLINE {
+          for (int m = K - 1; m > 0; --m) bd[m] = _mm512_min_pd(bd[m], _mm512_max_pd(bd[m - 1], d));
+          bd[0] = _mm512_min_pd(bd[0], d);
+        };
+        auto distance = [&](int64_t j) MS_KSG_AVX512_INLINE {
+          const __m512d dx = _mm512_abs_pd(_mm512_sub_pd(_mm512_set1_pd(SX[j]), XQ));
+          const __m512d dy = _mm512_abs_pd(_mm512_sub_pd(_mm512_set1_pd(SY[j]), YQ));
+          return _mm512_max_pd(dx, dy);
+        };
+        auto offer = [&](int64_t j) MS_KSG_AVX512_INLINE { offerDistance(distance(j)); };
+        // y range any lane still needs: [min(y − ε), max(y + ε)].
+        auto lowY = [&]() MS_KSG_AVX512_INLINE { return hmin8(_mm512_sub_pd(YQ, bd[K - 1])); };
+        auto highY = [&]() MS_KSG_AVX512_INLINE { return hmax8(_mm512_add_pd(YQ, bd[K - 1])); };
+        // Own strip: a window around the group, then outward while some lane can still gain.
+        const int64_t w0 = std::max(beg, q0 - K), w1 = std::min(end, q0 + 8 + K);
+        for (int64_t j = w0; j < q0; ++j) offer(j);
+        for (int l = 0; l < lanes; ++l)  // the group's own slots: each is not its own neighbour
+          offerDistance(_mm512_mask_mov_pd(distance(q0 + l), static_cast<__mmask8>(1u << l), INF));
+        for (int64_t j = q0 + lanes; j < w1; ++j) offer(j);
+        for (int64_t j = w1; j < end;) {
+          const double hy = highY();
+          if (SY[j] > hy) break;
+          for (const int64_t e = std::min(end, j + 4); j < e; ++j) offer(j);
+        }
+        for (int64_t j = w0 - 1; j >= beg;) {
+          const double ly = lowY();
+          if (SY[j] < ly) break;
+          for (const int64_t e = std::max(beg - 1, j - 4); j > e; --j) offer(j);
+        }
+        // Neighbouring strips while some lane's x gap can beat its k-th distance; inside one, the
+        // slots from the lowest y any lane needs upward.
+        auto visit = [&](int64_t t) MS_KSG_AVX512_INLINE {
+          const int64_t lo = t * S, hi = std::min(n, lo + S);
+          const double ly = lowY();
+          int64_t j;
+          if (seen_[t] == s) {
+            j = ptr_[t];
+            while (j < hi && SY[j] < ly) ++j;
+            while (j > lo && SY[j - 1] >= ly) --j;
+          } else {
+            const double* b = SY + lo;
+            int64_t len = hi - lo;
+            while (len > 1) {
+              const int64_t half = len / 2;
+              b = b[half] < ly ? b + half : b;
+              len -= half;
+            }
+            j = (b - SY) + (*b < ly);
+            seen_[t] = static_cast<int32_t>(s);
+          }
+          ptr_[t] = static_cast<int32_t>(j);
+          for (; j < hi;) {
+            if (SY[j] > highY()) break;
+            for (const int64_t e = std::min(hi, j + 4); j < e; ++j) offer(j);
+          }
+        };
+        for (int64_t t = s - 1; t >= 0 && X.sorted[(t + 1) * S - 1] >= hmin8(_mm512_sub_pd(XQ, bd[K - 1])); --t) visit(t);
+        for (int64_t t = s + 1; t < strips && X.sorted[t * S] <= hmax8(_mm512_add_pd(XQ, bd[K - 1])); ++t) visit(t);
+        alignas(64) double eps[8];
+        _mm512_store_pd(eps, bd[K - 1]);
+        for (int l = 0; l < lanes; ++l) epsX_[rx_[q0 + l]] = epsY_[ry_[q0 + l]] = eps[l];
+      }
+    }
     const double sx = X.sumPsiStrict(epsX_.data(), psi, gr_, gl_);
     const double sy = Y.sumPsiStrict(epsY_.data(), psi, gr_, gl_);
     return sx + sy;
