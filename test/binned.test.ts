@@ -109,6 +109,17 @@ describe('discretisation', () => {
     expect(Array.from(d.cuts)).toEqual([30, 50, 70]);
     expect(Array.from(d.codes)).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
   });
+  it('quantile: when every cut is the minimum they move to the next value, so a column of many values never has entropy 0', () => {
+    // A latency at its floor with rare spikes, on a short table (2 bins): the median is the floor.
+    const x = Array.from({ length: 40 }, (_, t) => (t % 8 === 3 ? 1 + t : 0.0048));
+    const d = discretize(x, { bins: 2 });
+    expect(d.discrete).toBe(false);
+    expect(Array.from(d.cuts)).toEqual([4]);
+    expect(Array.from(d.codes)).toEqual(x.map((v) => (v > 0.0048 ? 1 : 0)));
+    expect(entropy(x, { bins: 2 }).value).toBeCloseTo(-(0.875 * Math.log2(0.875) + 0.125 * Math.log2(0.125)), 12);
+    // Constant after all: still exactly 0.
+    expect(entropy(Array.from({ length: 40 }, () => 0.0048), { bins: 2 }).value).toBe(0);
+  });
   it('uniform: equal widths from min to max, the max in the last bin', () => {
     const d = discretize([0, 1, 2.5, 5, 7.49, 7.5, 10], { bins: 4, binning: 'uniform', discreteMax: 0 });
     expect(Array.from(d.codes)).toEqual([0, 0, 1, 2, 2, 3, 3]);

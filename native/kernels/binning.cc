@@ -205,6 +205,15 @@ Status discretize(const double* x, int64_t n, const BinSpec& spec, C missing, C*
     tmp.resize(m);
     for (int64_t i = 0; i < m; ++i) keys[i] = orderKey(scratch[i]);
     radixSelect(keys.data(), tmp.data(), 0, m, 64 - 8, ranks.data(), ranks.data() + ranks.size(), ranks.data(), info->cuts.data());
+    // Every cut at the minimum (it holds more than (K−1)/K of the rows) would put every row in the
+    // top bin: a column of many values with entropy 0, taken for a constant (a latency at its floor
+    // with rare spikes, on a short table). Cut just above the minimum instead: its rows, the rest.
+    if (!info->cuts.empty() && info->cuts.back() <= mn) {
+      double next = mx;
+      for (int64_t i = 0; i < m; ++i)
+        if (scratch[i] > mn && scratch[i] < next) next = scratch[i];
+      std::fill(info->cuts.begin(), info->cuts.end(), next);
+    }
     info->levels = K;
     codeByCuts(x, n, info->cuts, missing, codes);
     return {};

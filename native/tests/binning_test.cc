@@ -54,6 +54,24 @@ void quantileCutsAreOrderStatistics() {
   CHECK((c.codes == std::vector<uint16_t>{3, 3, 2, 2, 1, 1, 0, 0}));
 }
 
+void quantileCutsAllAtTheMinimumMoveJustAboveIt() {
+  ms::BinSpec spec;
+  spec.bins = 4;
+  spec.discreteMax = 0;
+  // 16 rows at the floor 1 and 4 spikes: every cut s[5], s[10], s[15] is 1, so every row would be
+  // in bin 3 (entropy 0 for a column of 5 values); the cuts move to the next value, 7.
+  std::vector<double> x(20, 1.0);
+  x[2] = 9, x[8] = 7, x[12] = 30, x[19] = 8;
+  const Coded c = code(x, spec);
+  CHECK(c.status.ok());
+  CHECK((c.info.cuts == std::vector<double>{7, 7, 7}));
+  for (size_t i = 0; i < x.size(); ++i) CHECK(c.codes[i] == (x[i] > 1 ? 3 : 0));
+  // With one cut above the minimum the cuts stay the order statistics s[5], s[10], s[15] = 1, 1, 3.
+  std::vector<double> y(20, 1.0);
+  for (int i = 0; i < 6; ++i) y[i] = 2.0 + i;
+  CHECK((code(y, spec).info.cuts == std::vector<double>{1, 1, 3}));
+}
+
 void uniformBinsOfEqualWidth() {
   ms::BinSpec spec;
   spec.mode = ms::Binning::Uniform;
@@ -104,5 +122,5 @@ void everyCodingIsCounted() {
 
 }  // namespace
 
-TEST_MAIN(entropyOfCountsByHand, fewDistinctValuesKeepOneCodePerValue, quantileCutsAreOrderStatistics, uniformBinsOfEqualWidth,
+TEST_MAIN(entropyOfCountsByHand, fewDistinctValuesKeepOneCodePerValue, quantileCutsAreOrderStatistics, quantileCutsAllAtTheMinimumMoveJustAboveIt, uniformBinsOfEqualWidth,
           edgesAndEmptyColumns, infiniteValuesRejectedByEqualWidthOnly, everyCodingIsCounted)

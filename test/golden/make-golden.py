@@ -123,6 +123,10 @@ def discretise(x, binning, k):
     elif binning == "quantile":
         s = np.sort(v)
         edges = np.array([s[(q * n) // k] for q in range(1, k)], dtype=np.float64)
+        if edges[-1] <= s[0]:
+            # every cut at the minimum would put every row in the top bin (entropy 0 for a column
+            # of many values): the cuts move to the next value above the minimum
+            edges[:] = s[s > s[0]].min()
         out = np.empty(n, dtype=np.int64)
         for idx in range(n):
             # number of edges <= x
