@@ -168,6 +168,8 @@ export interface Binding {
   cmiResample(a: Int32Array, b: Int32Array, c: Int32Array, options: RawCmiOptions, async: false): RawDraws;
   teNull(x: Int32Array, y: Int32Array, options: RawTeOptions, async: true): Promise<RawDraws>;
   teNull(x: Int32Array, y: Int32Array, options: RawTeOptions, async: false): RawDraws;
+  /** The CSV text of an m × m matrix (header line given, then each row's name field and m numbers as String(x); NaN empty). */
+  formatCsvMatrix(values: Float64Array | Float32Array, m: number, rowNames: string[], header: string): Buffer;
   parseCsv(input: Uint8Array | string, options: { delimiter?: string; timeColumn?: boolean; threads?: number }): Promise<RawCsv>;
   spanGraphNew(): RawSpanGraphHandle;
   /** Counts one span CSV file's spans (a path: read, and inflated if gzipped, by the addon); null, or why the JS reader must decide (then the builder is spent). */

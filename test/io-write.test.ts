@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
-import { writeEntropy, writeMatrix, writePairs, type MatrixResult, type PairListResult } from '../src/io/write.js';
+import { csvField, writeEntropy, writeMatrix, writePairs, type MatrixResult, type PairListResult } from '../src/io/write.js';
 import { matrixToArrow } from '../src/io/write-arrow.js';
 import { readCsv } from '../src/io/csv.js';
 import { readArrow } from '../src/io/arrow.js';
@@ -45,6 +45,37 @@ describe('writeMatrix', () => {
     expect(text).toContain('\nsvc/cpu,1,0.30000000000000004,,-1e-300\n');
     expect(text).toContain('\n"a,b",2,1,0.3333333333333333,Infinity\n');
     expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it('CSV cells are String(x) digit for digit (made natively): every kind of double and float32', async () => {
+    // Random bit patterns (every exponent), decimals, integers, the layout edges of Number::toString
+    // (1e21, 1e-7, 21 digits), subnormals, extremes, and the values float32 widens to.
+    const buf = new BigUint64Array(1), f = new Float64Array(buf.buffer);
+    let seed = 0x9e3779b97f4a7c15n;
+    const next = () => { seed ^= seed << 13n; seed &= (1n << 64n) - 1n; seed ^= seed >> 7n; seed ^= seed << 17n; seed &= (1n << 64n) - 1n; return seed; };
+    const special = [0, -0, NaN, Infinity, -Infinity, 1, -1, 0.1, 0.2 + 0.1, 1e21, 1e21 - 65536, 999999999999999900000, 1e-7, 1.5e-7, 1e-6, 0.000001234,
+      123456789012345680000, 5e-324, -5e-324, 2.2250738585072014e-308, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 2 ** 53, 2 ** 53 + 2, 1 / 3, 100, 1e100, 1.7976931348623157e308];
+    const m = 300;
+    const values = new Float64Array(m * m);
+    for (let k = 0; k < values.length; k++) {
+      const kind = k % 5;
+      if (k < special.length) values[k] = special[k];
+      else if (kind === 0) { buf[0] = next(); values[k] = Number.isFinite(f[0]) ? f[0] : k; }
+      else if (kind === 1) values[k] = Number((Number(next() % 1000000n) / 1e6).toPrecision(1 + (k % 17)));
+      else if (kind === 2) values[k] = Number(next() % 100000000000n) * (k % 2 ? -1 : 1) * 10 ** ((k % 40) - 20);
+      else if (kind === 3) values[k] = Math.fround(Number(next() % 1000000n) / 7);
+      else values[k] = Number(next() % 1000n) * 10 ** ((k % 50) - 25);
+    }
+    const names = Array.from({ length: m }, (_, j) => NAMES[j % NAMES.length] + j);
+    const expected = (v: ArrayLike<number>) =>
+      ['metric', ...names].map(csvField).join(',') + '\n' +
+      names.map((n, i) => [csvField(n), ...Array.from({ length: m }, (_, j) => { const x = v[i * m + j]; return x !== x ? '' : String(x); })].join(',') + '\n').join('');
+    const file = join(tempDir(), 'digits.csv');
+    await writeMatrix(file, { names, values });
+    expect(readFileSync(file, 'utf8')).toBe(expected(values));
+    const single = Float32Array.from(values);
+    await writeMatrix(file, { names, values: single });
+    expect(readFileSync(file, 'utf8')).toBe(expected(single));
   });
 
   it('CSV round trip through readCsv: same names, same doubles', async () => {

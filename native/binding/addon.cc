@@ -41,6 +41,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cmiResample", Napi::Function::New(env, CmiResample));
   exports.Set("teNull", Napi::Function::New(env, TeNull));
   exports.Set("parseCsv", Napi::Function::New(env, ParseCsv));
+  exports.Set("formatCsvMatrix", Napi::Function::New(env, FormatCsvMatrix));
   exports.Set("spanGraphNew", Napi::Function::New(env, SpanGraphNew));
   exports.Set("spanGraphAdd", Napi::Function::New(env, SpanGraphAdd));
   exports.Set("spanGraphCount", Napi::Function::New(env, SpanGraphCount));

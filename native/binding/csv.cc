@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -159,6 +160,48 @@ class CsvWorker : public Napi::AsyncWorker {
 };
 
 }  // namespace
+
+// formatCsvMatrix(values: Float64Array | Float32Array, m, rowNames: string[] (CSV fields), header: string)
+//   → Buffer: the header line, then per row its name and m numbers as String(x) writes them (NaN as
+//   an empty field), comma-separated: what writeMatrix's CSV writer writes, made without a string per cell.
+Napi::Value FormatCsvMatrix(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() || !info[1].IsNumber() || !info[2].IsArray() || !info[3].IsString()) {
+    throwError(env, "MS_BAD_INPUT", "formatCsvMatrix(values, m, rowNames, header)");
+    return env.Undefined();
+  }
+  // The view's data whether its buffer is an ArrayBuffer or a SharedArrayBuffer.
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_value ab;
+  size_t offset = 0;
+  if (napi_get_typedarray_info(env, info[0], &type, &length, &data, &ab, &offset) != napi_ok) return env.Undefined();
+  const double md = info[1].As<Napi::Number>().DoubleValue();
+  Napi::Array names = info[2].As<Napi::Array>();
+  if ((type != napi_float64_array && type != napi_float32_array) || !(md >= 0) || md != std::floor(md) || md * md != static_cast<double>(length) || names.Length() != md) {
+    throwError(env, "MS_BAD_INPUT", "formatCsvMatrix: an m × m Float64Array or Float32Array and m row names");
+    return env.Undefined();
+  }
+  const size_t m = static_cast<size_t>(md);
+  const uint8_t* base = static_cast<const uint8_t*>(data);
+  std::string text = info[3].As<Napi::String>().Utf8Value();
+  text.reserve(text.size() + m * m * 20 + m * 32);
+  char num[32];
+  for (size_t i = 0; i < m; ++i) {
+    text += names.Get(static_cast<uint32_t>(i)).ToString().Utf8Value();
+    for (size_t j = 0; j < m; ++j) {
+      const size_t at = i * m + j;
+      double x;
+      if (type == napi_float64_array) std::memcpy(&x, base + at * 8, 8);
+      else { float f; std::memcpy(&f, base + at * 4, 4); x = f; }
+      text += ',';
+      if (x == x) text.append(num, ms::jsNumberText(x, num));
+    }
+    text += '\n';
+  }
+  return Napi::Buffer<char>::Copy(env, text.data(), text.size());
+}
 
 Napi::Value ParseCsv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -35,8 +35,9 @@ Napi::Value PreparedDispose(const Napi::CallbackInfo& info);
 Napi::Value PreparedCodesAll(const Napi::CallbackInfo& info);
 Napi::Value PreparedFromCounts(const Napi::CallbackInfo& info);
 
-// csv.cc — the wide-CSV reader
+// csv.cc — the wide-CSV reader, and the CSV text of a matrix
 Napi::Value ParseCsv(const Napi::CallbackInfo& info);
+Napi::Value FormatCsvMatrix(const Napi::CallbackInfo& info);
 
 // spans.cc — span CSVs → call-graph counts
 Napi::Value SpanGraphNew(const Napi::CallbackInfo& info);

@@ -365,6 +365,54 @@ Status parseWideCsv(const CsvInput& in, CsvTable* out) {
   return {};
 }
 
+size_t jsNumberText(double x, char* out) {
+  char* p = out;
+  if (x != x) { std::memcpy(p, "NaN", 3); return 3; }
+  if (x == 0) { *p = '0'; return 1; }
+  if (x < 0) { *p++ = '-'; x = -x; }
+  if (std::isinf(x)) { std::memcpy(p, "Infinity", 8); return static_cast<size_t>(p - out) + 8; }
+  // Shortest round-trip digits (ties to the closer, then even: what V8 picks too), then JS's layout.
+  char sci[40];
+  const auto r = std::to_chars(sci, sci + sizeof sci, x, std::chars_format::scientific);
+  char digits[24];
+  int k = 0;
+  const char* q = sci;
+  for (; q < r.ptr && *q != 'e'; ++q) if (*q != '.') digits[k++] = *q;
+  int e = 0;
+  const bool eneg = q + 1 < r.ptr && q[1] == '-';
+  for (const char* d = q + 2; d < r.ptr; ++d) e = e * 10 + (*d - '0');
+  const int n = (eneg ? -e : e) + 1;  // x = 0.d1…dk × 10^n
+  if (k <= n && n <= 21) {
+    std::memcpy(p, digits, k);
+    p += k;
+    for (int i = k; i < n; ++i) *p++ = '0';
+  } else if (0 < n && n <= 21) {
+    std::memcpy(p, digits, n);
+    p += n;
+    *p++ = '.';
+    std::memcpy(p, digits + n, k - n);
+    p += k - n;
+  } else if (-6 < n && n <= 0) {
+    *p++ = '0';
+    *p++ = '.';
+    for (int i = 0; i < -n; ++i) *p++ = '0';
+    std::memcpy(p, digits, k);
+    p += k;
+  } else {
+    *p++ = digits[0];
+    if (k > 1) {
+      *p++ = '.';
+      std::memcpy(p, digits + 1, k - 1);
+      p += k - 1;
+    }
+    *p++ = 'e';
+    *p++ = n - 1 >= 0 ? '+' : '-';
+    const auto w = std::to_chars(p, p + 8, n - 1 >= 0 ? n - 1 : 1 - n);
+    p = w.ptr;
+  }
+  return static_cast<size_t>(p - out);
+}
+
 #if defined(MS_HAVE_ZLIB)
 namespace {
 

@@ -53,6 +53,11 @@ Status parseWideCsv(const CsvInput& in, CsvTable* out);
 // parseWideCsv; invalid gzip data (and a build without zlib) sets `out->fallback` (why "gzip ...").
 Status parseWideCsvGzip(const CsvInput& in, CsvTable* out);
 
+// Writes x as JavaScript's String(x) does (the shortest digits that read back to x, laid out by
+// ECMA-262 Number::toString: "0.001", "1e-7", "123456789012345680000", "1e+21", "-0" as "0",
+// "NaN", "Infinity") into out, which has room for 32 bytes; returns the length written.
+size_t jsNumberText(double x, char* out);
+
 // One cell by the kernel's rule: true with *x when decided here (exactly what the JS cell rule,
 // Number() with missing/infinity spellings, gives), false when it must be deferred.
 bool parseCsvNumber(const char* s, size_t len, double* x);

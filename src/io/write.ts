@@ -106,12 +106,17 @@ function numberFormatter(digits: number | undefined, format: 'csv' | 'json'): (x
   };
 }
 
-/** Buffers text and writes it in ~1 MB pieces. */
+/** Buffers text and writes it in ~1 MB pieces (bytes as they come, after the text before them). */
 class TextSink {
   private parts: string[] = [];
   private size = 0;
-  constructor(private readonly write: (text: string) => Promise<unknown>) {}
-  async put(s: string): Promise<void> {
+  constructor(private readonly write: (text: string | Uint8Array) => Promise<unknown>) {}
+  async put(s: string | Uint8Array): Promise<void> {
+    if (typeof s !== 'string') {
+      await this.flush();
+      await this.write(s);
+      return;
+    }
     this.parts.push(s);
     this.size += s.length;
     if (this.size >= 1 << 20) await this.flush();
@@ -126,7 +131,7 @@ class TextSink {
 }
 
 /** Resolves once stdout has taken the text (waiting here is the back-pressure). */
-function writeStdout(text: string): Promise<void> {
+function writeStdout(text: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     process.stdout.write(text, (err) => (err ? reject(err) : resolve()));
   });
@@ -144,7 +149,7 @@ async function writeText(path: string, body: (out: TextSink) => Promise<void>): 
     }
   }
   return writeAtomic(path, async (fh) => {
-    const out = new TextSink((text) => fh.write(text));
+    const out = new TextSink((text) => (typeof text === 'string' ? fh.write(text) : fh.write(text)));
     await body(out);
     await out.flush();
   });
@@ -411,6 +416,12 @@ export async function writeMatrix(path: string, result: MatrixResult, options: W
   if (format === 'arrow') {
     const bytes = (await import('./write-arrow.js')).matrixArrowFile(result);
     return writeAtomic(path, async (fh) => { await fh.write(bytes); });
+  }
+  if (format === 'csv' && options.digits === undefined) {
+    // The cells' text made natively into one buffer (String(x) digit for digit): no string per cell.
+    const { binding } = await import('../native.js');
+    const bytes = binding.formatCsvMatrix(values, m, names.map(csvField), ['metric', ...names].map(csvField).join(',') + '\n');
+    return writeText(path, (out) => out.put(bytes));
   }
   const fmt = numberFormatter(options.digits, format === 'json' ? 'json' : 'csv');
   return writeText(path, async (out) => {
