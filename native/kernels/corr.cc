@@ -811,11 +811,14 @@ namespace {
 void kendallTile(const CorrTable& t, const Tile& tile, int tid, const PairSinkFn& sink) {
   auto fast = [&](int c) { return t.levels[c] == t.n && t.valid[c] == t.n; };
   auto yIsJ = [&](int i, int j) { return fast(i) && !fast(j); };
+  auto manyTies = [&](int c) { return t.levels[c] < t.valid[c] - t.valid[c] / 16; };  // kendallPair's test
   for (int i = tile.r0; i < tile.r1; ++i) {
     for (int j = std::max(tile.c0, i + 1); j < tile.c1; ++j) {
       if (yIsJ(i, j)) continue;
       uint32_t rows = 0;
-      const double v = kendallPair(t, j, i, &rows);
+      // A many-tied i (and a j that is not the fast x) is x instead: the many-ties path gathers x's
+      // ranks and reads y's row order in sequence, so row i's ranks stay in cache that way round.
+      const double v = manyTies(i) && !fast(j) ? kendallPair(t, i, j, &rows) : kendallPair(t, j, i, &rows);
       sink(tid, i, j, v, rows);
     }
   }
