@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { csvField, writeEntropy, writeMatrix, writePairs, type MatrixResult, type PairListResult } from '../src/io/write.js';
-import { matrixToArrow } from '../src/io/write-arrow.js';
+import { matrixArrowFile, matrixToArrow } from '../src/io/write-arrow.js';
 import { readCsv } from '../src/io/csv.js';
 import { readArrow } from '../src/io/arrow.js';
 import { readTable } from '../src/io/read.js';
@@ -118,6 +118,17 @@ describe('writeMatrix', () => {
     expect(t.time).toEqual(NAMES);
     expect(t.names).toEqual(NAMES);
     expect(matrixOf(t)).toEqual(Array.from(VALUES)); // NaN kept as NaN
+  });
+
+  it('Arrow file streamed in column blocks is byte for byte the IPC writer\'s file of the whole table', async () => {
+    for (const [m, single] of [[1100, false], [301, true], [1, false], [0, false]] as const) {
+      const values = single ? new Float32Array(m * m) : new Float64Array(m * m);
+      for (let k = 0; k < values.length; k++) values[k] = Math.sin(k * 1.7) / (k % 7); // not symmetric; NaN, ±Infinity
+      const r = { names: Array.from({ length: m }, (_, j) => NAMES[j % NAMES.length] + j), values };
+      const file = join(tempDir(), 'blocks.arrow');
+      await writeMatrix(file, r);
+      expect(readFileSync(file).equals(Buffer.from(matrixArrowFile(r))), `${m} × ${m}${single ? ' float32' : ''}`).toBe(true);
+    }
   });
 
   it('Arrow keeps Float32 values as Float32 columns', async () => {

@@ -414,8 +414,8 @@ export async function writeMatrix(path: string, result: MatrixResult, options: W
   const m = checkMatrix(result);
   const { names, values } = result;
   if (format === 'arrow') {
-    const bytes = (await import('./write-arrow.js')).matrixArrowFile(result);
-    return writeAtomic(path, async (fh) => { await fh.write(bytes); });
+    const { writeMatrixArrow } = await import('./write-arrow.js');
+    return writeAtomic(path, (fh) => writeMatrixArrow(result, (pieces) => fh.writev(pieces)));
   }
   if (format === 'csv' && options.digits === undefined) {
     // The cells' text made natively into one buffer (String(x) digit for digit): no string per cell.
