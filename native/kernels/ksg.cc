@@ -367,6 +367,16 @@ Status ksgPrepareDraws(const double* x, const double* y, int64_t n, const KsgOpt
   return {};
 }
 
+namespace {
+double sharedMarginalBytes = 512.0 * (1 << 20);
+}  // namespace
+
+double ksgSharedMarginalBudget(double bytes) {
+  const double before = sharedMarginalBytes;
+  sharedMarginalBytes = bytes;
+  return before;
+}
+
 bool ksgUseAvx512(bool on) {
 #if defined(MS_KSG_AVX512)
   kKsgAvx512 = on && kKsgCpuAvx512;
@@ -399,18 +409,18 @@ Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int
     }
   }
   // Tiles of 16 × 16 columns. The sorted marginals of complete columns are built once for the whole
-  // matrix when they fit in kShared bytes (253 columns × 28,800 rows: 120 MiB; building them per
-  // tile redid each about 17 times, 6 % of the time); otherwise per tile, where they serve its (up
+  // matrix when they fit in the budget (253 columns × 28,800 rows: 120 MiB; building them per
+  // tile redid each about 17 times, a few per cent of the time); otherwise per tile, where they serve its (up
   // to) 256 pairs while memory stays at two tiles' columns a thread, whatever M.
   constexpr int kTile = 16;
-  constexpr double kShared = 512.0 * (1 << 20);
+  const double budget = sharedMarginalBytes;
   const std::vector<Tile> tiles = upperTriangleTiles(M, kTile, rowFirst, rowLast);
   const Digamma psi(n);
   const bool enoughRows = checkRows(n, o).ok();
   const double marginalBytes = 17.0 * static_cast<double>(n + Marginal::B);  // sorted, order, rank, last, density
   std::vector<Marginal> shared;
   std::vector<char> sharedUsable;  // its preparation succeeded (not constant, enough rows)
-  if (static_cast<double>(std::count(complete.begin(), complete.end(), 1)) * marginalBytes <= kShared) {
+  if (static_cast<double>(std::count(complete.begin(), complete.end(), 1)) * marginalBytes <= budget) {
     // Only the columns this shard's tiles use (a row shard of a big matrix needs all of them anyway).
     std::vector<char> used(M, 0);
     for (const Tile& t : tiles) {

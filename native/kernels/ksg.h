@@ -62,4 +62,8 @@ Status ksgAllPairs(const std::vector<ColumnView>& cols, const KsgOptions& o, int
 // default). Returns whether they will. For tests: both settings give the same bits.
 bool ksgUseAvx512(bool on);
 
+// Most bytes of prepared marginals ksgAllPairs builds once for the whole matrix (default 512 MiB);
+// above it, once per tile. Returns the previous value. For tests: both ways give the same bits.
+double ksgSharedMarginalBudget(double bytes);
+
 }  // namespace ms

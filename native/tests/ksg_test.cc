@@ -94,7 +94,8 @@ void resamplingIsSeeded() {
 
 // The AVX-512 passes (eight queries a group, eight count guesses at once) give the same bits as
 // the AVX2 ones: continuous, tied, heavy-tailed and copied data, sizes that are not multiples of
-// the groups, every specialised k; single pairs and a matrix.
+// the groups, every specialised k; single pairs and a matrix (whose marginals are built per tile
+// or once for the matrix: the same bits too).
 void avx512SameBits() {
   const bool wide = ms::ksgUseAvx512(true);
   if (!wide) std::printf("  (no AVX-512 on this processor: one path only)\n");
@@ -117,13 +118,16 @@ void avx512SameBits() {
     }
     std::vector<ms::ColumnView> views;
     for (const auto& c : cols) views.push_back(mstest::view(c));
+    // Narrow with marginals built per tile, wide with them built once for the matrix.
     std::vector<double> m[2];
     for (int w = 0; w < 2; ++w) {
       ms::ksgUseAvx512(w == 1);
+      const double budget = ms::ksgSharedMarginalBudget(w == 1 ? 1e12 : 0);
       m[w].assign(cols.size() * cols.size(), NAN);
       CHECK(ms::ksgAllPairs(views, ms::KsgOptions{}, 2, 0, -1, ms::Control{}, [&](int, int i, int j, double v, uint32_t) {
               m[w][i * cols.size() + j] = v;
             }).ok());
+      ms::ksgSharedMarginalBudget(budget);
     }
     for (size_t q = 0; q < m[0].size(); ++q) CHECK(m[0][q] == m[1][q] || (std::isnan(m[0][q]) && std::isnan(m[1][q])));
   }
