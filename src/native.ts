@@ -209,10 +209,13 @@ function load(): Binding {
   // The install ladder: METRICSIFT_ADDON (another build, e.g. the sanitizer's) alone if set; else
   // a source build (made at install only when the prebuilt did not work, or by a developer), then
   // the prebuilt binary shipped in the package.
-  const candidates = process.env.METRICSIFT_ADDON
+  // The prebuilt's name is worked out only when needed: telling glibc from musl takes a process
+  // report (~15 ms of start-up).
+  const candidates: (string | (() => string))[] = process.env.METRICSIFT_ADDON
     ? [process.env.METRICSIFT_ADDON]
-    : ['build/Release/metricsift.node', 'build/Debug/metricsift.node', prebuiltAddonPath()];
-  for (const p of candidates) {
+    : ['build/Release/metricsift.node', 'build/Debug/metricsift.node', prebuiltAddonPath];
+  for (const c of candidates) {
+    const p = typeof c === 'string' ? c : c();
     try {
       const b = require(isAbsolute(p) ? p : join(root, p)) as Binding;
       addonPath = p;
