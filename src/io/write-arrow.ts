@@ -43,9 +43,12 @@ export function matrixArrowFile(result: MatrixResult): Uint8Array {
   return tableToIPC(matrixToArrow(result), 'file');
 }
 
+/** Linux's limit on the pieces of one writev (2 ** 10). */
+const IOV_MAX = 2 ** 10;
+
 /**
  * Writes the same file as {@link matrixArrowFile}, byte for byte, through `write` (given at most
- * 1,024 pieces at a time) without the whole matrix transposed in memory: the IPC writer lays out a
+ * IOV_MAX pieces at a time) without the whole matrix transposed in memory: the IPC writer lays out a
  * table whose columns all view one placeholder column (the metadata depends only on the shapes),
  * and each piece of that placeholder is replaced by the real column, transposed in blocks of ~8 MiB
  * into one reused buffer. A fresh 4,000² transpose plus the joined file cost ~0.25 GB of new pages. @internal
@@ -83,7 +86,7 @@ export async function writeMatrixArrow(result: MatrixResult, write: (pieces: Uin
     } else {
       batch.push(piece);
     }
-    if (batch.length >= 1024) await flush(); // IOV_MAX
+    if (batch.length >= IOV_MAX) await flush();
   }
   await flush();
   if (col !== m) throw new Error(`internal: the Arrow writer laid out ${col} of ${m} matrix columns`);
