@@ -25,6 +25,28 @@ struct AddonData {
 Napi::Error makeError(Napi::Env env, const char* code, const std::string& message);
 void throwError(Napi::Env env, const char* code, const std::string& message);
 
+// Handles: native state behind a JS External tagged with `tag`, owned (deleted) by the External,
+// so a foreign external or another kind of handle is refused instead of read as the wrong type.
+template <typename T>
+Napi::External<T> newHandle(Napi::Env env, T* data, const napi_type_tag& tag) {
+  Napi::External<T> ext = Napi::External<T>::New(env, data, [](Napi::Env, T* p) { delete p; });
+  napi_type_tag_object(env, ext, &tag);
+  return ext;
+}
+
+// The state behind a handle made by newHandle with `tag`; or a thrown MS_BAD_INPUT ("expected
+// `what`") and null.
+template <typename T>
+T* handleData(Napi::Env env, Napi::Value v, const napi_type_tag& tag, const char* what) {
+  bool ours = false;
+  if (v.IsExternal()) napi_check_object_type_tag(env, v, &tag, &ours);
+  if (!ours) {
+    throwError(env, "MS_BAD_INPUT", std::string("expected ") + what);
+    return nullptr;
+  }
+  return v.As<Napi::External<T>>().Data();
+}
+
 // Native-owned copies of the bytes an asynchronous job reads. While the job runs on a libuv thread,
 // JavaScript may transfer (detach) an input buffer, and V8 may free it after a GC: a reference to
 // the view does not keep the memory. A copy taken on the main thread, before the call returns,

@@ -36,13 +36,8 @@ constexpr napi_type_tag kPreparedTag = {0x6d73707265706172ull, 0x65647461626c653
 
 // The state behind a handle, or a thrown MS_DISPOSED / MS_BAD_INPUT and null.
 std::shared_ptr<Prepared> stateOf(Napi::Env env, Napi::Value v) {
-  bool ours = false;
-  if (v.IsExternal()) napi_check_object_type_tag(env, v, &kPreparedTag, &ours);
-  if (!ours) {
-    throwError(env, "MS_BAD_INPUT", "expected a prepared-table handle (from prepare())");
-    return nullptr;
-  }
-  Holder* h = v.As<Napi::External<Holder>>().Data();
+  Holder* h = handleData<Holder>(env, v, kPreparedTag, "a prepared-table handle (from prepare())");
+  if (!h) return nullptr;
   if (!h->state) throwError(env, "MS_DISPOSED", "the prepared table was disposed; prepare the table again");
   return h->state;
 }
@@ -81,10 +76,7 @@ class PrepareJob : public Job {
   }
   Napi::Value result(Napi::Env env) override {
     Napi::Object o = entropyResult(env, *state->store);
-    auto* holder = new Holder{std::move(state)};
-    Napi::External<Holder> ext = Napi::External<Holder>::New(env, holder, [](Napi::Env, Holder* h) { delete h; });
-    napi_type_tag_object(env, ext, &kPreparedTag);
-    o.Set("handle", ext);
+    o.Set("handle", newHandle(env, new Holder{std::move(state)}, kPreparedTag));
     return o;
   }
 };
@@ -363,10 +355,7 @@ Napi::Value PreparedCodes(const Napi::CallbackInfo& info) {
 // preparedDispose(handle): frees the codes now (a running job keeps them until it ends); idempotent.
 Napi::Value PreparedDispose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  bool ours = false;
-  if (info[0].IsExternal()) napi_check_object_type_tag(env, info[0], &kPreparedTag, &ours);
-  if (!ours) { throwError(env, "MS_BAD_INPUT", "expected a prepared-table handle (from prepare())"); return env.Undefined(); }
-  info[0].As<Napi::External<Holder>>().Data()->state.reset();
+  if (Holder* h = handleData<Holder>(env, info[0], kPreparedTag, "a prepared-table handle (from prepare())")) h->state.reset();
   return env.Undefined();
 }
 

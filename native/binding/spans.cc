@@ -120,13 +120,9 @@ constexpr napi_type_tag kSpanTag = {0x6d737370616e6772ull, 0x6170686275696c64ull
 
 // The state behind a handle, marked busy until its job's result is made; or a thrown MS_BAD_INPUT and null.
 std::shared_ptr<SpanState> claim(Napi::Env env, Napi::Value v) {
-  bool ours = false;
-  if (v.IsExternal()) napi_check_object_type_tag(env, v, &kSpanTag, &ours);
-  if (!ours) {
-    throwError(env, "MS_BAD_INPUT", "expected a span-graph handle (from spanGraphNew())");
-    return nullptr;
-  }
-  std::shared_ptr<SpanState> s = v.As<Napi::External<SpanHolder>>().Data()->state;
+  SpanHolder* h = handleData<SpanHolder>(env, v, kSpanTag, "a span-graph handle (from spanGraphNew())");
+  if (!h) return nullptr;
+  std::shared_ptr<SpanState> s = h->state;
   if (s->busy.exchange(true)) {
     throwError(env, "MS_BAD_INPUT", "a span-graph handle takes one call at a time: await the previous one");
     return nullptr;
@@ -196,10 +192,7 @@ class CountJob : public Job {
 
 Napi::Value SpanGraphNew(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto* holder = new SpanHolder{std::make_shared<SpanState>()};
-  Napi::External<SpanHolder> ext = Napi::External<SpanHolder>::New(env, holder, [](Napi::Env, SpanHolder* h) { delete h; });
-  napi_type_tag_object(env, ext, &kSpanTag);
-  return ext;
+  return newHandle(env, new SpanHolder{std::make_shared<SpanState>()}, kSpanTag);
 }
 
 Napi::Value SpanGraphAdd(const Napi::CallbackInfo& info) {
