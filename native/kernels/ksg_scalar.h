@@ -376,6 +376,30 @@ class ScalarKsg {
     return S;
   }
 
+  // For a group of strip s visiting strip t (slots [lo, hi)): the first slot whose y is ≥ ly.
+  // Groups go up in y, so after the first visit from s the entry moves a few slots from the last
+  // one: walk there; the first visit bisects, branch-free. Shared by fast4 and fast8.
+  int64_t stripEntry(const double* SY, int64_t t, int64_t s, int64_t lo, int64_t hi, double ly) {
+    int64_t j;
+    if (seen_[t] == s) {
+      j = ptr_[t];
+      while (j < hi && SY[j] < ly) ++j;
+      while (j > lo && SY[j - 1] >= ly) --j;
+    } else {
+      const double* b = SY + lo;
+      int64_t len = hi - lo;
+      while (len > 1) {
+        const int64_t half = len / 2;
+        b = b[half] < ly ? b + half : b;
+        len -= half;
+      }
+      j = (b - SY) + (*b < ly);
+      seen_[t] = static_cast<int32_t>(s);
+    }
+    ptr_[t] = static_cast<int32_t>(j);
+    return j;
+  }
+
 #ifdef __AVX2__
   // Algorithm 1 for a fixed small k, four consecutive queries of a strip at once, one per AVX lane:
   // they are y neighbours in one strip, so one pass over the union of their candidates serves all
@@ -452,25 +476,7 @@ class ScalarKsg {
         // slots from the lowest y any lane needs upward.
         auto visit = [&](int64_t t) {
           const int64_t lo = t * S, hi = std::min(n, lo + S);
-          const double ly = lowY();
-          int64_t j;
-          if (seen_[t] == s) {
-            // Groups go up in y, so the entry moves a few slots from the last one: walk there.
-            j = ptr_[t];
-            while (j < hi && SY[j] < ly) ++j;
-            while (j > lo && SY[j - 1] >= ly) --j;
-          } else {
-            const double* b = SY + lo;  // first visit from this strip: branch-free bisection
-            int64_t len = hi - lo;
-            while (len > 1) {
-              const int64_t half = len / 2;
-              b = b[half] < ly ? b + half : b;
-              len -= half;
-            }
-            j = (b - SY) + (*b < ly);
-            seen_[t] = static_cast<int32_t>(s);
-          }
-          ptr_[t] = static_cast<int32_t>(j);
+          int64_t j = stripEntry(SY, t, s, lo, hi, lowY());
           for (; j < hi;) {
             if (SY[j] > highY()) break;
             for (const int64_t e = std::min(hi, j + 4); j < e; ++j) offer(j);
@@ -550,24 +556,7 @@ class ScalarKsg {
         // slots from the lowest y any lane needs upward.
         auto visit = [&](int64_t t) MS_KSG_AVX512_INLINE {
           const int64_t lo = t * S, hi = std::min(n, lo + S);
-          const double ly = lowY();
-          int64_t j;
-          if (seen_[t] == s) {
-            j = ptr_[t];
-            while (j < hi && SY[j] < ly) ++j;
-            while (j > lo && SY[j - 1] >= ly) --j;
-          } else {
-            const double* b = SY + lo;
-            int64_t len = hi - lo;
-            while (len > 1) {
-              const int64_t half = len / 2;
-              b = b[half] < ly ? b + half : b;
-              len -= half;
-            }
-            j = (b - SY) + (*b < ly);
-            seen_[t] = static_cast<int32_t>(s);
-          }
-          ptr_[t] = static_cast<int32_t>(j);
+          int64_t j = stripEntry(SY, t, s, lo, hi, lowY());
           for (; j < hi;) {
             if (SY[j] > highY()) break;
             for (const int64_t e = std::min(hi, j + 4); j < e; ++j) offer(j);
