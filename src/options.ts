@@ -68,7 +68,7 @@ export const WATCH_DEFAULTS = {
   minCoverage: 0.8,
   /** Samples per Prometheus response when `watch` reads its window or catches up (time slices). */
   maxSamples: 250_000,
-  /** Bits by which an MI interval must clear the baseline's to count as outside it (drift). */
+  /** Bits by which an MI interval must clear the baseline's, beyond the binning resolution, to count as outside it (drift). */
   minDrift: 0.05,
 };
 

@@ -32,10 +32,13 @@ describe.skipIf(!prometheusInstalled)('watch against Prometheus (Debian package 
   const g = gaussian(rng(9));
   const T0 = Math.floor(Date.now() / 1000) - 2;
   // The planted change of the simulated-clock test: grid rows of 15 s, the change at TC (an hour ago).
+  // The live test's window (s = rows): 60 rows of 4 bins flag the decoupled pair within 33 intervals and
+  // the coupled one in none of 3,000 seeded repetitions of this set-up (test/watch-drift.test.ts has the rule's rates).
+  const LIVE_WINDOW = 60, PAST = 70;
   const PLANT_STEP = 15, PLANT_BEFORE = 60, PLANT_AFTER = 60, PLANT_WINDOW = 40;
   const TC = Math.floor((T0 - 3600) / PLANT_STEP) * PLANT_STEP;
   const opts = (): WatchOptions => ({
-    url: prom.url, queries: ['{job="app"}', '{job="history"}'], targets: ['latency'], interval: 1, window: 24, bins: 4, persist: 3, lag: 1,
+    url: prom.url, queries: ['{job="app"}', '{job="history"}'], targets: ['latency'], interval: 1, window: LIVE_WINDOW, bins: 4, persist: 3, lag: 1,
     listen: `127.0.0.1:${watchPort}`, log: () => {},
   });
   beforeAll(async () => {
@@ -49,7 +52,7 @@ describe.skipIf(!prometheusInstalled)('watch against Prometheus (Debian package 
     // The recent past, backfilled: cpu and queue both follow latency; a history series of known values.
     const inst = `instance="127.0.0.1:${exporterPort}",job="app",service="shop"`;
     const lines: string[] = [];
-    const past = Array.from({ length: 40 }, (_, k) => T0 - 40 + k);
+    const past = Array.from({ length: PAST }, (_, k) => T0 - PAST + k);
     const lat = past.map(() => g());
     lines.push('# TYPE latency gauge', ...past.map((t, k) => `latency{${inst}} ${lat[k]} ${t}`));
     lines.push('# TYPE cpu gauge', ...past.map((t, k) => `cpu{${inst}} ${lat[k] + 0.1 * g()} ${t}`));
@@ -84,12 +87,12 @@ describe.skipIf(!prometheusInstalled)('watch against Prometheus (Debian package 
       const times = w.window.times(), vals = w.window.values(bg);
       let checked = 0;
       times.forEach((t, r) => {
-        if (t >= T0 - 40 && t < T0) {
-          expect(vals[r]).toBe((t - (T0 - 40)) % 7);
+        if (t >= T0 - PAST && t < T0) {
+          expect(vals[r]).toBe((t - (T0 - PAST)) % 7);
           checked++;
         }
       });
-      expect(checked).toBeGreaterThan(15);
+      expect(checked).toBeGreaterThan(LIVE_WINDOW / 2);
       expect(names.some((n) => n.startsWith('shop/latency'))).toBe(true);
       const base = `http://${w.address}`;
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -120,11 +123,12 @@ describe.skipIf(!prometheusInstalled)('watch against Prometheus (Debian package 
         const d = (await (await fetch(`${base}/api/drift`)).json()) as { pairs: { pair: string; active: boolean }[] };
         last = d;
         return d.pairs.find((p) => p.pair.startsWith('shop/cpu') && p.active) && d;
-      }, 30_000).catch((e) => {
+      }, 60_000).catch((e) => {
         throw new Error(`${(e as Error).message}: ${JSON.stringify(last)}`);
       });
-      // (30 s is this live test's patience; the documented delay is checked exactly on a simulated clock below.)
-      expect(drift.pairs.find((p) => p.pair.startsWith('shop/queue'))!.active).toBe(false);
+      // (60 s is this live test's patience; the documented delay is checked exactly on a simulated clock below.)
+      const queue = drift.pairs.find((p) => p.pair.startsWith('shop/queue'))!;
+      expect(queue.active, JSON.stringify(queue)).toBe(false);
       const text = await (await fetch(`${base}/metrics`)).text();
       expect(text).toMatch(/metricsift_drift_active\{metric="shop\/cpu\{[^\n]*",target="shop\/latency\{[^\n]*"\} 1\n/);
       expect(text).toMatch(/metricsift_samples_read_total \d+/);
@@ -155,7 +159,7 @@ describe.skipIf(!prometheusInstalled)('watch against Prometheus (Debian package 
     const e = await errorOfAsync(new Watch({ ...opts(), interval: 2, stateDir: state }).init());
     expect(e.code).toBe('MS_STATE_MISMATCH');
     expect(e.message).toMatch(/interval: 1 there, 2 now/);
-  }, 90_000);
+  }, 150_000);
 
   it('drift delay on a simulated clock: the flag comes on at the persist-th interval in a row outside the baseline, within window + persist - 1 intervals of the change', async () => {
     const persist = 3;
@@ -175,10 +179,9 @@ describe.skipIf(!prometheusInstalled)('watch against Prometheus (Debian package 
     expect((await leak('metricsift_leakage_fraction'))[0].value).toBeCloseTo(1, 12);
     expect((await leak('metricsift_leakage_small_sample'))[0].value).toBe(1);  // 40 rows over 25 cells: under 5 a cell
     expect(JSON.stringify(w.dashboards().executive)).toContain('metricsift_leakage_fraction{job=\\"$job\\"}');
-    type Pair = { pair: string; active: boolean; streak: number; baseline: [number, number]; current: { lower: number; upper: number } };
+    type Pair = { pair: string; active: boolean; streak: number; baseline: [number, number]; margin: number; current: { lower: number; upper: number; rows: number } };
     const pairOf = (name: string) => (w.view('drift') as { pairs: Pair[] }).pairs.find((p) => p.pair.startsWith(`plant/plant_${name}`))!;
-    const gap = (w.view('drift') as { minDrift: number }).minDrift;
-    expect(gap).toBe(0.05);
+    expect((w.view('drift') as { minDrift: number }).minDrift).toBe(0.05);
     expect(pairOf('cpu').active).toBe(false);
     const outside: boolean[] = [], active: boolean[] = [];
     // Tick k reads the k-th row of the new regime (grid time TC + (k - 1) * 15 s).
@@ -187,7 +190,9 @@ describe.skipIf(!prometheusInstalled)('watch against Prometheus (Debian package 
       await w.tick();
       expect(w.lastTime).toBe(now);
       const cpu = pairOf('cpu');
-      outside.push(cpu.current.upper < cpu.baseline[0] - gap || cpu.current.lower > cpu.baseline[1] + gap);
+      // The margin: --min-drift plus the window's binning resolution, ((k_a − 1) + (k_b − 1)) / 2n nats.
+      expect(cpu.margin).toBeCloseTo(0.05 + 6 / (2 * cpu.current.rows) / Math.LN2, 12);
+      outside.push(cpu.current.upper < cpu.baseline[0] - cpu.margin || cpu.current.lower > cpu.baseline[1] + cpu.margin);
       active.push(cpu.active);
       expect(pairOf('queue').active).toBe(false);
     }
@@ -199,8 +204,8 @@ describe.skipIf(!prometheusInstalled)('watch against Prometheus (Debian package 
     expect(on).toBe(first + persist - 1);
     // The documented bound: within window + persist - 1 intervals of the change (after W rows the window is all new regime).
     expect(on).toBeLessThanOrEqual(PLANT_WINDOW + persist - 1);
-    // The documented typical case: a strong dependence fully decoupled leaves the baseline before half the window is new.
-    expect(first).toBeLessThanOrEqual(PLANT_WINDOW / 2);
+    // (How soon it typically comes, and how rarely a pair that never changed is flagged, are rates over
+    // seeded repetitions: test/watch-drift.test.ts.)
     console.log(`drift on a simulated clock: interval outside the baseline from interval ${first} after the change, flag on at ${on} (persist ${persist}, window ${PLANT_WINDOW})`);
     await w.stop();
   }, 60_000);

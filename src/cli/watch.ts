@@ -80,7 +80,7 @@ export function watchCommand(): Command {
     .option('--max-target-series <n>', `metricsift_mi_to_target_* series per target at most (default ${W.maxTargetSeries})`, intArg('--max-target-series', 0))
     .option('--level <x>', `interval level (default ${DEFAULTS.level})`, numArg('--level'))
     .option('--persist <n>', `intervals outside the baseline before drift is flagged (default ${DEFAULTS.persist})`, intArg('--persist', 1))
-    .option('--min-drift <bits>', `how far (bits) an MI interval must clear its baseline's to count as outside it (default ${W.minDrift})`, numArg('--min-drift'))
+    .option('--min-drift <bits>', `bits an MI interval must clear its baseline's by, beyond the window's binning resolution, to count as outside it (default ${W.minDrift})`, numArg('--min-drift'))
     .option('--min-coverage <x>', `re-run the selection when its coverage falls below this (default ${W.minCoverage})`, numArg('--min-coverage'))
     .option('--lag <duration>', 'how far behind now a grid point is read (default: one interval)')
     .option('--save-every <duration>', 'how often the state is saved (default 5m, at least one interval; also at selections and on exit)')

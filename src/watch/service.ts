@@ -12,18 +12,19 @@
  * report of the latest selection at `/`. State (window, clock, selection, baselines) is written to
  * the state directory after every interval, atomically, so a restart resumes where it stopped.
  *
- * Drift rule. At each selection, every target pair's interval becomes its baseline. A pair drifts
+ * Drift rule (./drift-rule.ts). At each selection, every target pair's interval becomes its baseline. A pair drifts
  * when its current interval lies entirely below (or above) the baseline interval, by more than
- * `minDrift` bits, for `persist` intervals in a row (a shorter excursion is a dip, not flagged; the
- * margin keeps pairs near independence, whose delta-method intervals are very narrow, from
- * flagging on noise); the flag stays on until the new
+ * `minDrift` bits plus the window's binning resolution, for `persist` intervals in a row (a shorter
+ * excursion is a dip, not flagged; the margin keeps pairs from flagging on noise, and the rate at
+ * which they still do is measured in test/watch-drift.test.ts); the flag stays on until the new
  * regime has filled the window (`capacity` intervals after it began), when the current interval
  * becomes the new baseline. Delay: if the window's MI interval first lies outside the baseline's (by the margin) at
  * the d-th interval after a change, and stays outside, the flag comes on at interval d + persist − 1
  * (the persist-th in a row), never earlier. d is at most the window (after `capacity` intervals the
  * window holds only the new regime), so a change whose new interval is disjoint from the baseline's
- * is flagged within capacity + persist − 1 intervals; a strong dependence fully decoupled leaves
- * the baseline before half the window is new (test/watch.test.ts, simulated clock).
+ * is flagged within capacity + persist − 1 intervals (test/watch.test.ts, simulated clock); a strong
+ * dependence fully decoupled typically leaves the baseline before half the window is new, and a pair
+ * that never changes is rarely flagged (rates over seeded repetitions: test/watch-drift.test.ts).
  */
 import { serviceOrUnmapped } from '../service.js';
 import { createServer, type Server } from 'node:http';
@@ -43,6 +44,7 @@ import { counterRate } from '../select/counters.js';
 import { selectMetrics, type KimetrixResult } from '../select/index.js';
 import type { ColumnTable } from '../table.js';
 import { watchDashboards } from './dashboards.js';
+import { driftMargin, stepDrift, type DriftState } from './drift-rule.js';
 import { SlidingWindow, type WindowSnapshot } from './window.js';
 
 /** Configuration of a watch. The fields marked (state) must match a state directory's. */
@@ -77,7 +79,7 @@ export interface WatchOptions {
   level?: number;
   /** Intervals outside the baseline in a row before drift is flagged (default 3). */
   persist?: number;
-  /** Bits by which the current interval must clear the baseline's to count as outside it (default 0.05). */
+  /** Bits by which the current interval must clear the baseline's, beyond the window's binning resolution, to count as outside it (default 0.05). */
   minDrift?: number;
   /** Coverage under which the selection is re-run (default 0.8). */
   minCoverage?: number;
@@ -115,15 +117,6 @@ export interface WatchOptions {
   log?: (line: string) => void;
 }
 
-interface TargetState {
-  pair: number;
-  baseline: [number, number];
-  streak: number;
-  active: boolean;
-  since: number;
-  direction: 0 | 1 | -1;
-}
-
 /** What is persisted besides the window. */
 interface WatchState {
   version: 1;
@@ -140,7 +133,7 @@ interface WatchState {
   report: string;
   selectedAt: number;
   history: { time: number; reason: string; selected: number; coverage: number }[];
-  drift: Record<string, TargetState>;
+  drift: Record<string, DriftState>;
   coverPairs: number[];
 }
 
@@ -240,7 +233,7 @@ export class Watch {
       upper: g('metricsift_mi_to_target_upper_bits', 'Upper bound of the MI interval', ['metric', 'target']),
       baseLower: g('metricsift_mi_to_target_baseline_lower_bits', 'Lower bound of the baseline MI interval (set at selection)', ['metric', 'target']),
       baseUpper: g('metricsift_mi_to_target_baseline_upper_bits', 'Upper bound of the baseline MI interval', ['metric', 'target']),
-      drift: g('metricsift_drift_active', '1 while the MI to the target has left its baseline interval (by more than --min-drift bits) for --persist intervals or more', ['metric', 'target']),
+      drift: g('metricsift_drift_active', '1 while the MI to the target has left its baseline interval (by more than --min-drift bits plus the binning resolution) for --persist intervals or more', ['metric', 'target']),
       redundancy: g('metricsift_redundancy_index', 'Share of a service\'s metrics carried by another metric (NMI > theta, tracked pairs)', ['service']),
       coverage: g('metricsift_selection_coverage', 'Coverage of the current selection over the window (tracked pairs)'),
       selected: g('metricsift_selected', '1 for each selected metric', ['metric', 'service']),
@@ -488,7 +481,7 @@ export class Watch {
     }
     w.track(pairs);
     s.coverPairs = [...new Set(cover.filter((p) => p >= 0))];
-    const drift: Record<string, TargetState> = {};
+    const drift: Record<string, DriftState> = {};
     for (const [key, p] of Object.entries(targetPair)) {
       const iv = w.miInterval(p, this.options.level);
       const old = s.drift[key];
@@ -513,29 +506,13 @@ export class Watch {
     g.rows.set(w.size);
     g.metrics.set(M);
     g.pairs.set(pairs.length);
-    // Drift: each target pair against its baseline.
-    const persist = this.options.persist;
-    for (const d of Object.values(s.drift)) {
-      const iv = w.miInterval(d.pair, this.options.level);
-      // A pair with less than half a window of complete rows (a series that stopped) says nothing.
-      const enough = iv.rows >= Math.max(8, this.capacity / 2);
-      const gap = this.options.minDrift;
-      const side = !enough ? 0 : iv.upper < d.baseline[0] - gap ? -1 : iv.lower > d.baseline[1] + gap ? 1 : 0;
-      d.streak = side !== 0 && side === d.direction ? d.streak + 1 : side !== 0 ? 1 : 0;
-      d.direction = side;
-      if (!d.active && d.streak >= persist) {
-        d.active = true;
-        d.since = s.lastTime;
-      } else if (d.active && side === 0 && d.streak === 0) {
-        d.active = false;
-      }
-      if (d.active && s.lastTime - d.since >= this.capacity * this.options.interval) {
-        // The new regime filled the window: it is the baseline now.
-        d.baseline = [iv.lower, iv.upper];
-        d.active = false;
-        d.streak = 0;
-      }
-    }
+    // Drift: each target pair against its baseline. A pair with less than half a window of complete
+    // rows (a series that stopped) says nothing.
+    const rule = {
+      persist: this.options.persist, minDrift: this.options.minDrift, level: this.options.level,
+      minRows: Math.max(8, this.capacity / 2), time: s.lastTime, refill: this.capacity * this.options.interval,
+    };
+    for (const d of Object.values(s.drift)) stepDrift(d, w, rule);
     // Redundancy and coverage from the tracked pairs (a dense NMI matrix holding only them).
     const names = s.names.filter((n) => !s.targets.includes(n));
     const local = new Map(names.map((n, k) => [s.names.indexOf(n), k]));
@@ -652,7 +629,7 @@ export class Watch {
     if (which === 'drift') {
       return {
         persist: this.options.persist, level: this.options.level, minDrift: this.options.minDrift,
-        pairs: Object.entries(s.drift).map(([k, d]) => ({ pair: k, active: d.active, since: Number.isFinite(d.since) && d.active ? new Date(d.since * 1000).toISOString() : null, streak: d.streak, direction: d.direction, baseline: d.baseline, current: w.miInterval(d.pair, this.options.level) })),
+        pairs: Object.entries(s.drift).map(([k, d]) => ({ pair: k, active: d.active, since: Number.isFinite(d.since) && d.active ? new Date(d.since * 1000).toISOString() : null, streak: d.streak, direction: d.direction, baseline: d.baseline, margin: driftMargin(w, d.pair, this.options.minDrift), current: w.miInterval(d.pair, this.options.level) })),
       };
     }
     return this.#redundancy;

@@ -460,15 +460,21 @@ export class SlidingWindow {
   }
 
   /**
-   * MI of tracked pair p with an asymptotic interval (delta method for the plug-in estimator,
-   * Var ≈ (Σ p_ab ln²(p_ab / p_a p_b) − I²) / n, rows taken as independent): [lower, upper] at
-   * `level`, in `units`, clamped at 0. Autocorrelated rows make the true interval wider.
+   * MI of tracked pair p with an asymptotic interval: [lower, upper] at `level`, in `units`,
+   * clamped at 0, rows taken as independent (autocorrelated rows make the true interval wider).
+   * Var ≈ (Σ p_ab ln²(p_ab / p_a p_b) − I²) / n + (k_a − 1)(k_b − 1) / 2n², k the occupied bins:
+   * the delta method's first-order term for the plug-in estimator, plus the second-order term that
+   * is all there is where the first vanishes (2n·Î is χ² with (k_a − 1)(k_b − 1) degrees of freedom
+   * under independence; a perfectly diagonal table on even margins). Without it such a window's
+   * interval had zero width, and a strongly coupled pair on a small window left its own baseline by
+   * noise alone (test/watch-drift.test.ts).
    */
   miInterval(p: number, level = 0.95, units: 'bits' | 'nats' = 'bits'): { mi: number; lower: number; upper: number; rows: number } {
     const v = this.pairValue(p, 'nats');
     if (v.rows < 2) return { mi: NaN, lower: NaN, upper: NaN, rows: v.rows };
     const K = this.#K, KK = K * K, n = v.rows, pc = this.#pCounts, pm = this.#pMarg;
     let s2 = 0;
+    const [ka, kb] = this.#occupied(p);
     for (let a = 0; a < K; a++) {
       const ca = pm[p * 2 * K + a];
       if (!ca) continue;
@@ -479,10 +485,35 @@ export class SlidingWindow {
         s2 += (c / n) * l * l;
       }
     }
-    const se = Math.sqrt(Math.max(0, s2 - v.mi * v.mi) / n);
+    const se = Math.sqrt(Math.max(0, s2 - v.mi * v.mi) / n + ((ka - 1) * (kb - 1)) / (2 * n * n));
     const z = normalQuantile(0.5 + level / 2);
     const f = units === 'bits' ? 1 / LN2 : 1;
     return { mi: v.mi * f, lower: Math.max(0, v.mi - z * se) * f, upper: (v.mi + z * se) * f, rows: n };
+  }
+
+  /**
+   * The binning's resolution for pair p: ((k_a − 1) + (k_b − 1)) / 2n in `units`, k the occupied
+   * bins, n the pair's complete rows: the plug-in entropy's bias for each margin. Bins are fitted
+   * to the window's quantiles when a metric is (re)binned, which puts each margin's entropy at its
+   * most; later windows on the same cuts fall short of it by about this much with nothing changed,
+   * so `watch` does not call a difference smaller than it drift.
+   */
+  resolution(p: number, units: 'bits' | 'nats' = 'bits'): number {
+    const n = this.#pN[p];
+    if (n === 0) return NaN;
+    const [ka, kb] = this.#occupied(p);
+    return ((ka - 1 + (kb - 1)) / (2 * n)) * (units === 'bits' ? 1 / LN2 : 1);
+  }
+
+  /** Occupied bins of pair p's two margins (its complete rows). */
+  #occupied(p: number): [number, number] {
+    const K = this.#K, pm = this.#pMarg;
+    let ka = 0, kb = 0;
+    for (let a = 0; a < K; a++) {
+      if (pm[p * 2 * K + a]) ka++;
+      if (pm[p * 2 * K + K + a]) kb++;
+    }
+    return [ka, kb];
   }
 
   /**
