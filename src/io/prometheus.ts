@@ -9,8 +9,12 @@
  *
  * Columns are named `<service>/<metric>{labels}`, the service being the `service` label, else
  * `job`, else `instance`; a result without a metric name (`rate(…)`, `sum by …`) is named by its
- * expression, so two expressions never share a column. Samples are placed on the grid by their
- * timestamp; gaps stay missing. Each column's series (name, labels, type) is kept in
+ * expression, so two expressions never share a column. Points are placed on the grid by their
+ * timestamp, and grid points the server returns nothing for stay missing. The server evaluates each
+ * grid point as PromQL does: the latest sample within its lookback delta (5 min by default). A
+ * scraped series ends at the staleness marker Prometheus writes when its target or the series goes
+ * away, so such gaps stay missing; data without markers (backfilled, federated, remote-written) is
+ * carried forward over gaps shorter than the lookback. Each column's series (name, labels, type) is kept in
  * `table.series`: the type comes from `/api/v1/metadata`, else from the OpenMetrics suffixes
  * (`_total`, `_count`, `_sum`, `_bucket` are counters).
  */
