@@ -137,7 +137,11 @@ describe.skipIf(!cliBuilt)('analysis commands (needs `npm run build:ts`)', () =>
     }
     writeFileSync(csv, lines.join('\n') + '\n');
     const out = join(tmp(), 'leak.json');
-    expect((await cli('leakage', csv, '--pseudonym', 'hash', '--identifier', 'user', '--by', 'region', '--out', out)).code).toBe(0);
+    const leak = await cli('leakage', csv, '--pseudonym', 'hash', '--identifier', 'user', '--by', 'region', '--out', out);
+    expect(leak).toMatchObject({ code: 0, stderr: '' });
+    // The summary sits on stdout with the results' place when they went to a file; --quiet drops it.
+    expect(leak.stdout).toMatch(/^hash reveals [\d.]+ bits \([\d.]+ % of H\(user\)\); 1 of 2 segments of region flagged; written to .*leak\.json\n$/);
+    expect((await cli('leakage', csv, '--pseudonym', 'hash', '--identifier', 'user', '--out', join(tmp(), 'leak-q.json'), '--quiet')).stdout).toBe('');
     const j = JSON.parse(readFileSync(out, 'utf8'));
     expect(j.flagged).toEqual(['eu']);
     expect(j.segments[0].mi).toBeCloseTo(j.segments[0].hIdentifier, 12);
@@ -157,7 +161,14 @@ describe.skipIf(!cliBuilt)('analysis commands (needs `npm run build:ts`)', () =>
     expect((await cli('te', small, '--from', 'a', '--to', 'nope')).code).toBe(2);
     // --out through the one writer: .csv one row per direction; another extension refused before computing.
     const teCsv = join(tmp(), 'te-out.csv');
-    expect((await cli('te', small, '--from', 'a', '--to', 'c', '--permutations', '9', '--out', teCsv)).code).toBe(0);
+    const teOut = await cli('te', small, '--from', 'a', '--to', 'c', '--permutations', '9', '--out', teCsv, '--threads', '1');
+    expect(teOut).toMatchObject({ code: 0, stderr: '' });
+    expect(teOut.stdout).toMatch(/^TE\(a → c\) = [\d.]+ bits \(p = 0\.100\), TE\(c → a\) = [\d.]+ bits \(p = [\d.]+\), lag 1; written to .*te-out\.csv\n$/);
+    expect((await cli('te', small, '--from', 'a', '--to', 'c', '--permutations', '9', '--out', teCsv, '--quiet')).stdout).toBe('');
+    // --json is the default without --out (the same bytes), and conflicts with it; the p-value does not depend on --threads.
+    const teJson = await cli('te', small, '--from', 'a', '--to', 'c', '--permutations', '99', '--json', '--threads', '1');
+    expect(teJson.stdout).toBe(te.stdout);
+    expect((await cli('te', small, '--from', 'a', '--to', 'c', '--json', '--out', teCsv)).stderr).toMatch(/--json.*cannot be used with.*--out/);
     const rows = readFileSync(teCsv, 'utf8').trim().split('\n');
     expect(rows[0]).toBe('from,to,lag,te_bits,p,excess,estimate,ci_lo,ci_hi,block,rows_used,bins,warnings');
     expect(rows.slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['a,c,1', 'c,a,1']);

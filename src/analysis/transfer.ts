@@ -39,6 +39,8 @@ export interface TransferEntropyOptions extends Pick<BinningOptions, 'bins' | 'b
   method?: IntervalMethod;
   /** Seed of the surrogates (default 0). */
   seed?: number;
+  /** Native threads drawing the surrogates (default: all cores); the p-value is the same for any count. */
+  threads?: number;
   units?: 'bits' | 'nats';
 }
 
@@ -115,6 +117,7 @@ export function transferEntropy(source: Series, target: Series, opts: TransferEn
   const level = opts.ci === undefined ? undefined : checkLevelAndReplicates(opts.ci, replicates, 'ci', warnings);
   const method = checkEnum('method', opts.method, INTERVAL_METHODS) ?? 'bias-corrected';
   const seed = checkInt('seed', opts.seed, 0) ?? 0;
+  const threads = checkRange('threads', opts.threads) ?? defaultThreads();
   const units = checkEnum('units', opts.units, ['bits', 'nats'] as const) ?? 'bits';
   const bin: BinningOptions = { bins: opts.bins, binning: opts.binning, discreteMax: opts.discreteMax };
   for (const k of Object.keys(bin) as (keyof BinningOptions)[]) if (bin[k] === undefined) delete bin[k];
@@ -137,7 +140,7 @@ export function transferEntropy(source: Series, target: Series, opts: TransferEn
   let p = NaN;
   if (permutations > 0 && obs.rows > 0) {
     // The surrogates on the native resampling engine (one generator per surrogate, the one p-value rule).
-    const r = binding.teNull(x.codes, y.codes, { lx: x.levels, ly: y.levels, lag, count: permutations, block, shift: surrogate === 'shift', seed, threads: defaultThreads() }, false);
+    const r = binding.teNull(x.codes, y.codes, { lx: x.levels, ly: y.levels, lag, count: permutations, block, shift: surrogate === 'shift', seed, threads }, false);
     nul = r.draws.map((v) => v * f);
     p = r.p!;
   }

@@ -6,7 +6,7 @@ import { parseCell, readCsvStrings } from '../io/csv.js';
 import { readCsvStringsStdin, STDIN } from '../io/stdin.js';
 import { writeLeakage } from '../io/write.js';
 import { STDOUT, STDOUT_JSON } from '../io/write.js';
-import { jsonOption, numArg, runCommand } from './common.js';
+import { jsonOption, numArg, runCommand, summary } from './common.js';
 
 interface LeakageFlags {
   format?: 'csv' | 'tsv';
@@ -19,6 +19,7 @@ interface LeakageFlags {
   millerMadow?: boolean;
   nats?: boolean;
   out?: string;
+  quiet?: boolean;
   verbose?: boolean;
 }
 
@@ -36,6 +37,7 @@ export function leakageCommand(): Command {
     .option('--nats', 'values in nats instead of bits')
     .option('-o, --out <file>', 'output: .json or .csv (default: CSV on stdout)')
     .addOption(jsonOption('the scores'))
+    .option('-q, --quiet', 'no summary')
     .option('--verbose', 'stack traces on errors')
     .addHelpText('after', '\nEmpty cells and NaN/NA/null spellings are missing.\nExample:\n  metricsift leakage events.csv --pseudonym user_hash --identifier user_id --by region --fraction 0.05')
     .action((input: string, f: LeakageFlags) =>
@@ -49,6 +51,10 @@ export function leakageCommand(): Command {
           threshold: f.threshold, thresholdFraction: f.fraction, millerMadow: f.millerMadow, units: f.nats ? 'nats' : 'bits',
         });
         await writeLeakage(f.out ?? (f.json ? STDOUT_JSON : STDOUT), r);
+        if (f.out) {
+          const o = r.overall;
+          summary(f.quiet, [`${f.pseudonym} reveals ${o.mi.toPrecision(4)} ${f.nats ? 'nats' : 'bits'} (${(100 * o.fraction).toFixed(1)} % of H(${f.identifier}))${r.segments.length ? `; ${r.flagged.length} of ${r.segments.length} segments of ${f.by} flagged` : ''}; written to ${f.out}`]);
+        }
       }),
     );
 }

@@ -7,7 +7,7 @@ import { ErrorCode, MetricsiftError } from '../errors.js';
 import type { Binning } from '../estimators/binned.js';
 import type { InputFormat } from '../io/dataset.js';
 import { STDOUT_JSON, checkOutput, writeTransferEntropy } from '../io/write.js';
-import { INPUT_HELP, formatOption, intArg, loadInput, numArg, runCommand, rangeArg } from './common.js';
+import { INPUT_HELP, formatOption, intArg, jsonOption, loadInput, numArg, runCommand, rangeArg, summary, threadsOption } from './common.js';
 
 interface TeFlags {
   format?: InputFormat;
@@ -23,7 +23,10 @@ interface TeFlags {
   bins?: number;
   binning?: Binning;
   nats?: boolean;
+  threads?: number;
+  json?: boolean;
   out?: string;
+  quiet?: boolean;
   verbose?: boolean;
 }
 
@@ -44,7 +47,10 @@ export function teCommand(): Command {
     .option('-b, --bins <n>', `bins per series (default ${DEFAULTS.bins})`, rangeArg('--bins', 'bins'))
     .addOption(new Option('--binning <rule>', 'binning rule (default quantile)').choices(['quantile', 'uniform', 'auto']))
     .option('--nats', 'values in nats instead of bits')
+    .addOption(threadsOption())
     .option('-o, --out <file>', 'write the result there (.json, or .csv: one row per direction) instead of JSON on stdout')
+    .addOption(jsonOption('the result (the default without --out)'))
+    .option('-q, --quiet', 'no summary')
     .option('--verbose', 'stack traces on errors')
     .action((input: string, f: TeFlags) =>
       runCommand(f.verbose, async () => {
@@ -56,9 +62,13 @@ export function teCommand(): Command {
           return columnValues(table.columns[i]);
         };
         const x = col(f.from), y = col(f.to);
-        const o = { lag: f.lag, permutations: f.permutations, surrogate: f.surrogate, block: f.block, ci: f.ci, replicates: f.replicates, seed: f.seed, bins: f.bins, binning: f.binning, units: f.nats ? 'nats' : 'bits' } as const;
+        const o = { lag: f.lag, permutations: f.permutations, surrogate: f.surrogate, block: f.block, ci: f.ci, replicates: f.replicates, seed: f.seed, bins: f.bins, binning: f.binning, threads: f.threads, units: f.nats ? 'nats' : 'bits' } as const;
         const r = { from: f.from, to: f.to, forward: transferEntropy(x, y, o), backward: transferEntropy(y, x, o) };
         await writeTransferEntropy(f.out ?? STDOUT_JSON, r);
+        if (f.out) {
+          const one = (a: string, b: string, t: typeof r.forward) => `TE(${a} → ${b}) = ${t.te.toPrecision(4)} ${t.units}${Number.isNaN(t.p) ? '' : ` (p = ${t.p.toPrecision(3)})`}`;
+          summary(f.quiet, [`${one(f.from, f.to, r.forward)}, ${one(f.to, f.from, r.backward)}, lag ${r.forward.lag}; written to ${f.out}`]);
+        }
       }),
     );
 }
