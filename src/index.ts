@@ -72,7 +72,7 @@ export { writeRanking, writeDrift, writeLeakage } from './io/write.js';
 export { driftReportHtml, driftSvg, writeDriftReport } from './report/drift.js';
 export { parseShard, shardRows, tableDigest, partHeader, writePart, readPart, mergeParts, mergePartFiles, computeShard, encodePart, decodePart, type ShardSpec, type ShardPart, type PartHeader, type PartKind } from './shard.js';
 export { pairwise, checkPairwiseOptions, canonicalPairwiseOptions, pairwiseOutput, PAIRWISE_MEASURES, type PairwiseOptions, type PairwiseMeasure } from './estimators/pairwise.js';
-export { submitRun, startWorker, runStatus, waitRun, collectRun, redisUrl, type RunInfo, type RunStatus, type SubmitOptions, type WorkerOptions, type RunningWorker } from './queue.js';
+export { submitRun, startWorker, runStatus, waitRun, collectRun, removeRun, redisUrl, type RunInfo, type RunStatus, type SubmitOptions, type WorkerOptions, type RunningWorker } from './queue.js';
 export { WorkerPool, createPool, threadBudget, shareTable, tableFromShared, type PoolOptions, type SharedTable } from './pool/pool.js';
 export { transferEntropies, selectMany, readTables, parseCsvInPool } from './pool/parallel.js';
 export { SlidingWindow, recomputeWindow, normalQuantile, type WindowOptions, type WindowSnapshot, type Epoch, type PairValue } from './watch/window.js';

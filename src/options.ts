@@ -56,6 +56,8 @@ export const DEFAULTS = {
   alertK: 6,
   /** `queue`: attempts per tile before it fails the run. */
   attempts: 3,
+  /** `queue`: seconds a run (its record, tiles and parts) stays in Redis after it is submitted (7 days). */
+  keepRun: 604_800,
 };
 
 /** Defaults of `watch` (the service's options and the CLI's flags). */

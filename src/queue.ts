@@ -87,6 +87,8 @@ export interface RunInfo {
   metrics: number;
   attempts: number;
   created: string;
+  /** When Redis drops the run's record, tiles and parts (submit's `keep`). */
+  expires: string;
 }
 
 /** Options of {@link submitRun}. */
@@ -96,6 +98,12 @@ export interface SubmitOptions {
   tiles?: number;
   /** Attempts per tile before it fails the run (default 3). */
   attempts?: number;
+  /**
+   * Seconds the run stays in Redis after submit (default 7 days): its record, its tiles' jobs and
+   * its stored parts then expire, so a queue that runs for months does not grow without bound.
+   * Collect before then; {@link removeRun} drops a run at once.
+   */
+  keep?: number;
 }
 
 /**
@@ -107,24 +115,29 @@ export async function submitRun(input: string, opts: PairwiseOptions, o: SubmitO
   const url = redisUrl(o.redis);
   const attempts = o.attempts ?? DEFAULTS.attempts;
   if (!Number.isInteger(attempts) || attempts < 1) badOption('--attempts', 'an integer ≥ 1', attempts);
+  const keep = o.keep ?? DEFAULTS.keepRun;
+  if (!Number.isInteger(keep) || keep < 1) badOption('--keep', 'whole seconds ≥ 1', keep);
   const table = await readTable(input);
   const M = table.names.length;
   const tiles = o.tiles ?? Math.max(1, Math.min(256, M, Math.ceil(M / 25)));
   if (!Number.isInteger(tiles) || tiles < 1) badOption('--tiles', 'an integer ≥ 1', tiles);
   // Recorded canonically, as shard parts record them: a tile and a `matrix --shard` part of one run match.
   const valueOptions = canonicalPairwiseOptions(opts) as unknown as PairwiseOptions;
+  const now = Date.now();
   const info: RunInfo = {
-    id: randomBytes(6).toString('hex'), input, options: valueOptions, tiles, digest: tableDigest(table), metrics: M, attempts, created: new Date().toISOString(),
+    id: randomBytes(6).toString('hex'), input, options: valueOptions, tiles, digest: tableDigest(table), metrics: M, attempts,
+    created: new Date(now).toISOString(), expires: new Date(now + keep * 1000).toISOString(),
   };
   const redis = await connect(url, false);
   const { bullmq } = await deps();
   const queue = new bullmq.Queue(QUEUE, { connection: redis });
   try {
-    await redis.set(runKey(info.id), JSON.stringify(info));
+    await redis.set(runKey(info.id), JSON.stringify(info), 'PX', keep * 1000);
+    // Finished tiles are dropped `keep` seconds after they finish (BullMQ removes them as later jobs end).
     await queue.addBulk(Array.from({ length: tiles }, (_, index) => ({
       name: 'tile',
-      data: { run: info.id, index, count: tiles, input, options: valueOptions, digest: info.digest },
-      opts: { jobId: `${info.id}-${index}`, attempts, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: false, removeOnFail: false },
+      data: { run: info.id, index, count: tiles, input, options: valueOptions, digest: info.digest, expires: now + keep * 1000 },
+      opts: { jobId: `${info.id}-${index}`, attempts, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: { age: keep }, removeOnFail: { age: keep } },
     })));
   } finally {
     await queue.close();
@@ -205,12 +218,14 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     return prepared.ready;
   };
   const worker = new bullmq.Worker(QUEUE, async (job) => {
-    const d = job.data as { run: string; index: number; count: number; input: string; options: PairwiseOptions; digest: string };
+    const d = job.data as { run: string; index: number; count: number; input: string; options: PairwiseOptions; digest: string; expires?: number };
     try {
       const table = await tableFor(d.input, d.digest);
       // The digest was checked when the table was read: the part records it without hashing again.
       const part = await computeShard(table, { ...d.options, threads }, { index: d.index, count: d.count }, d.input, await preparedFor(table, d.options), d.digest);
       await store.hset(partsKey(d.run), String(d.index), encodePart(part));
+      // The parts expire with the run's record (runs submitted before expiry existed keep theirs).
+      if (typeof d.expires === 'number') await store.pexpireat(partsKey(d.run), d.expires);
       return { rows: shardRows(table.names.length, { index: d.index, count: d.count }) };
     } catch (e) {
       const err = e as Error & { code?: string };
@@ -219,15 +234,18 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   }, { connection: redis, concurrency, lockDuration: 2 * stalledInterval, stalledInterval, maxStalledCount: 1_000 });
   // Waiters are woken once the tile's state is final in BullMQ (so the status they then read shows
   // it). They also look every few seconds, so a worker dying right here delays the news, not loses it.
-  const wake = (run: unknown, what: string) => {
-    if (typeof run === 'string') void store.lpush(eventsKey(run), what).catch(() => undefined);
+  const wake = (run: unknown, what: string, expires: unknown) => {
+    if (typeof run !== 'string') return;
+    const m = store.multi().lpush(eventsKey(run), what);
+    if (typeof expires === 'number') m.pexpireat(eventsKey(run), expires);
+    void m.exec().catch(() => undefined);
   };
   worker.on('completed', (job) => {
-    wake(job.data?.run, String(job.data?.index));
+    wake(job.data?.run, String(job.data?.index), job.data?.expires);
     o.onEvent?.({ kind: 'done', tile: job.id });
   });
   worker.on('failed', (job, err) => {
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) wake(job.data?.run, 'failed');
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) wake(job.data?.run, 'failed', job.data?.expires);
     o.onEvent?.({ kind: 'failed', tile: job?.id, message: err.message });
   });
   worker.on('error', (err) => o.onEvent?.({ kind: 'error', message: err.message }));
@@ -275,7 +293,7 @@ async function withQueue<T>(url: string, fn: (q: AnyQueue, redis: Redis) => Prom
 
 async function statusWith(q: AnyQueue, redis: Redis, id: string): Promise<RunStatus> {
   const raw = await redis.get(runKey(id));
-  if (!raw) throw new MetricsiftError(`No run ${JSON.stringify(id)} in this Redis (submitted to another one, or its keys were removed)`, ErrorCode.RUN_NOT_FOUND);
+  if (!raw) throw new MetricsiftError(`No run ${JSON.stringify(id)} in this Redis (submitted to another one, expired after submit's --keep, or removed)`, ErrorCode.RUN_NOT_FOUND);
   const info = JSON.parse(raw) as RunInfo;
   const s: RunStatus = { id, tiles: info.tiles, completed: 0, active: 0, waiting: 0, failed: 0, failures: [], retries: 0, stalled: 0, done: false, info };
   // All tiles' states asked at once (one round trip's wait instead of two per tile).
@@ -338,5 +356,30 @@ export async function collectRun(id: string, o: { redis?: string; pollMs?: numbe
     const parts = await redis.hgetallBuffer(partsKey(id));
     const names = Object.keys(parts).sort((a, b) => Number(a) - Number(b));
     return mergeParts(names.map((k) => decodePart(parts[k], `run ${id} tile ${k}`)), names.map((k) => `tile ${k}`));
+  });
+}
+
+/**
+ * Drops a run from Redis now: its record, stored parts, wake-up list and the jobs of its tiles that
+ * are not being computed. A tile a worker holds is left to finish (its part then expires with the
+ * run's `keep`); the count of those is returned.
+ * @throws MetricsiftError `MS_RUN_NOT_FOUND` when Redis has no such run.
+ */
+export async function removeRun(id: string, o: { redis?: string } = {}): Promise<{ removed: number; active: number }> {
+  return withQueue(redisUrl(o.redis), async (q, redis) => {
+    const s = await statusWith(q, redis, id);
+    let removed = 0, active = 0;
+    for (let t = 0; t < s.tiles; t++) {
+      const job = (await q.getJob(`${id}-${t}`)) as { remove(): Promise<void>; getState(): Promise<string> } | null | undefined;
+      if (!job) continue;
+      try {
+        await job.remove();
+        removed++;
+      } catch {
+        active++;  // locked by a worker computing it
+      }
+    }
+    await redis.del(runKey(id), partsKey(id), eventsKey(id));
+    return { removed, active };
   });
 }

@@ -161,4 +161,37 @@ describe.skipIf(!REDIS)('queue on Redis (needs Debian redis-server; .ci/run inst
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('MS_RUN_NOT_FOUND');
   }, 120_000);
+
+  it('a run expires from Redis after --keep (record, tiles and parts); queue remove drops one at once', async () => {
+    const redis = (...a: string[]) => spawnSync('redis-cli', ['-p', String(port), ...a], { encoding: 'utf8' }).stdout.trim();
+    const input = csv('keep.csv', 10, 200, 9);
+    const sub = spawnSync(process.execPath, [bin, 'queue', 'submit', input, '--measure', 'nmi', '--tiles', '2', '--keep', '3s', '--redis', url, '--quiet'], { encoding: 'utf8' });
+    expect(sub.status, sub.stderr).toBe(0);
+    const id = sub.stdout.trim();
+    const w = worker(url);
+    await collectRun(id, { redis: url, pollMs: 200 });
+    const st = await runStatus(id, { redis: url });
+    expect(Date.parse(st.info.expires) - Date.parse(st.info.created)).toBe(3000);
+    for (const key of [`metricsift:run:${id}`, `metricsift:run:${id}:parts`]) {
+      const ttl = Number(redis('PTTL', key));
+      expect(ttl, key).toBeGreaterThan(0);
+      expect(ttl, key).toBeLessThanOrEqual(3000);
+    }
+    await new Promise((r) => setTimeout(r, 3200));
+    expect(redis('EXISTS', `metricsift:run:${id}`, `metricsift:run:${id}:parts`, `metricsift:run:${id}:events`)).toBe('0');
+    const gone = spawnSync(process.execPath, [bin, 'queue', 'status', id, '--redis', url], { encoding: 'utf8' });
+    expect([gone.status, gone.stderr.includes('MS_RUN_NOT_FOUND')]).toEqual([2, true]);
+    await new Promise<void>((r) => (w.once('exit', () => r()), w.kill('SIGTERM')));
+    // remove: a run no worker took, dropped with its tiles' jobs.
+    const sub2 = spawnSync(process.execPath, [bin, 'queue', 'submit', input, '--measure', 'nmi', '--tiles', '3', '--redis', url, '--quiet'], { encoding: 'utf8' });
+    const id2 = sub2.stdout.trim();
+    expect(redis('EXISTS', `bull:metricsift-tiles:${id2}-0`)).toBe('1');
+    const rm = spawnSync(process.execPath, [bin, 'queue', 'remove', id2, '--redis', url], { encoding: 'utf8' });
+    expect([rm.status, rm.stdout, rm.stderr]).toEqual([0, `run ${id2} removed: 3 tiles\n`, '']);
+    expect(redis('EXISTS', `metricsift:run:${id2}`, `bull:metricsift-tiles:${id2}-0`, `bull:metricsift-tiles:${id2}-2`)).toBe('0');
+    const again = spawnSync(process.execPath, [bin, 'queue', 'remove', id2, '--redis', url], { encoding: 'utf8' });
+    expect([again.status, again.stderr.includes('MS_RUN_NOT_FOUND')]).toEqual([2, true]);
+    const badKeep = spawnSync(process.execPath, [bin, 'queue', 'submit', input, '--keep', 'soon', '--redis', url], { encoding: 'utf8' });
+    expect([badKeep.status, /--keep "soon".*MS_BAD_OPTION/.test(badKeep.stderr)]).toEqual([2, true]);
+  }, 60_000);
 });

@@ -4,7 +4,7 @@
  */
 import { RANGES, type RangedOption } from '../options.js';
 import { InvalidArgumentError, Option } from 'commander';
-import { MetricsiftError } from '../errors.js';
+import { ErrorCode, MetricsiftError } from '../errors.js';
 import { INPUT_FORMATS, openDataset, type Dataset, type OpenOptions, type InputFormat } from '../io/dataset.js';
 import { envDefaults } from './env.js';
 // piscina is loaded only when a command asks for workers (--workers > 1).
@@ -136,4 +136,16 @@ export async function withPool<T>(workers: number | undefined, threads: number |
   } finally {
     await pool.close();
   }
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Seconds of a Prometheus-style duration (`15s`, `1m`, `24h`, `1h30m`, or plain seconds). */
+export function durationSeconds(flag: string, v: string): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const parts = [...v.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== v) {
+    throw new MetricsiftError(`${flag} ${JSON.stringify(v)}: expected a duration such as 15s, 1m, 24h or 1h30m`, ErrorCode.BAD_OPTION);
+  }
+  return parts.reduce((s, p) => s + Number(p[1]) * DURATION_UNITS[p[2]], 0);
 }

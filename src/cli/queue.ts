@@ -3,11 +3,11 @@
  * tiles on a BullMQ queue in Redis, computed by workers on any number of machines.
  */
 import { Command } from 'commander';
-import { collectRun, runStatus, startWorker, submitRun, waitRun, type RunStatus } from '../queue.js';
+import { collectRun, removeRun, runStatus, startWorker, submitRun, waitRun, type RunStatus } from '../queue.js';
 import { writeMatrix, writePairs } from '../io/write.js';
 import { DEFAULTS } from '../options.js';
 import { addMatrixOptions, pairwiseOptions, type MatrixFlags } from './matrix.js';
-import { intArg, runCommand, rangeArg } from './common.js';
+import { durationSeconds, intArg, runCommand, rangeArg, summary } from './common.js';
 
 const REDIS_HELP = 'Redis URL, redis://host:6379 (default: $METRICSIFT_REDIS)';
 
@@ -34,10 +34,12 @@ export function queueCommand(): Command {
     .option('--redis <url>', REDIS_HELP)
     .option('--tiles <n>', 'tiles to cut the run into (default: 1 per 25 metrics, at most 256)', intArg('--tiles', 1))
     .option('--attempts <n>', `attempts per tile before it fails the run (default ${DEFAULTS.attempts})`, intArg('--attempts', 1))
+    .option('--keep <duration>', `how long the run, its tiles and parts stay in Redis (default ${DEFAULTS.keepRun / 86400}d; e.g. 12h, 30d)`)
     .option('-q, --quiet', 'only the run id')
     .option('--verbose', 'stack traces on errors')
-    .action((input: string, f: MatrixFlags & { redis?: string; tiles?: number; attempts?: number }) => runCommand(f.verbose, async () => {
-      const info = await submitRun(input, pairwiseOptions(f), { redis: f.redis, tiles: f.tiles, attempts: f.attempts });
+    .action((input: string, f: MatrixFlags & { redis?: string; tiles?: number; attempts?: number; keep?: string }) => runCommand(f.verbose, async () => {
+      const keep = f.keep === undefined ? undefined : Math.ceil(durationSeconds('--keep', f.keep));
+      const info = await submitRun(input, pairwiseOptions(f), { redis: f.redis, tiles: f.tiles, attempts: f.attempts, keep });
       if (!f.quiet) process.stderr.write(`submitted ${info.tiles} tiles of a ${f.measure} run over ${info.metrics} metrics of ${input}\n`);
       process.stdout.write(`${info.id}\n`);
     })));
@@ -73,6 +75,16 @@ export function queueCommand(): Command {
       const result = await collectRun(run, { redis: f.redis, onStatus: statusOnStderr(f.quiet) });
       if ('values' in result) await writeMatrix(f.out ?? '-', result);
       else await writePairs(f.out ?? '-', result);
+    })));
+  queue.addCommand(new Command('remove')
+    .description('drop a run from Redis now: its record, parts and the tiles not being computed')
+    .argument('<run>', 'run id printed by submit')
+    .option('--redis <url>', REDIS_HELP)
+    .option('-q, --quiet', 'no summary')
+    .option('--verbose', 'stack traces on errors')
+    .action((run: string, f: { redis?: string; quiet?: boolean; verbose?: boolean }) => runCommand(f.verbose, async () => {
+      const r = await removeRun(run, { redis: f.redis });
+      summary(f.quiet, [`run ${run} removed: ${r.removed} tiles${r.active ? `; ${r.active} being computed are left to finish (their parts expire with the run)` : ''}`]);
     })));
   return queue;
 }

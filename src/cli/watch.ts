@@ -7,7 +7,7 @@ import { watchAlertRulesYaml } from '../watch/alerts.js';
 // The service (prom-client, the HTTP server) is loaded when `watch` runs, not at every start-up.
 import type { WatchOptions } from '../watch/service.js';
 import { DEFAULTS, WATCH_DEFAULTS as W } from '../options.js';
-import { intArg, numArg, rangeArg, runCommand } from './common.js';
+import { durationSeconds, intArg, numArg, rangeArg, runCommand } from './common.js';
 
 /** The flags as commander parses them: the numeric ones are the library's options as they are. */
 interface WatchFlags extends Pick<WatchOptions, 'bins' | 'topPairs' | 'maxMetrics' | 'maxPairSeries' | 'maxTargetSeries' | 'level' | 'persist' | 'minDrift' | 'minCoverage'> {
@@ -26,18 +26,6 @@ interface WatchFlags extends Pick<WatchOptions, 'bins' | 'topPairs' | 'maxMetric
   leakage?: string[];
   leakageQuery?: string;
   verbose?: boolean;
-}
-
-const UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
-
-/** Seconds of a Prometheus-style duration (`15s`, `1m`, `24h`, `1h30m`, or plain seconds). */
-export function durationSeconds(flag: string, v: string): number {
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
-  const parts = [...v.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
-  if (!parts.length || parts.map((p) => p[0]).join('') !== v) {
-    throw new MetricsiftError(`${flag} ${JSON.stringify(v)}: expected a duration such as 15s, 1m, 24h or 1h30m`, ErrorCode.BAD_OPTION);
-  }
-  return parts.reduce((s, p) => s + Number(p[1]) * UNITS[p[2]], 0);
 }
 
 const many = (v: string, prev: string[] = []) => [...prev, v];
