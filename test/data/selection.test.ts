@@ -106,7 +106,7 @@ describe.skipIf(!existsSync(DATA))('default selection on variants of the shipped
         }
       }
       const names = Object.keys(cols).sort();
-      const table = toColumnTable(Object.fromEntries(names.map((n) => [n, Float64Array.from(cols[n])])));
+      const table = { ...toColumnTable(Object.fromEntries(names.map((n) => [n, Float64Array.from(cols[n])]))), source: `petshop/${sc} (issue windows joined)` };
       targets(await check(table, await readGraphCsv(`${DATA}petshop/${sc}/graph.csv`), null));
     });
   }
