@@ -261,14 +261,15 @@ describe.skipIf(!prometheusInstalled)('watch against Prometheus (Debian package 
       const child = spawn(process.execPath, [join(repoRoot, 'bin/metricsift.js'), ...args], { cwd: repoRoot });
       let err = '';
       child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-      const exited = new Promise<number | null>((r) => child.on('exit', (code, sig) => r(code ?? (sig ? -1 : null))));
+      // The exit code, or the signal's name when a signal ended it.
+      const exited = new Promise<number | string | null>((r) => child.on('exit', (code, sig) => r(code ?? sig)));
       return { child, exited, err: () => err };
     };
     const a = run();
     await until('serving', () => /serving on/.test(a.err()), 30_000);
     await wait(2500);
     a.child.kill('SIGTERM');
-    expect(await a.exited).toBe(0);
+    expect(await a.exited, a.err()).toBe(0);
     expect(a.err()).toMatch(/SIGTERM: finishing the interval/);
     expect(existsSync(join(state, 'state.v8'))).toBe(true);
     const b = run();
@@ -281,7 +282,7 @@ describe.skipIf(!prometheusInstalled)('watch against Prometheus (Debian package 
     await until('serving a third time', () => /serving on/.test(c.err()), 30_000);
     expect(c.err()).toMatch(/resumed from/);
     c.child.kill('SIGTERM');
-    expect(await c.exited).toBe(0);
+    expect(await c.exited, c.err()).toBe(0);
     expect(JSON.parse(readFileSync(join(state, 'config.json'), 'utf8')).interval).toBe(1);
     const other = await cli(...args.map((x) => (x === '20s' ? '30s' : x)));
     expect(other.code).toBe(2);

@@ -106,11 +106,12 @@ export function workerCommand(): Command {
           else if (!f.quiet) process.stderr.write(`tile ${e.tile} ${e.kind}${e.message ? `: ${e.message}` : ''}\n`);
         },
       });
-      if (!f.quiet) process.stderr.write(`metricsift worker ${process.pid} ready\n`);
       await new Promise<void>((resolve) => {
         const stop = () => { void w.close().then(resolve); };
+        // Handlers before "ready": a signal sent on reading it must finish the tiles in hand, not kill.
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
+        if (!f.quiet) process.stderr.write(`metricsift worker ${process.pid} ready\n`);
       });
     }));
 }

@@ -102,14 +102,16 @@ Example:
           saveEvery: f.saveEvery === undefined ? undefined : durationSeconds('--save-every', f.saveEvery),
         });
         if (f.dashboards) await w.writeDashboards(f.dashboards);
-        process.stderr.write(`metricsift watch: serving on http://${w.address}/ (window ${w.window.size} rows)\n`);
         await new Promise<void>((resolve) => {
           const end = (sig: string) => {
             process.stderr.write(`metricsift watch: ${sig}: finishing the interval\n`);
             w.stop().then(resolve, resolve);
           };
+          // Handlers before the line that says it is serving: a supervisor (or a test) that signals
+          // as soon as it reads that line must reach them, not the default action (death, no save).
           process.once('SIGTERM', () => end('SIGTERM'));
           process.once('SIGINT', () => end('SIGINT'));
+          process.stderr.write(`metricsift watch: serving on http://${w.address}/ (window ${w.window.size} rows)\n`);
         });
       }),
     );
