@@ -277,7 +277,7 @@ export interface RunStatus {
   info: RunInfo;
 }
 
-type AnyQueue = { getJob(id: string): Promise<{ getState(): Promise<string>; failedReason?: string; attemptsMade?: number; stalledCounter?: number } | undefined | null>; close(): Promise<void> };
+type AnyQueue = { getJob(id: string): Promise<{ getState(): Promise<string>; remove(): Promise<void>; failedReason?: string; attemptsMade?: number; stalledCounter?: number } | undefined | null>; close(): Promise<void> };
 
 async function withQueue<T>(url: string, fn: (q: AnyQueue, redis: Redis) => Promise<T>): Promise<T> {
   const redis = await connect(url, false);
@@ -291,10 +291,15 @@ async function withQueue<T>(url: string, fn: (q: AnyQueue, redis: Redis) => Prom
   }
 }
 
-async function statusWith(q: AnyQueue, redis: Redis, id: string): Promise<RunStatus> {
+/** The run's record. @throws `MS_RUN_NOT_FOUND` when Redis has none. */
+async function runInfoOf(redis: Redis, id: string): Promise<RunInfo> {
   const raw = await redis.get(runKey(id));
   if (!raw) throw new MetricsiftError(`No run ${JSON.stringify(id)} in this Redis (submitted to another one, expired after submit's --keep, or removed)`, ErrorCode.RUN_NOT_FOUND);
-  const info = JSON.parse(raw) as RunInfo;
+  return JSON.parse(raw) as RunInfo;
+}
+
+async function statusWith(q: AnyQueue, redis: Redis, id: string): Promise<RunStatus> {
+  const info = await runInfoOf(redis, id);
   const s: RunStatus = { id, tiles: info.tiles, completed: 0, active: 0, waiting: 0, failed: 0, failures: [], retries: 0, stalled: 0, done: false, info };
   // All tiles' states asked at once (one round trip's wait instead of two per tile).
   const jobs = await Promise.all(Array.from({ length: info.tiles }, (_, t) => q.getJob(`${id}-${t}`)));
@@ -367,10 +372,10 @@ export async function collectRun(id: string, o: { redis?: string; pollMs?: numbe
  */
 export async function removeRun(id: string, o: { redis?: string } = {}): Promise<{ removed: number; active: number }> {
   return withQueue(redisUrl(o.redis), async (q, redis) => {
-    const s = await statusWith(q, redis, id);
+    const info = await runInfoOf(redis, id);
     let removed = 0, active = 0;
-    for (let t = 0; t < s.tiles; t++) {
-      const job = (await q.getJob(`${id}-${t}`)) as { remove(): Promise<void>; getState(): Promise<string> } | null | undefined;
+    for (let t = 0; t < info.tiles; t++) {
+      const job = await q.getJob(`${id}-${t}`);
       if (!job) continue;
       try {
         await job.remove();
